@@ -20,7 +20,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 \
 	   -Wmissing-prototypes -fno-strict-aliasing -D_GNU_SOURCE \
 	   -Isrc -Isrc/lib -Isrc/shared
-LIBS    := -llvm2cmd -ldevmapper $(shell pkg-config --libs libkmod json-c 2>/dev/null || echo -lkmod -ljson-c)
+LIBS    := -llvm2cmd -ldevmapper $(shell pkg-config --libs libkmod json-c mount 2>/dev/null || echo -lkmod -ljson-c -lmount)
 
 B := build
 
@@ -56,7 +56,7 @@ $(B)/rewind: $(CLI_OBJ) $(B)/librewind.a
 $(B)/tests/test-%: tests/unit/test-%.c $(FAKE_OBJ) $(B)/librewind.a $(filter-out $(B)/src/cli/rewind.o,$(CLI_OBJ))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(FAKE_OBJ) $(filter-out $(B)/src/cli/rewind.o,$(CLI_OBJ)) \
-		$(B)/librewind.a $(shell pkg-config --libs libkmod json-c)
+		$(B)/librewind.a $(shell pkg-config --libs libkmod json-c mount)
 
 unit: deps $(B)/rewind $(TEST_BIN)
 	@tests/unit/run $(TEST_BIN)
