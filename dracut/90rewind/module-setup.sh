@@ -1,0 +1,28 @@
+#!/bin/bash
+# dracut module 90rewind: merge armed rewind snapshots back into their origins before the
+# root and data volumes are mounted. See rewind-dracut(7).
+
+# Included whenever rewind is installed: a safety net must not depend on host-only detection.
+check() {
+	require_binaries rewind || return 1
+	return 0
+}
+
+depends() {
+	echo lvm dm
+	return 0
+}
+
+installkernel() {
+	hostonly='' instmods dm_mod dm_snapshot dm_bufio
+}
+
+install() {
+	inst_binary "$(command -v rewind)" /usr/sbin/rewind
+	if dracut_module_included "systemd"; then
+		inst_simple "$moddir/rewind-initrd.service" "$systemdsystemunitdir/rewind-initrd.service"
+		$SYSTEMCTL -q --root "$initdir" add-wants initrd.target rewind-initrd.service
+	else
+		inst_hook pre-mount 10 "$moddir/rewind-pre-mount.sh"
+	fi
+}
