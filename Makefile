@@ -68,9 +68,10 @@ install: $(B)/rewind
 	install -m644 $(filter-out %.sh,$(wildcard dracut/90rewind/*)) $(DESTDIR)$(DRACUTDIR)/90rewind/
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PRESETDIR)
 	for f in units/*.service units/*.timer; do [ -e "$$f" ] && install -m644 "$$f" $(DESTDIR)$(UNITDIR)/; done; true
-	[ ! -e units/90-rewind.preset ] || install -m644 units/90-rewind.preset $(DESTDIR)$(PRESETDIR)/
+	install -m644 units/90-rewind.preset $(DESTDIR)$(PRESETDIR)/
+	systemctl --root=$(or $(DESTDIR),/) preset $(notdir $(wildcard units/*.service units/*.timer)) || true
 	for f in man/*.[0-9]; do [ -e "$$f" ] && install -Dm644 "$$f" $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/}; done; true
-	[ -e $(DESTDIR)$(SYSCONFDIR)/rewind/rewind.conf ] || install -Dm644 rewind.conf $(DESTDIR)$(SYSCONFDIR)/rewind/rewind.conf
+	[ ! -e rewind.conf ] || [ -e $(DESTDIR)$(SYSCONFDIR)/rewind/rewind.conf ] || install -Dm644 rewind.conf $(DESTDIR)$(SYSCONFDIR)/rewind/rewind.conf
 
 # The VM smoke set that CI runs; the full suite is vm-check.
 VM_SMOKE ?= $(shell cat tests/vm/smoke.list 2>/dev/null)
@@ -80,7 +81,8 @@ vm-smoke: deps $(B)/rewind
 vm-check: deps $(B)/rewind
 	tests/vm/run tests/vm/scenarios/*/
 
-check: unit format-check vm-smoke
+check: deps $(B)/rewind $(TEST_BIN)
+	@tools/check
 
 demo: deps $(B)/rewind
 	tests/vm/run --show demo/story
