@@ -1,0 +1,23 @@
+#!/bin/bash
+# After the rollback boot: root and data hold their pre-begin content, the snapshots and their
+# tags are gone, and rewind says what happened.
+set -euxo pipefail
+grep -qx before /etc/rewind-marker
+[ ! -e /etc/added-by-upgrade ]
+grep -qx before /srv/data/marker
+[ ! -e /srv/data/blob ]
+lvs -a -o lv_name,lv_attr,origin,lv_tags vg0 vg1
+[ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]
+[ -z "$(lvs --noheadings -o lv_tags vg0 vg1 | tr -d ' ')" ]
+
+# The merge happened in the initramfs, before /sysroot was mounted.
+journalctl -b -o short-monotonic --no-pager | grep -E 'rewind|sysroot.mount' | tee "$VMTEST_STATE/journal"
+merged=$(grep -n 'rewind' "$VMTEST_STATE/journal" | grep -i 'merg' | tail -n 1 | cut -d: -f1)
+mounted=$(grep -n -E 'Mounted sysroot.mount|Mounted /sysroot' "$VMTEST_STATE/journal" | head -n 1 | cut -d: -f1)
+[ -n "$merged" ] && [ -n "$mounted" ] && [ "$merged" -lt "$mounted" ]
+
+# The outcome is recorded and shown.
+cat /run/rewind/outcome.json
+grep -q t1 /var/lib/rewind/history.jsonl
+rewind status | tee "$VMTEST_STATE/status-after"
+grep -qi 'rolled back' "$VMTEST_STATE/status-after"
