@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Vendor GUID of systemd-boot's Loader* variables. */
+#define EFI_LOADER_GUID "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
+
+#define EFIVARS_DIR "/sys/firmware/efi/efivars"
+
+/* EFI_VARIABLE_NON_VOLATILE | BOOTSERVICE_ACCESS | RUNTIME_ACCESS */
+#define EFI_VARIABLE_NV_BS_RT 0x7u
+
+/*
+ * EFI variables through efivarfs: DIR/NAME-GUID holds a 4-byte little-endian attribute word
+ * followed by the data. dir NULL means EFIVARS_DIR. All return negative errno; -ENOENT when the
+ * variable does not exist.
+ */
+int efivar_read(const char *dir, const char *name, const char *guid, uint32_t *ret_attr,
+		void **ret_data, size_t *ret_size);
+int efivar_write(const char *dir, const char *name, const char *guid, uint32_t attr,
+		 const void *data, size_t size);
+int efivar_delete(const char *dir, const char *name, const char *guid);
+
+/* UTF-16LE strings, as systemd-boot reads and writes them (NUL-terminated). */
+int efivar_get_string(const char *dir, const char *name, const char *guid, char **ret);
+int efivar_set_string(const char *dir, const char *name, const char *guid, const char *value);
+
+/* Encoding helpers, exposed for the unit tests. */
+int utf8_to_utf16le(const char *s, uint8_t **ret, size_t *ret_size); /* includes the NUL */
+int utf16le_to_utf8(const uint8_t *buf, size_t size, char **ret);    /* stops at a NUL */
