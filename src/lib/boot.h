@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdint.h>
+#include <time.h>
+
+#include "macro.h"
+
+/*
+ * systemd-boot integration: pin the booted kernel on the ESP, add a rollback entry, record the
+ * ESP as it was, and put it back after a rollback. boot.c is the only file that knows the ESP
+ * layout and the Boot Loader Specification entry format. All functions return negative errno.
+ */
+struct boot;
+struct json_object;
+
+/*
+ * esp_root NULL: the first of /efi, /boot/efi, /boot that has a loader/ directory.
+ * efivars_dir NULL: /sys/firmware/efi/efivars.
+ * -ENOENT: no systemd-boot ESP; callers treat that as "no boot-loader integration".
+ */
+int boot_open(const char *esp_root, const char *efivars_dir, struct boot **ret);
+struct boot *boot_free(struct boot *b);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct boot *, boot_free);
+
+const char *boot_esp_root(const struct boot *b);
+/* Tests: pretend the ESP has this many bytes free (UINT64_MAX: ask statvfs). */
+void boot_set_free_space(struct boot *b, uint64_t bytes);
+
+/*
+ * At begin: copy the booted entry's kernel, initrds and devicetree to $ESP/rewind/TXID/, write
+ * loader/entries/rewind-TXID.conf and $ESP/rewind/TXID/manifest.json. -ENOSPC (with a log message
+ * saying how much is needed and free) before anything is written. On failure nothing is left.
+ */
+int boot_pin(struct boot *b, const char *txid, time_t when);
+/* After a root rollback: make the ESP match the manifest again, then drop the pin. Idempotent. */
+int boot_restore(struct boot *b, const char *txid);
+/* After commit: remove the rollback entry and the pinned files. Idempotent. */
+int boot_unpin(struct boot *b, const char *txid);
+/* rollback --reboot: boot the rollback entry once (LoaderEntryOneShot). */
+int boot_set_oneshot(struct boot *b, const char *txid);
+/* For status: {"entry", "present", "title", "pinned_from", "linux", "version", "size"}. */
+int boot_describe(struct boot *b, const char *txid, struct json_object **ret);
