@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "lvm.h"
+
+enum {
+	EXIT_FAILED = 1,
+	EXIT_USAGE = 2,
+	EXIT_STATE = 3,
+	EXIT_NOT_ROOT = 4,
+	EXIT_NO_SPACE = 5,
+	EXIT_INVALID_SNAPSHOT = 6,
+	EXIT_NO_MODULE = 7,
+};
+
+struct verb {
+	const char *name;
+	unsigned min_args, max_args; /* positional arguments after the options */
+	unsigned flags;
+	int (*fn)(const struct verb *v, int argc, char **argv);
+	const char *phrase; /* for "Failed to <phrase>: ..." */
+};
+
+#define VERB_ROOT (1u << 0) /* needs root */
+#define VERB_LOCK (1u << 1) /* takes /run/rewind/lock */
+
+/* Parse argv and run the verb; returns the exit code. Used by main() and the unit tests. */
+int cli_run(int argc, char **argv);
+
+/* Report a failure (the library's last error message as the reason) and map it to an exit code. */
+int cli_fail(const struct verb *v, int r);
+int cli_usage_error(const struct verb *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Positional argument count check against the verb table. */
+int cli_check_args(const struct verb *v, int n);
+int cli_open_lvm(const struct verb *v, struct lvm **ret);
+int cli_exit_code(int r);
+
+/* Overridable for the unit tests. */
+extern unsigned (*cli_geteuid)(void);
+
+int verb_begin(const struct verb *v, int argc, char **argv);
+int verb_commit(const struct verb *v, int argc, char **argv);
+int verb_rollback(const struct verb *v, int argc, char **argv);
+int verb_cancel(const struct verb *v, int argc, char **argv);
+int verb_status(const struct verb *v, int argc, char **argv);
+int verb_list(const struct verb *v, int argc, char **argv);
+int verb_boot(const struct verb *v, int argc, char **argv);
+int verb_check(const struct verb *v, int argc, char **argv);
+
+/* The initramfs check shared by `check` and `rollback`: 1 present, 0 cannot tell, -ENOPKG absent.
+ */
+int check_initramfs_module(bool verbose);

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* status and list: a table, or the library's JSON as it is (--json). */
+#include <getopt.h>
+#include <inttypes.h>
+#include <time.h>
+
+#include "cli.h"
+#include "txn.h"
+#include "util.h"
+
+static const char *jget(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static struct json_object *jobj(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+static void format_time(int64_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || !localtime_r(&tt, &tm) || strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, size, "?");
+}
+
+static void format_size(int64_t b, char *buf, size_t size)
+{
+	if (b >= (1LL << 30))
+		snprintf(buf, size, "%.1fG", (double)b / (1 << 30));
+	else
+		snprintf(buf, size, "%.0fM", (double)b / (1 << 20));
+}
+
+static void print_table(struct json_object *root, bool details)
+{
+	struct json_object *txns = jobj(root, "transactions"), *last = jobj(root, "last_boot");
+	size_t n = txns ? json_object_array_length(txns) : 0;
+
+	if (n == 0)
+		printf("No transaction is open.\n");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *t = json_object_array_get_idx(txns, i);
+		struct json_object *vols = jobj(t, "volumes");
+		char when[32];
+
+		format_time(json_object_get_int64(jobj(t, "time")), when, sizeof(when));
+		printf("Transaction %s: %s, begun %s, %zu volume(s)\n", jget(t, "txid"),
+		       jget(t, "state"), when, vols ? json_object_array_length(vols) : 0);
+		if (!details)
+			continue;
+		printf("  %-20s %-40s %-6s %7s %6s  %s\n", "VOLUME", "SNAPSHOT", "STATE", "SIZE",
+		       "FILL", "MOUNT");
+		for (size_t j = 0; vols && j < json_object_array_length(vols); j++) {
+			struct json_object *s = json_object_array_get_idx(vols, j);
+			struct json_object *fill = jobj(s, "fill_percent");
+			char vol[256], size[16], pct[16];
+
+			snprintf(vol, sizeof(vol), "%s/%s", jget(s, "vg"), jget(s, "origin"));
+			format_size(json_object_get_int64(jobj(s, "size")), size, sizeof(size));
+			if (fill)
+				snprintf(pct, sizeof(pct), "%.1f%%", json_object_get_double(fill));
+			else
+				snprintf(pct, sizeof(pct), "-");
+			printf("  %-20s %-40s %-6s %7s %6s  %s%s%s\n", vol, jget(s, "snapshot"),
+			       jget(s, "state"), size, pct, jget(s, "mount") ?: "-",
+			       json_object_get_boolean(jobj(s, "invalid"))
+				   ? "  INVALID (overflowed): cannot roll back"
+				   : "",
+			       json_object_get_boolean(jobj(s, "merging")) ? "  merging" : "");
+		}
+	}
+	if (details && last) {
+		char when[32];
+
+		format_time(json_object_get_int64(jobj(last, "time")), when, sizeof(when));
+		printf("Last boot: rollback of %s %s at %s\n", jget(last, "txid") ?: "?",
+		       jget(last, "result") ?: "?", when);
+	}
+}
+
+static int status_or_list(const struct verb *v, int argc, char **argv, bool details)
+{
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {},
+	};
+	_cleanup_(lvm_freep) struct lvm *l = NULL;
+	struct json_object *root = NULL;
+	bool json = false;
+	int ch, r;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+		switch (ch) {
+		case 'j':
+			json = true;
+			break;
+		default:
+			return cli_usage_error(v, "unknown option");
+		}
+	r = cli_check_args(v, argc - optind);
+	if (r != 0)
+		return r;
+	r = cli_open_lvm(v, &l);
+	if (r != 0)
+		return r;
+	r = txn_status_json(l, &root);
+	if (r < 0)
+		return cli_fail(v, r);
+	if (json) {
+		struct json_object *out = details ? root : jobj(root, "transactions");
+		printf("%s\n", json_object_to_json_string_ext(
+				   out, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	} else
+		print_table(root, details);
+	json_object_put(root);
+	return 0;
+}
+
+int verb_status(const struct verb *v, int argc, char **argv)
+{
+	return status_or_list(v, argc, argv, true);
+}
+
+int verb_list(const struct verb *v, int argc, char **argv)
+{
+	return status_or_list(v, argc, argv, false);
+}

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The verb table, logging to the terminal, and the mapping of errors to exit codes. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <syslog.h>
+
+#include "cli.h"
+#include "lock.h"
+#include "log.h"
+#include "util.h"
+
+#ifndef REWIND_VERSION
+#define REWIND_VERSION "0.1"
+#endif
+
+static unsigned real_geteuid(void)
+{
+	return (unsigned)geteuid();
+}
+
+unsigned (*cli_geteuid)(void) = real_geteuid;
+
+static const struct verb verbs[] = {
+    {"begin", 0, 64, VERB_ROOT | VERB_LOCK, verb_begin, "begin a transaction"},
+    {"status", 0, 0, VERB_ROOT, verb_status, "show the transaction status"},
+    {"list", 0, 0, VERB_ROOT, verb_list, "list the transactions"},
+    {"commit", 0, 0, VERB_ROOT | VERB_LOCK, verb_commit, "commit the transaction"},
+    {"rollback", 0, 0, VERB_ROOT | VERB_LOCK, verb_rollback, "roll back the transaction"},
+    {"cancel", 0, 0, VERB_ROOT | VERB_LOCK, verb_cancel, "cancel the armed rollback"},
+    {"check", 0, 0, VERB_ROOT, verb_check, "check the system"},
+    {"boot", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot, "roll back at boot"},
+};
+
+/*
+ * Errors are printed one message late: the last one becomes the reason in
+ * "Failed to <phrase>: <reason>", the ones before it are printed as they come.
+ */
+static char *pending_err;
+static bool verbose;
+
+static void flush_pending(void)
+{
+	if (pending_err) {
+		fprintf(stderr, "%s\n", pending_err);
+		free(pending_err);
+		pending_err = NULL;
+	}
+}
+
+static void cli_log(void *userdata, int prio, const char *file, int line, const char *fn,
+		    const char *msg)
+{
+	if (prio <= REWIND_LOG_ERR) {
+		flush_pending();
+		pending_err = strdup(msg);
+		return;
+	}
+	flush_pending();
+	if (prio == REWIND_LOG_WARNING)
+		fprintf(stderr, "Warning: %s\n", msg);
+	else if (prio == REWIND_LOG_DEBUG)
+		fprintf(stderr, "[%s:%d] %s\n", file, line, msg);
+	else
+		fprintf(stderr, "%s\n", msg);
+}
+
+int cli_exit_code(int r)
+{
+	switch (r) {
+	case 0:
+		return 0;
+	case -EINVAL:
+	case -ENODEV:
+	case -ENAMETOOLONG:
+		return EXIT_USAGE;
+	case -EEXIST:
+	case -ENOENT:
+		return EXIT_STATE;
+	case -EPERM:
+	case -EACCES:
+		return EXIT_NOT_ROOT;
+	case -ENOSPC:
+		return EXIT_NO_SPACE;
+	case -ESTALE:
+		return EXIT_INVALID_SNAPSHOT;
+	case -ENOPKG:
+		return EXIT_NO_MODULE;
+	default:
+		return EXIT_FAILED;
+	}
+}
+
+static const char *hint(int code)
+{
+	switch (code) {
+	case EXIT_USAGE:
+		return "See 'rewind --help'.";
+	case EXIT_STATE:
+		return "See 'rewind status'.";
+	case EXIT_NO_SPACE:
+		return "Free space in the volume group, or choose a smaller size policy (--size).";
+	case EXIT_NO_MODULE:
+		return "Install rewind's dracut module and rebuild the initramfs (dracut -f).";
+	case EXIT_FAILED:
+		return "See the messages above; 'rewind status' shows what is left.";
+	default:
+		return NULL;
+	}
+}
+
+int cli_fail(const struct verb *v, int r)
+{
+	int code = cli_exit_code(r);
+	const char *h = hint(code);
+	_cleanup_free_ char *reason = TAKE_PTR(pending_err);
+
+	fprintf(stderr, "Failed to %s: %s", v->phrase, reason ?: strerror(-r));
+	if (h)
+		fprintf(stderr, "%s%s", reason && reason[strlen(reason) - 1] == '.' ? " " : ". ",
+			h);
+	fputc('\n', stderr);
+	return code;
+}
+
+int cli_usage_error(const struct verb *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	flush_pending();
+	fprintf(stderr, "Failed to %s: ", v ? v->phrase : "parse the command line");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ". See 'rewind --help'.\n");
+	return EXIT_USAGE;
+}
+
+int cli_check_args(const struct verb *v, int n)
+{
+	if (n < (int)v->min_args)
+		return cli_usage_error(v, "too few arguments");
+	if (n > (int)v->max_args)
+		return cli_usage_error(v, "unexpected argument");
+	return 0;
+}
+
+int cli_open_lvm(const struct verb *v, struct lvm **ret)
+{
+	int r = lvm_new(ret);
+
+	return r < 0 ? cli_fail(v, r) : 0;
+}
+
+static void help(void)
+{
+	printf("rewind - an upgrade safety net on LVM snapshots\n\n"
+	       "Usage:\n"
+	       "  rewind begin [--name TXID] [--size POLICY] [VOLUME[:POLICY]...]\n"
+	       "  rewind status [--json]\n"
+	       "  rewind list [--json]\n"
+	       "  rewind commit\n"
+	       "  rewind rollback [--now] [--reboot]\n"
+	       "  rewind cancel\n"
+	       "  rewind check\n"
+	       "  rewind boot              (the initramfs stage)\n\n"
+	       "VOLUME is VG/LV or a mount point. POLICY is SIZE (e.g. 2G), N%%SIZE, N%%USED or "
+	       "N%%FREE.\n"
+	       "Options: -h/--help, --version, -v/--verbose (before the verb).\n"
+	       "See rewind(8).\n");
+}
+
+int cli_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {},
+	};
+	_cleanup_close_ int lock_fd = -1;
+	const struct verb *v = NULL;
+	int c, r;
+
+	rewind_log_set_fn(cli_log, NULL);
+	rewind_log_set_priority(REWIND_LOG_INFO);
+	optind = 0;
+	/* '+': stop at the verb; its options are its own. */
+	while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) >= 0)
+		switch (c) {
+		case 'h':
+			help();
+			return 0;
+		case 'V':
+			printf("rewind %s\n", REWIND_VERSION);
+			return 0;
+		case 'v':
+			verbose = true;
+			rewind_log_set_priority(REWIND_LOG_DEBUG);
+			break;
+		default:
+			return cli_usage_error(NULL, "unknown option");
+		}
+	if (optind >= argc)
+		return cli_usage_error(NULL, "no verb given");
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+		if (streq(verbs[i].name, argv[optind]))
+			v = &verbs[i];
+	if (!v)
+		return cli_usage_error(NULL, "unknown verb '%s'", argv[optind]);
+	argc -= optind;
+	argv += optind;
+	if ((v->flags & VERB_ROOT) && cli_geteuid() != 0) {
+		fprintf(stderr, "Failed to %s: must be run as root.\n", v->phrase);
+		return EXIT_NOT_ROOT;
+	}
+	if (v->flags & VERB_LOCK) {
+		lock_fd = rewind_lock();
+		if (lock_fd < 0)
+			return cli_fail(v, lock_fd);
+	}
+	r = v->fn(v, argc, argv);
+	flush_pending();
+	return r;
+}

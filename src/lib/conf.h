@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+/* One volume as given on the command line or in `volumes =`: VG/LV or a mount point. */
+struct volume_spec {
+	char *target;
+	bool has_policy;
+	struct policy policy;
+};
+
+void volume_spec_done(struct volume_spec *v);
+/* "TARGET[:POLICY]"; the policy is split at the last ':' only if it parses as one. */
+int volume_spec_parse(const char *s, struct volume_spec *ret);
+
+struct conf {
+	struct volume_spec *volumes; /* empty: the LV holding / */
+	size_t n_volumes;
+	struct policy size;
+	/* Parsed and kept for the units that will use them; no behaviour yet. */
+	unsigned auto_rollback_boots;	 /* 0: off */
+	uint64_t auto_commit_after;	 /* seconds; 0: off */
+	unsigned monitor_warn_percent;	 /* 0..100 */
+	unsigned monitor_extend_percent; /* 0..100 */
+};
+
+void conf_init(struct conf *c);
+void conf_done(struct conf *c);
+
+/*
+ * Parse a configuration file. A missing file gives the defaults. Errors are logged as
+ * "FILE:LINE: ..." and return -EINVAL with *ret_line set (when not NULL). Unknown keys warn.
+ */
+int conf_load(const char *path, struct conf *c, unsigned *ret_line);
+
+/* "30", "90s", "45m", "12h", "7d", "2w" to seconds. */
+int parse_duration(const char *s, uint64_t *ret);

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+#include <libdevmapper.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "dm.h"
+#include "log.h"
+#include "util.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct dm_task *, dm_task_destroy);
+
+static void dm_log_cb(int level, const char *file, int line, int dm_errno_or_class, const char *f,
+		      ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(buf, sizeof(buf), f, ap);
+	va_end(ap);
+	level &= 0xf;
+	/* libdevmapper levels are syslog's (_LOG_ERR 3 ... _LOG_DEBUG 7). */
+	if (level <= 3)
+		log_err("dm: %s", buf);
+	else if (level == 4)
+		log_warning("dm: %s", buf);
+	else
+		log_debug("dm: %s", buf);
+}
+
+void dm_setup_logging(void)
+{
+	dm_log_with_errno_init(dm_log_cb);
+}
+
+static int dm_simple(int type, const char *name)
+{
+	_cleanup_(dm_task_destroyp) struct dm_task *dmt = NULL;
+	uint32_t cookie = 0;
+	int r = 0;
+
+	dm_setup_logging();
+	dmt = dm_task_create(type);
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_set_name(dmt, name))
+		return -EINVAL;
+	/* A resume makes udev refresh the device; wait for it, as dmsetup does. */
+	if (type == DM_DEVICE_RESUME && !dm_task_set_cookie(dmt, &cookie, 0))
+		return -EIO;
+	if (!dm_task_run(dmt))
+		r = -EIO;
+	if (type == DM_DEVICE_RESUME)
+		(void)dm_udev_wait(cookie);
+	if (r < 0)
+		return log_err_errno(r, "Failed to %s %s.",
+				     type == DM_DEVICE_SUSPEND ? "suspend" : "resume", name);
+	return 0;
+}
+
+int dm_suspend(const char *name)
+{
+	/* lockfs is libdevmapper's default for a suspend (no dm_task_skip_lockfs()). */
+	return dm_simple(DM_DEVICE_SUSPEND, name);
+}
+
+int dm_resume(const char *name)
+{
+	return dm_simple(DM_DEVICE_RESUME, name);
+}
+
+int dm_is_suspended(const char *name)
+{
+	_cleanup_(dm_task_destroyp) struct dm_task *dmt = NULL;
+	struct dm_info info;
+
+	dm_setup_logging();
+	dmt = dm_task_create(DM_DEVICE_INFO);
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_set_name(dmt, name) || !dm_task_run(dmt) || !dm_task_get_info(dmt, &info))
+		return -EIO;
+	if (!info.exists)
+		return -ENODEV;
+	return info.suspended ? 1 : 0;
+}
+
+int dm_snap_status_parse(const char *target, const char *params, struct dm_snap_status *ret)
+{
+	struct dm_snap_status s = {};
+	char extra;
+
+	if (!target || !params || strlen(target) >= sizeof(s.target))
+		return -EINVAL;
+	strcpy(s.target, target);
+	if (!streq(target, "snapshot") && !streq(target, "snapshot-merge"))
+		return -EMEDIUMTYPE;
+	if (streq(params, "Invalid"))
+		s.invalid = true;
+	else if (streq(params, "Overflow"))
+		s.overflow = true;
+	else if (streq(params, "Merge failed"))
+		s.merge_failed = true;
+	else if (sscanf(params, "%" SCNu64 "/%" SCNu64 " %" SCNu64 " %c", &s.allocated, &s.total,
+			&s.metadata, &extra) != 3 ||
+		 s.total == 0 || s.allocated > s.total || s.metadata > s.allocated)
+		return -EBADMSG;
+	*ret = s;
+	return 0;
+}
+
+int dm_snap_status(const char *name, struct dm_snap_status *ret)
+{
+	_cleanup_(dm_task_destroyp) struct dm_task *dmt = NULL;
+	struct dm_info info;
+	uint64_t start, length;
+	char *type = NULL, *params = NULL;
+
+	dm_setup_logging();
+	dmt = dm_task_create(DM_DEVICE_STATUS);
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_set_name(dmt, name) || !dm_task_run(dmt) || !dm_task_get_info(dmt, &info))
+		return -EIO;
+	if (!info.exists)
+		return -ENODEV;
+	(void)dm_get_next_target(dmt, NULL, &start, &length, &type, &params);
+	if (!type || !params)
+		return -ENODATA;
+	return dm_snap_status_parse(type, params, ret);
+}
+
+double dm_snap_fill_percent(const struct dm_snap_status *s)
+{
+	if (s->invalid || s->overflow)
+		return 100.0;
+	if (s->total == 0)
+		return -1;
+	return 100.0 * (double)s->allocated / (double)s->total;
+}

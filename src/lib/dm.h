@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The only user of libdevmapper. Devices are named by their dm name ("vg0-root"). */
+
+void dm_setup_logging(void);
+
+/* Suspend with lockfs (the filesystem is frozen and flushed), as LVM does. */
+int dm_suspend(const char *name);
+int dm_resume(const char *name);
+/* 1 if suspended, 0 if not, -ENODEV when there is no such device. */
+int dm_is_suspended(const char *name);
+
+struct dm_snap_status {
+	char target[32];    /* "snapshot", "snapshot-merge", ... */
+	bool invalid;	    /* "Invalid" */
+	bool overflow;	    /* "Overflow" */
+	bool merge_failed;  /* "Merge failed" */
+	uint64_t allocated; /* sectors */
+	uint64_t total;	    /* sectors */
+	uint64_t metadata;  /* sectors */
+};
+
+/* Parse one snapshot/snapshot-merge status line (pure: unit tested). */
+int dm_snap_status_parse(const char *target, const char *params, struct dm_snap_status *ret);
+/* The status of a device whose (first) target is snapshot or snapshot-merge. */
+int dm_snap_status(const char *name, struct dm_snap_status *ret);
+
+/* Fill of a snapshot in percent, or -1 when unknown. */
+double dm_snap_fill_percent(const struct dm_snap_status *s);
+/* A merge is done when only metadata is left. */
+static inline bool dm_snap_merge_done(const struct dm_snap_status *s)
+{
+	return s->allocated == s->metadata;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include "lock.h"
+#include "log.h"
+#include "paths.h"
+#include "util.h"
+
+int rewind_lock(void)
+{
+	_cleanup_free_ char *path = strdup_printf("%s/lock", path_rundir());
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	r = mkdir_p(path_rundir(), 0755);
+	if (r < 0)
+		return log_err_errno(r, "Failed to create %s: %s", path_rundir(), strerror(-r));
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return log_err_errno(-errno, "Failed to open %s: %m", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK)
+			return log_err_errno(-errno, "Failed to lock %s: %m", path);
+		log_info("Waiting for another rewind command...");
+		while (flock(fd, LOCK_EX) < 0)
+			if (errno != EINTR)
+				return log_err_errno(-errno, "Failed to lock %s: %m", path);
+	}
+	return TAKE_FD(fd);
+}

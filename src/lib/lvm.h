@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The only user of liblvm2cmd. Every name and tag is validated before it reaches a command. */
+struct lvm;
+
+struct lvm_lv {
+	char *vg;
+	char *name;
+	char *attr;    /* lv_attr, 10 characters */
+	char *origin;  /* "" unless a snapshot */
+	char *dm_path; /* /dev/mapper/VG-LV */
+	char *path;    /* /dev/VG/LV */
+	char **tags;
+	uint64_t size;
+	double snap_percent; /* -1 when not known */
+	bool snapshot_invalid;
+	bool merging;
+};
+
+struct lvm_vg {
+	char *name;
+	uint64_t free;
+	uint64_t extent_size;
+};
+
+struct lvm_report {
+	struct lvm_lv *lvs;
+	size_t n_lvs;
+	struct lvm_vg *vgs;
+	size_t n_vgs;
+};
+
+int lvm_new(struct lvm **ret);
+void lvm_free(struct lvm *l);
+static inline void lvm_freep(struct lvm **l)
+{
+	if (*l)
+		lvm_free(*l);
+}
+
+/* One report of all LVs (one lvm command), and of all VGs when asked (a second). */
+int lvm_report(struct lvm *l, bool with_vgs, struct lvm_report *ret);
+void lvm_report_done(struct lvm_report *r);
+const struct lvm_lv *lvm_report_find_lv(const struct lvm_report *r, const char *vg,
+					const char *name);
+const struct lvm_vg *lvm_report_find_vg(const struct lvm_report *r, const char *vg);
+
+/* lv_attr helpers */
+bool lvm_lv_is_snapshot(const struct lvm_lv *lv); /* 's' or 'S' (merging) */
+bool lvm_lv_is_active(const struct lvm_lv *lv);
+bool lvm_lv_is_open(const struct lvm_lv *lv);
+/* The device-mapper name, from lv_dm_path; NULL when unknown. */
+const char *lvm_lv_dm_name(const struct lvm_lv *lv);
+
+int lvm_snapshot_create(struct lvm *l, const char *vg, const char *origin, const char *name,
+			uint64_t bytes, char *const *tags);
+int lvm_lv_remove(struct lvm *l, const char *vg, const char *lv);
+int lvm_lv_change_tags(struct lvm *l, const char *vg, const char *lv, char *const *add,
+		       char *const *del);
+/* sysinit: the initramfs form (no polling, no monitoring, like dracut's activation). */
+int lvm_lv_activate(struct lvm *l, const char *vg, const char *lv, bool sysinit);
+int lvm_lv_deactivate(struct lvm *l, const char *vg, const char *lv);
+/* Start a snapshot merge and poll it to the end in this process (no lvmpolld). */
+int lvm_merge(struct lvm *l, const char *vg, const char *snapshot);
+/* Poll an already started merge (after a power cut) to the end; takes the origin. */
+int lvm_merge_resume(struct lvm *l, const char *vg, const char *origin);

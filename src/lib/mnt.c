@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <libmount/libmount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include "log.h"
+#include "mnt.h"
+#include "paths.h"
+#include "util.h"
+
+struct mnt_tab {
+	struct libmnt_table *tb;
+};
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct libmnt_context *, mnt_free_context);
+
+int mnt_tab_load(struct mnt_tab **ret)
+{
+	struct mnt_tab *t = calloc(1, sizeof(*t));
+	const char *path = path_mountinfo();
+
+	if (!t)
+		return -ENOMEM;
+	t->tb = mnt_new_table_from_file(path);
+	if (!t->tb) {
+		free(t);
+		return log_err_errno(-EIO, "Failed to read the mount table %s.", path);
+	}
+	*ret = t;
+	return 0;
+}
+
+void mnt_tab_free(struct mnt_tab *t)
+{
+	mnt_unref_table(t->tb);
+	free(t);
+}
+
+int mnt_tab_source_of(struct mnt_tab *t, const char *target, char **ret)
+{
+	struct libmnt_fs *fs = mnt_table_find_target(t->tb, target, MNT_ITER_BACKWARD);
+	const char *src;
+
+	if (!fs || !(src = mnt_fs_get_source(fs)))
+		return -ENOENT;
+	*ret = strdup(src);
+	return *ret ? 0 : -ENOMEM;
+}
+
+bool mnt_same_device(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (streq(a, b))
+		return true;
+	if (stat(a, &sa) < 0 || stat(b, &sb) < 0)
+		return false;
+	return S_ISBLK(sa.st_mode) && S_ISBLK(sb.st_mode) && sa.st_rdev == sb.st_rdev;
+}
+
+int mnt_tab_target_of(struct mnt_tab *t, const char *const *names, char **ret)
+{
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs;
+	const char *found = NULL;
+
+	if (!it)
+		return -ENOMEM;
+	while (!found && mnt_table_next_fs(t->tb, it, &fs) == 0) {
+		const char *src = mnt_fs_get_source(fs);
+		if (!src || src[0] != '/')
+			continue;
+		for (size_t i = 0; names[i]; i++)
+			if (*names[i] && mnt_same_device(src, names[i])) {
+				found = mnt_fs_get_target(fs);
+				break;
+			}
+	}
+	mnt_free_iter(it);
+	if (!found)
+		return -ENOENT;
+	*ret = strdup(found);
+	return *ret ? 0 : -ENOMEM;
+}
+
+int mnt_fs_used(const char *path, uint64_t *ret)
+{
+	struct statvfs sv;
+
+	if (statvfs(path, &sv) < 0)
+		return -errno;
+	*ret = (uint64_t)(sv.f_blocks - sv.f_bfree) * sv.f_frsize;
+	return 0;
+}
+
+void mnt_saved_done(struct mnt_saved *s)
+{
+	free(s->source);
+	free(s->target);
+	free(s->fstype);
+	free(s->options);
+	*s = (struct mnt_saved){};
+}
+
+int mnt_unmount(struct mnt_tab *t, const char *target, struct mnt_saved *ret)
+{
+	_cleanup_(mnt_free_contextp) struct libmnt_context *cxt = NULL;
+	struct libmnt_fs *fs = mnt_table_find_target(t->tb, target, MNT_ITER_BACKWARD);
+	struct mnt_saved s = {};
+	int r;
+
+	if (!fs)
+		return -ENOENT;
+	s.source = strdup(mnt_fs_get_source(fs) ?: "");
+	s.target = strdup(target);
+	s.fstype = strdup(mnt_fs_get_fstype(fs) ?: "auto");
+	/* The VFS and the filesystem options together, as they were in effect. */
+	s.options = mnt_fs_strdup_options(fs);
+	if (!s.source || !s.target || !s.fstype) {
+		mnt_saved_done(&s);
+		return -ENOMEM;
+	}
+	cxt = mnt_new_context();
+	if (!cxt) {
+		mnt_saved_done(&s);
+		return -ENOMEM;
+	}
+	mnt_context_set_target(cxt, target);
+	r = mnt_context_umount(cxt);
+	if (r != 0 || mnt_context_get_status(cxt) != 1) {
+		int e = mnt_context_get_syscall_errno(cxt);
+		mnt_saved_done(&s);
+		return e ? -e : -EIO;
+	}
+	*ret = s;
+	return 0;
+}
+
+int mnt_remount(const struct mnt_saved *s)
+{
+	_cleanup_(mnt_free_contextp) struct libmnt_context *cxt = mnt_new_context();
+	int r;
+
+	if (!cxt)
+		return -ENOMEM;
+	mnt_context_set_source(cxt, s->source);
+	mnt_context_set_target(cxt, s->target);
+	mnt_context_set_fstype(cxt, s->fstype);
+	if (s->options)
+		mnt_context_set_options(cxt, s->options);
+	/* The table may no longer list it; do not let libmount consult fstab. */
+	mnt_context_set_optsmode(cxt, MNT_OMODE_IGNORE);
+	r = mnt_context_mount(cxt);
+	if (r != 0 || mnt_context_get_status(cxt) != 1) {
+		int e = mnt_context_get_syscall_errno(cxt);
+		return log_err_errno(e ? -e : -EIO, "Failed to mount %s on %s again.", s->source,
+				     s->target);
+	}
+	return 0;
+}

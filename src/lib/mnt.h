@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The mount table through libmount (path_mountinfo()); no hand parsing of mountinfo. */
+struct mnt_tab;
+
+int mnt_tab_load(struct mnt_tab **ret);
+void mnt_tab_free(struct mnt_tab *t);
+static inline void mnt_tab_freep(struct mnt_tab **t)
+{
+	if (*t)
+		mnt_tab_free(*t);
+}
+
+/* The source device mounted at target (exactly that mount point, last mount wins). */
+int mnt_tab_source_of(struct mnt_tab *t, const char *target, char **ret);
+/* Where a device (any of its names) is mounted; -ENOENT when not mounted. */
+int mnt_tab_target_of(struct mnt_tab *t, const char *const *names, char **ret);
+
+/* Two device paths name the same block device (equal strings, or same st_rdev). */
+bool mnt_same_device(const char *a, const char *b);
+
+/* Used bytes of the filesystem mounted at path (statvfs). */
+int mnt_fs_used(const char *path, uint64_t *ret);
+
+/* What is needed to mount a filesystem again after an unmount. */
+struct mnt_saved {
+	char *source;
+	char *target;
+	char *fstype;
+	char *options;
+};
+void mnt_saved_done(struct mnt_saved *s);
+/* Unmount target, remembering how it was mounted. -EBUSY when busy. */
+int mnt_unmount(struct mnt_tab *t, const char *target, struct mnt_saved *ret);
+int mnt_remount(const struct mnt_saved *s);

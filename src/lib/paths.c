@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdlib.h>
+
+#include "paths.h"
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = secure_getenv(name);
+
+	return v && *v ? v : def;
+}
+
+const char *path_conf(void)
+{
+	return env_or("REWIND_CONF", "/etc/rewind/rewind.conf");
+}
+
+const char *path_rundir(void)
+{
+	return env_or("REWIND_RUNDIR", "/run/rewind");
+}
+
+const char *path_cmdline(void)
+{
+	return env_or("REWIND_CMDLINE", "/proc/cmdline");
+}
+
+const char *path_mountinfo(void)
+{
+	return env_or("REWIND_MOUNTINFO", "/proc/self/mountinfo");
+}

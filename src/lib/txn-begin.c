@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * begin: resolve the volumes, size every snapshot and check the space before creating anything,
+ * then take all snapshots at one instant (VM-FACTS "Freezing and snapshotting several volumes"):
+ * suspend the data origins, snapshot root, snapshot the suspended data origins, resume.
+ */
+#include <inttypes.h>
+#include <time.h>
+
+#include "dm.h"
+#include "kmod.h"
+#include "log.h"
+#include "mnt.h"
+#include "txn.h"
+#include "util.h"
+
+struct vol {
+	const struct lvm_lv *lv;
+	struct policy policy;
+	char *mnt; /* mount point, NULL when not mounted */
+	bool root;
+	uint64_t bytes;
+	char snap[LVM_NAME_MAX + 1];
+	bool suspended;
+	bool created;
+};
+
+static void vols_free(struct vol *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].mnt);
+	free(v);
+}
+
+static int resolve(const struct lvm_report *rep, struct mnt_tab *mt, const char *target,
+		   const struct lvm_lv **ret)
+{
+	_cleanup_free_ char *vg = NULL, *lvname = NULL, *src = NULL;
+	const struct lvm_lv *lv = NULL;
+
+	if (target[0] == '/') {
+		if (mnt_tab_source_of(mt, target, &src) < 0)
+			return log_err_errno(-ENODEV, "%s is not a mount point.", target);
+		for (size_t i = 0; i < rep->n_lvs && !lv; i++)
+			if ((*rep->lvs[i].dm_path && mnt_same_device(src, rep->lvs[i].dm_path)) ||
+			    (*rep->lvs[i].path && mnt_same_device(src, rep->lvs[i].path)))
+				lv = &rep->lvs[i];
+		if (!lv)
+			return log_err_errno(-ENODEV,
+					     "%s is mounted from %s, which is not an LVM "
+					     "logical volume.",
+					     target, src);
+	} else {
+		if (name_split_vg_lv(target, &vg, &lvname) < 0)
+			return log_err_errno(-EINVAL, "'%s' is neither VG/LV nor a mount point.",
+					     target);
+		lv = lvm_report_find_lv(rep, vg, lvname);
+		if (!lv)
+			return log_err_errno(-ENODEV, "Logical volume %s not found.", target);
+	}
+	if (lvm_lv_is_snapshot(lv) || lv->attr[0] == 'v' || lv->attr[0] == 't' ||
+	    lv->attr[0] == 'e' || lv->attr[0] == 'p')
+		return log_err_errno(-EINVAL, "%s/%s is not a volume that can be snapshotted.",
+				     lv->vg, lv->name);
+	*ret = lv;
+	return 0;
+}
+
+/* The dm name of VG/LV: '-' doubled inside each part. */
+static size_t dm_name_len(const char *vg, const char *lv)
+{
+	size_t n = 1;
+
+	for (const char *p = vg; *p; p++)
+		n += *p == '-' ? 2 : 1;
+	for (const char *p = lv; *p; p++)
+		n += *p == '-' ? 2 : 1;
+	return n;
+}
+
+static int plan(const struct lvm_report *rep, const struct conf *c, const struct txn_begin_opts *o,
+		const char *txid, struct vol **ret, size_t *ret_n)
+{
+	_cleanup_(mnt_tab_freep) struct mnt_tab *mt = NULL;
+	struct volume_spec root_spec = {.target = (char *)"/"};
+	const struct volume_spec *specs = o->volumes;
+	size_t n = o->n_volumes;
+	struct vol *v;
+	int r;
+
+	if (n == 0) {
+		specs = c->n_volumes ? c->volumes : &root_spec;
+		n = c->n_volumes ? c->n_volumes : 1;
+	}
+	r = mnt_tab_load(&mt);
+	if (r < 0)
+		return r;
+	v = calloc(n, sizeof(struct vol));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const char *names[3];
+
+		r = resolve(rep, mt, specs[i].target, &v[i].lv);
+		if (r < 0)
+			goto fail;
+		for (size_t j = 0; j < i; j++)
+			if (v[j].lv == v[i].lv) {
+				r = log_err_errno(-EINVAL, "%s/%s is given twice.", v[i].lv->vg,
+						  v[i].lv->name);
+				goto fail;
+			}
+		v[i].policy = specs[i].has_policy ? specs[i].policy : o->size ? *o->size : c->size;
+		names[0] = v[i].lv->dm_path;
+		names[1] = v[i].lv->path;
+		names[2] = NULL;
+		if (mnt_tab_target_of(mt, names, &v[i].mnt) >= 0)
+			v[i].root = streq(v[i].mnt, "/");
+		if ((size_t)snprintf(v[i].snap, sizeof(v[i].snap), "%s-rewind-%s", v[i].lv->name,
+				     txid) >= sizeof(v[i].snap) ||
+		    dm_name_len(v[i].lv->vg, v[i].snap) + strlen("-cow") > LVM_NAME_MAX) {
+			r = log_err_errno(-ENAMETOOLONG,
+					  "Snapshot name for %s/%s would be too long.", v[i].lv->vg,
+					  v[i].lv->name);
+			goto fail;
+		}
+		if (name_valid_lv(v[i].snap) < 0) {
+			r = log_err_errno(-EINVAL, "'%s' is not a valid LV name.", v[i].snap);
+			goto fail;
+		}
+		if (lvm_report_find_lv(rep, v[i].lv->vg, v[i].snap)) {
+			r = log_err_errno(-EEXIST, "%s/%s exists already.", v[i].lv->vg, v[i].snap);
+			goto fail;
+		}
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+fail:
+	vols_free(v, n);
+	return r;
+}
+
+static int size_and_check_space(const struct lvm_report *rep, struct vol *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct lvm_vg *vg = lvm_report_find_vg(rep, v[i].lv->vg);
+		struct policy_input in = {.origin_size = v[i].lv->size, .fs_used = UINT64_MAX};
+		char buf[32];
+		int fallback, r;
+
+		if (!vg)
+			return log_err_errno(-ENODEV, "Volume group %s not found.", v[i].lv->vg);
+		in.vg_free = vg->free;
+		in.extent_size = vg->extent_size;
+		if (v[i].mnt && mnt_fs_used(v[i].mnt, &in.fs_used) < 0)
+			in.fs_used = UINT64_MAX;
+		r = policy_compute(&v[i].policy, &in, &v[i].bytes, &fallback);
+		if (r < 0)
+			return log_err_errno(r, "Cannot size the snapshot of %s/%s.", v[i].lv->vg,
+					     v[i].lv->name);
+		if (fallback)
+			log_warning("%s/%s is not mounted: %s taken as a share of its size.",
+				    v[i].lv->vg, v[i].lv->name,
+				    policy_format(&v[i].policy, buf, sizeof(buf)));
+	}
+	/* All snapshots of one VG together must fit its free space. */
+	for (size_t i = 0; i < n; i++) {
+		const struct lvm_vg *vg = lvm_report_find_vg(rep, v[i].lv->vg);
+		uint64_t need = 0;
+		bool first = true;
+
+		for (size_t j = 0; j < n; j++)
+			if (streq(v[j].lv->vg, v[i].lv->vg)) {
+				first = first && j >= i;
+				need += v[j].bytes;
+			}
+		if (first && need > vg->free)
+			return log_err_errno(-ENOSPC,
+					     "Volume group %s has %" PRIu64 " MiB free, the "
+					     "snapshots need %" PRIu64 " MiB.",
+					     vg->name, vg->free >> 20, need >> 20);
+	}
+	return 0;
+}
+
+static void resume_all(struct vol *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *dm = lvm_lv_dm_name(v[i].lv);
+		if (!v[i].suspended || !dm)
+			continue;
+		/* lvcreate -s of a suspended origin leaves it resumed; resume only the rest. */
+		if (dm_is_suspended(dm) > 0 && dm_resume(dm) < 0)
+			log_err(
+			    "Failed to resume %s: writes to it are blocked; run 'dmsetup resume "
+			    "%s'.",
+			    dm, dm);
+		v[i].suspended = false;
+	}
+}
+
+static int create_one(struct lvm *l, struct vol *v, const char *txid, uint64_t now)
+{
+	_cleanup_strv_ char **tags = NULL;
+	struct txn_tags t = {.state = TXN_STATE_OPEN, .time = now, .root = v->root};
+	int r;
+
+	strcpy(t.txid, txid);
+	t.mnt = v->mnt;
+	r = txn_tags_encode(&t, &tags);
+	if (r < 0)
+		return log_err_errno(r, "Cannot encode the tags of %s/%s.", v->lv->vg, v->snap);
+	r = lvm_snapshot_create(l, v->lv->vg, v->lv->name, v->snap, v->bytes, tags);
+	if (r < 0)
+		return log_err_errno(r, "Failed to create snapshot %s/%s.", v->lv->vg, v->snap);
+	v->created = true;
+	log_info("Created snapshot %s/%s (%" PRIu64 " MiB).", v->lv->vg, v->snap, v->bytes >> 20);
+	return 0;
+}
+
+static int snapshot_all(struct lvm *l, struct vol *v, size_t n, const char *txid)
+{
+	uint64_t now = (uint64_t)time(NULL);
+	int r = 0;
+
+	/* (1) Data origins: suspend with lockfs, so they stand still while root is taken. */
+	if (n > 1)
+		for (size_t i = 0; i < n; i++) {
+			const char *dm = lvm_lv_dm_name(v[i].lv);
+			if (v[i].root || !v[i].mnt || !dm || !lvm_lv_is_active(v[i].lv))
+				continue;
+			r = dm_suspend(dm);
+			if (r < 0) {
+				log_err("Failed to suspend %s.", dm);
+				goto out;
+			}
+			v[i].suspended = true;
+		}
+	/* (2) Root first: LVM freezes it itself; never suspend root from outside LVM. */
+	for (size_t i = 0; i < n; i++)
+		if (v[i].root && (r = create_one(l, &v[i], txid, now)) < 0)
+			goto out;
+	/* (3) The rest, suspended or not. */
+	for (size_t i = 0; i < n; i++)
+		if (!v[i].root && (r = create_one(l, &v[i], txid, now)) < 0)
+			goto out;
+out:
+	/* (4) On every path. */
+	resume_all(v, n);
+	return r;
+}
+
+static void remove_created(struct lvm *l, struct vol *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].created)
+			continue;
+		if (lvm_lv_remove(l, v[i].lv->vg, v[i].snap) < 0)
+			log_err("Failed to remove snapshot %s/%s; remove it with 'lvremove %s/%s'.",
+				v[i].lv->vg, v[i].snap, v[i].lv->vg, v[i].snap);
+		else
+			log_info("Removed snapshot %s/%s again.", v[i].lv->vg, v[i].snap);
+	}
+}
+
+int txn_begin(struct lvm *l, const struct conf *c, const struct txn_begin_opts *o, char **ret_txid)
+{
+	struct txn_set s = {};
+	struct vol *v = NULL;
+	size_t n = 0;
+	char txid[TXID_MAX + 1];
+	int r;
+
+	if (o->txid) {
+		if (name_valid_txid(o->txid) < 0)
+			return log_err_errno(-EINVAL, "'%s' is not a valid transaction name.",
+					     o->txid);
+		strcpy(txid, o->txid);
+	} else {
+		time_t now = time(NULL);
+		strftime(txid, sizeof(txid), "%Y%m%d-%H%M%S", localtime(&now));
+	}
+
+	r = txn_set_load(l, true, &s);
+	if (r < 0)
+		return r;
+	if (s.n_txns > 0) {
+		r = log_err_errno(-EEXIST, "Transaction %s is %s.", s.txns[0].txid,
+				  txn_is_armed(&s.txns[0]) ? "armed" : "open");
+		goto out;
+	}
+	r = plan(&s.rep, c, o, txid, &v, &n);
+	if (r < 0)
+		goto out;
+	r = size_and_check_space(&s.rep, v, n);
+	if (r < 0 || o->dry_run)
+		goto out;
+	if (kmod_ensure_snapshot_modules() < 0)
+		log_warning("dm_snapshot could not be loaded; trying anyway.");
+	r = snapshot_all(l, v, n, txid);
+	if (r < 0) {
+		remove_created(l, v, n);
+		goto out;
+	}
+	if (ret_txid)
+		*ret_txid = strdup(txid);
+out:
+	vols_free(v, n);
+	txn_set_done(&s);
+	return r;
+}

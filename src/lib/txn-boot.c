@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * boot: the initramfs stage. One LVM report; nothing armed means return at once. Each armed
+ * snapshot is merged in the foreground (no lvmpolld in the initrd): a child runs the LVM command
+ * that starts and polls the merge, while we read the progress from device-mapper. A merge
+ * interrupted by a power cut is found merging at the next boot and polled to its end.
+ */
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "dm.h"
+#include "log.h"
+#include "paths.h"
+#include "txn.h"
+#include "util.h"
+
+#define STALL_TIMEOUT_DEFAULT 600
+
+/* rd.rewind=0 disables; rd.rewind.rollback=TXID arms that transaction for this boot. */
+static int cmdline_parse(bool *disabled, char *txid)
+{
+	_cleanup_free_ char *line = NULL;
+	_cleanup_strv_ char **words = NULL;
+	int r;
+
+	*disabled = false;
+	txid[0] = '\0';
+	r = read_one_line_file(path_cmdline(), &line);
+	if (r < 0) {
+		log_warning("Cannot read %s, ignoring: %s", path_cmdline(), strerror(-r));
+		return 0;
+	}
+	words = strv_split_ws(line);
+	if (!words)
+		return -ENOMEM;
+	for (size_t i = 0; words[i]; i++) {
+		const char *w = words[i];
+		if (streq(w, "rd.rewind=0") || streq(w, "rd.rewind=no"))
+			*disabled = true;
+		else if (startswith(w, "rd.rewind.rollback=")) {
+			const char *v = w + strlen("rd.rewind.rollback=");
+			if (name_valid_txid(v) < 0)
+				log_warning("Ignoring invalid rd.rewind.rollback=%.40s.", v);
+			else
+				strcpy(txid, v);
+		}
+	}
+	return 0;
+}
+
+static int merge_wait(struct lvm *l, const struct txn_snap *s, const struct txn_boot_opts *o)
+{
+	const char *dm = lvm_lv_dm_name(s->origin);
+	unsigned stall = o->stall_timeout_sec ?: STALL_TIMEOUT_DEFAULT;
+	uint64_t start = 0, last_alloc = UINT64_MAX;
+	double last_change = txn_now();
+	int last_pct = -1, status;
+	pid_t pid;
+
+	if (!o->fork_progress)
+		return s->merging ? lvm_merge_resume(l, s->lv->vg, s->origin->name)
+				  : lvm_merge(l, s->lv->vg, s->lv->name);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int r = s->merging ? lvm_merge_resume(l, s->lv->vg, s->origin->name)
+				   : lvm_merge(l, s->lv->vg, s->lv->name);
+		_exit(r < 0 ? 1 : 0);
+	}
+	for (;;) {
+		struct dm_snap_status st;
+		struct timespec ts = {0, 250 * 1000 * 1000};
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		if (dm && dm_snap_status(dm, &st) >= 0 && streq(st.target, "snapshot-merge")) {
+			int pct;
+			if (start == 0 || st.allocated > start)
+				start = st.allocated;
+			pct = start == st.metadata
+				  ? 100
+				  : (int)((start - st.allocated) * 100 / (start - st.metadata));
+			if (st.allocated != last_alloc) {
+				last_alloc = st.allocated;
+				last_change = txn_now();
+			}
+			if (pct != last_pct && o->progress)
+				o->progress(o->userdata, s->lv->vg, s->origin->name, pct);
+			last_pct = pct;
+		}
+		if (txn_now() - last_change > stall) {
+			/* The kernel merge goes on by itself; the next activation resumes it. */
+			log_err("The merge of %s/%s made no progress for %u s; giving up waiting.",
+				s->lv->vg, s->origin->name, stall);
+			kill(pid, SIGTERM);
+			waitpid(pid, &status, 0);
+			return -ETIMEDOUT;
+		}
+		nanosleep(&ts, NULL);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -EIO;
+	if (o->progress && last_pct != 100)
+		o->progress(o->userdata, s->lv->vg, s->origin->name, 100);
+	return 0;
+}
+
+static int boot_one(struct lvm *l, const struct txn_snap *s, const struct txn_boot_opts *o,
+		    struct txn_results *res)
+{
+	char *add[] = {(char *)txn_tags_state_tag(TXN_STATE_OPEN), NULL};
+	char *del[] = {(char *)txn_tags_state_tag(TXN_STATE_ARMED), NULL};
+	double t0 = txn_now();
+	int r;
+
+	if (s->invalid) {
+		log_err("Snapshot %s/%s is invalid (overflowed): not rolling back %s/%s.",
+			s->lv->vg, s->lv->name, s->lv->vg, s->lv->origin);
+		/* Disarm, so that every later boot does not try again. */
+		if (s->tags.state == TXN_STATE_ARMED &&
+		    lvm_lv_change_tags(l, s->lv->vg, s->lv->name, add, del) < 0)
+			log_err("Failed to disarm %s/%s.", s->lv->vg, s->lv->name);
+		return txn_result_add(res, s, TXN_FAILED, "snapshot invalid (overflowed)", 0);
+	}
+	if (!s->origin)
+		return txn_result_add(res, s, TXN_FAILED, "origin missing", 0);
+	if (!lvm_lv_is_active(s->origin)) {
+		/* dracut activates only the root LV; data LVs are ours to activate. */
+		r = lvm_lv_activate(l, s->lv->vg, s->origin->name, true);
+		if (r < 0)
+			return txn_result_add(res, s, TXN_FAILED, "could not activate the origin",
+					      0);
+	}
+	log_info("%s %s/%s from %s.", s->merging ? "Resuming the merge of" : "Rolling back",
+		 s->lv->vg, s->origin->name, s->lv->name);
+	r = merge_wait(l, s, o);
+	/* LVM's poll also returns success when it stops early (origin no longer active). */
+	if (r >= 0 && txn_snapshot_gone(l, s->lv->vg, s->lv->name) == 0)
+		r = -EAGAIN;
+	if (r < 0)
+		return txn_result_add(res, s, TXN_FAILED,
+				      r == -ETIMEDOUT ? "merge stalled"
+				      : r == -EAGAIN
+					  ? "merge not finished; it resumes at the next boot"
+					  : "merge failed",
+				      txn_now() - t0);
+	return txn_result_add(res, s, TXN_MERGED, NULL, txn_now() - t0);
+}
+
+static int write_outcome(const struct txn_results *res)
+{
+	_cleanup_free_ char *path = strdup_printf("%s/outcome.json", path_rundir());
+	struct json_object *o = json_object_new_object(), *vols = json_object_new_array();
+	size_t merged = 0;
+	int r;
+
+	if (!path || !o || !vols) {
+		json_object_put(o);
+		json_object_put(vols);
+		return -ENOMEM;
+	}
+	json_object_object_add(o, "txid", json_object_new_string(res->txid));
+	for (size_t i = 0; i < res->n; i++) {
+		const struct txn_result *x = &res->r[i];
+		struct json_object *v = json_object_new_object();
+		char name[2 * LVM_NAME_MAX + 2];
+
+		if (!v)
+			continue;
+		merged += x->action == TXN_MERGED;
+		snprintf(name, sizeof(name), "%s/%s", x->vg, x->origin);
+		json_object_object_add(v, "volume", json_object_new_string(name));
+		json_object_object_add(v, "snapshot", json_object_new_string(x->snapshot));
+		json_object_object_add(
+		    v, "result",
+		    json_object_new_string(x->action == TXN_MERGED ? "rolled-back" : "failed"));
+		if (x->detail)
+			json_object_object_add(v, "error", json_object_new_string(x->detail));
+		json_object_object_add(v, "seconds", json_object_new_double(x->seconds));
+		json_object_array_add(vols, v);
+	}
+	json_object_object_add(o, "result",
+			       json_object_new_string(merged == res->n ? "rolled-back"
+						      : merged == 0    ? "failed"
+								       : "partial"));
+	json_object_object_add(o, "volumes", vols);
+	json_object_object_add(o, "time", json_object_new_int64((int64_t)time(NULL)));
+	r = mkdir_p(path_rundir(), 0755);
+	if (r >= 0)
+		r = write_file_atomic(
+		    path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+								JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	if (r < 0)
+		return log_err_errno(r, "Failed to write %s: %s", path, strerror(-r));
+	return 0;
+}
+
+int txn_boot(struct lvm *l, const struct txn_boot_opts *o, struct txn_results *res)
+{
+	char cmdline_txid[TXID_MAX + 1];
+	struct txn_set s = {};
+	bool disabled, known = false;
+	size_t n = 0;
+	int r;
+
+	r = cmdline_parse(&disabled, cmdline_txid);
+	if (r < 0)
+		return r;
+	if (disabled) {
+		log_info("rd.rewind=0: not looking for rollbacks.");
+		return 0;
+	}
+	r = txn_set_load(l, false, &s);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < s.n_txns; i++) {
+		const struct txn *t = &s.txns[i];
+		bool chosen = *cmdline_txid && streq(t->txid, cmdline_txid);
+
+		known = known || chosen;
+		for (size_t j = 0; j < t->n_snaps; j++) {
+			const struct txn_snap *sn = &t->snaps[j];
+			/* Armed, chosen on the boot menu, or a merge a power cut interrupted. */
+			if (!chosen && sn->tags.state != TXN_STATE_ARMED && !sn->merging)
+				continue;
+			if (n++ == 0)
+				strcpy(res->txid, t->txid);
+			r = boot_one(l, sn, o, res);
+			if (r < 0)
+				goto out;
+		}
+	}
+	if (*cmdline_txid && !known)
+		log_warning("rd.rewind.rollback=%s: no such transaction, ignoring.", cmdline_txid);
+	if (n > 0)
+		(void)write_outcome(res);
+	r = 0;
+out:
+	txn_set_done(&s);
+	return r;
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf.h"
+#include "lvm.h"
+#include "tags.h"
+
+/*
+ * Errors, as the CLI maps them to exit codes (HACKING.md):
+ *   -EINVAL, -ENODEV (unknown volume), -ENAMETOOLONG  2  bad input
+ *   -EEXIST (a transaction exists), -ENOENT (none)     3  wrong state
+ *   -ENOSPC                                            5  not enough space
+ *   -ESTALE (a snapshot is invalid/overflowed)         6  rollback refused
+ *   -ENOPKG (initramfs lacks the rewind module)        7
+ *   anything else                                      1
+ */
+
+/* One snapshot of a transaction, with what LVM and device-mapper say about it now. */
+struct txn_snap {
+	const struct lvm_lv *lv;     /* the snapshot LV (points into txn_set.rep) */
+	const struct lvm_lv *origin; /* NULL if LVM lost it */
+	struct txn_tags tags;
+	bool invalid; /* overflowed or otherwise invalid: cannot be merged */
+	double fill;  /* percent, -1 when unknown (inactive) */
+	bool merging; /* a merge was started (power cut, or deferred by LVM) */
+};
+
+struct txn {
+	char txid[TXID_MAX + 1];
+	struct txn_snap *snaps;
+	size_t n_snaps;
+};
+
+struct txn_set {
+	struct lvm_report rep;
+	struct txn *txns;
+	size_t n_txns;
+};
+
+int txn_set_load(struct lvm *l, bool with_vgs, struct txn_set *ret);
+void txn_set_done(struct txn_set *s);
+bool txn_is_armed(const struct txn *t);
+
+struct txn_begin_opts {
+	const char *txid;		   /* NULL: YYYYmmdd-HHMMSS */
+	const struct policy *size;	   /* NULL: conf's size */
+	const struct volume_spec *volumes; /* none: conf's, else the LV holding / */
+	size_t n_volumes;
+	bool dry_run; /* resolve, size and check space, create nothing (rewind check) */
+};
+
+int txn_begin(struct lvm *l, const struct conf *c, const struct txn_begin_opts *o, char **ret_txid);
+int txn_commit(struct lvm *l, char **ret_txid);
+int txn_cancel(struct lvm *l, char **ret_txid);
+
+/* What rollback or boot did with one volume. */
+enum txn_action {
+	TXN_MERGED, /* merged now: the origin is back to the snapshot's content */
+	TXN_ARMED,  /* the initramfs merges it at the next boot */
+	TXN_FAILED,
+};
+
+struct txn_result {
+	char *vg;
+	char *origin;
+	char *snapshot;
+	enum txn_action action;
+	char *detail; /* why armed / why failed */
+	double seconds;
+};
+
+struct txn_results {
+	struct txn_result *r;
+	size_t n;
+	char txid[TXID_MAX + 1];
+};
+
+void txn_results_done(struct txn_results *r);
+const char *txn_action_to_string(enum txn_action a);
+
+struct txn_rollback_opts {
+	bool now; /* unmount, merge and remount busy data volumes */
+	/* Called before anything is armed: 0 to go on, -ENOPKG to refuse (initramfs check). */
+	int (*check_initramfs)(void *userdata);
+	void *userdata;
+};
+
+int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_results *ret);
+
+/* JSON of every transaction, plus the last boot outcome (path_rundir()/outcome.json). */
+int txn_status_json(struct lvm *l, struct json_object **ret);
+
+struct txn_boot_opts {
+	/* Run each merge in a child and report progress from device-mapper meanwhile. */
+	bool fork_progress;
+	void (*progress)(void *userdata, const char *vg, const char *lv, int percent);
+	void *userdata;
+	unsigned stall_timeout_sec; /* give up waiting when a merge makes no progress; 0: 600 */
+};
+
+/* The initramfs stage. Returns 0 unless something is badly wrong; never blocks forever. */
+int txn_boot(struct lvm *l, const struct txn_boot_opts *o, struct txn_results *ret);
+
+/* Internal, shared between txn*.c */
+int txn_result_add(struct txn_results *res, const struct txn_snap *s, enum txn_action a,
+		   const char *detail, double seconds);
+double txn_now(void);
+/* 1 when the snapshot LV no longer exists (a finished merge removes it), 0 when it does. */
+int txn_snapshot_gone(struct lvm *l, const char *vg, const char *name);

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+void strv_free(char **l)
+{
+	if (!l)
+		return;
+	for (char **i = l; *i; i++)
+		free(*i);
+	free(l);
+}
+
+size_t strv_length(char *const *l)
+{
+	size_t n = 0;
+
+	while (l && l[n])
+		n++;
+	return n;
+}
+
+int strv_push(char ***l, char *value)
+{
+	size_t n = strv_length(*l);
+	char **c;
+
+	if (!value)
+		return -ENOMEM;
+	c = realloc(*l, sizeof(char *) * (n + 2));
+	if (!c) {
+		free(value);
+		return -ENOMEM;
+	}
+	c[n] = value;
+	c[n + 1] = NULL;
+	*l = c;
+	return 0;
+}
+
+int strv_extend(char ***l, const char *value)
+{
+	return strv_push(l, strdup(value));
+}
+
+bool strv_contains(char *const *l, const char *s)
+{
+	for (size_t i = 0; l && l[i]; i++)
+		if (streq(l[i], s))
+			return true;
+	return false;
+}
+
+static char **strv_split_by(const char *s, bool (*is_sep)(char c, char sep), char sep)
+{
+	char **l = calloc(1, sizeof(char *));
+
+	if (!l)
+		return NULL;
+	while (*s) {
+		const char *e;
+
+		while (*s && is_sep(*s, sep))
+			s++;
+		if (!*s)
+			break;
+		e = s;
+		while (*e && !is_sep(*e, sep))
+			e++;
+		if (strv_push(&l, strndup(s, e - s)) < 0) {
+			strv_free(l);
+			return NULL;
+		}
+		s = e;
+	}
+	return l;
+}
+
+static bool is_ws(char c, char sep)
+{
+	return isspace((unsigned char)c);
+}
+
+static bool is_char(char c, char sep)
+{
+	return c == sep;
+}
+
+char **strv_split_ws(const char *s)
+{
+	return strv_split_by(s, is_ws, 0);
+}
+
+char **strv_split_char(const char *s, char sep)
+{
+	return strv_split_by(s, is_char, sep);
+}
+
+bool startswith(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+char *strstrip(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+char *strdup_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return r < 0 ? NULL : s;
+}
+
+int safe_atou64(const char *s, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int read_one_line_file(const char *path, char **ret)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t n = 0;
+
+	if (!f)
+		return -errno;
+	if (getline(&line, &n, f) < 0) {
+		free(line);
+		if (ferror(f))
+			return -EIO;
+		line = strdup("");
+		if (!line)
+			return -ENOMEM;
+	}
+	line[strcspn(line, "\n")] = '\0';
+	*ret = line;
+	return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+	_cleanup_free_ char *p = strdup(path);
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int write_file_atomic(const char *path, const char *contents)
+{
+	_cleanup_free_ char *tmp = strdup_printf("%s.tmp.%d", path, (int)getpid());
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(contents);
+
+	if (!tmp)
+		return -ENOMEM;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, contents, len) != (ssize_t)len || fsync(fd) < 0) {
+		int r = errno ? -errno : -EIO;
+		unlink(tmp);
+		return r;
+	}
+	if (rename(tmp, path) < 0) {
+		int r = -errno;
+		unlink(tmp);
+		return r;
+	}
+	return 0;
+}

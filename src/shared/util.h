@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+
+/* NULL-terminated string vectors. */
+void strv_free(char **l);
+static inline void strv_freep(char ***l)
+{
+	strv_free(*l);
+}
+size_t strv_length(char *const *l);
+int strv_push(char ***l, char *value); /* takes ownership of value, even on failure */
+int strv_extend(char ***l, const char *value);
+bool strv_contains(char *const *l, const char *s);
+/* Split on whitespace; NULL on OOM. */
+char **strv_split_ws(const char *s);
+/* Split on one separator character, keeping empty fields out. */
+char **strv_split_char(const char *s, char sep);
+
+bool startswith(const char *s, const char *prefix);
+char *strstrip(char *s);
+_printf_(1, 2) char *strdup_printf(const char *fmt, ...);
+
+/* Parse a decimal uint64; -EINVAL on garbage, -ERANGE on overflow. */
+int safe_atou64(const char *s, uint64_t *ret);
+
+int read_one_line_file(const char *path, char **ret);
+int mkdir_p(const char *path, mode_t mode);
+/* Write a file atomically (temp file + rename). */
+int write_file_atomic(const char *path, const char *contents);
