@@ -486,15 +486,6 @@ static int esp_walk(const struct boot *b, const char *rel, struct esp_list *l)
 	return 0;
 }
 
-static const struct esp_file *esp_list_find(const struct esp_list *l, const char *rel)
-{
-	/* FAT: names compare case-insensitively. */
-	for (size_t i = 0; i < l->n; i++)
-		if (strcasecmp(l->files[i].path, rel) == 0)
-			return &l->files[i];
-	return NULL;
-}
-
 /* loader.conf and the entries are small text files we keep copies of. */
 static bool wants_backup(const struct esp_file *f)
 {
@@ -1510,6 +1501,15 @@ static bool manifest_has_dir(json_object *dirs, const char *path)
 	return false;
 }
 
+/* A path read back from the manifest must name a file in rewind/TXID/. */
+static bool path_in_pin(const char *rel, const char *txid)
+{
+	_cleanup_free_ char *norm = NULL, *prefix = strdup_printf(PIN_DIR "/%s/", txid);
+
+	return prefix && esp_relpath(rel, &norm) >= 0 && streq(norm, rel) &&
+	       strncmp(rel, prefix, strlen(prefix)) == 0;
+}
+
 static bool file_matches(const char *abs, const char *sha256)
 {
 	char hex[65];
@@ -1543,6 +1543,10 @@ static int restore_file(const struct boot *b, const char *txid, json_object *m, 
 	}
 	if (!rel)
 		return -ENOMEM;
+	if (!path_in_pin(rel, txid)) {
+		log_warning("Ignoring a bad copy path in the manifest of %s", txid);
+		return 0;
+	}
 	src = esp_path(b, rel);
 	dst = esp_path(b, path);
 	if (!src || !dst)
