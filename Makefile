@@ -20,7 +20,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 \
 	   -Wmissing-prototypes -fno-strict-aliasing -D_GNU_SOURCE \
 	   -Isrc -Isrc/lib -Isrc/shared
-LIBS    := -llvm2cmd -ldevmapper $(shell pkg-config --libs libkmod json-c mount 2>/dev/null || echo -lkmod -ljson-c -lmount)
+LIBS    := -llvm2cmd -ldevmapper $(shell pkg-config --libs libkmod json-c mount libcrypto 2>/dev/null || echo -lkmod -ljson-c -lmount -lcrypto)
 
 B := build
 
@@ -31,6 +31,7 @@ LIB_OBJ    := $(LIB_SRC:%.c=$(B)/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(B)/%.o)
 FAKE_SRC   := $(wildcard tests/unit/fake-*.c)
 FAKE_OBJ   := $(FAKE_SRC:%.c=$(B)/%.o)
+HARNESS_OBJ := $(B)/tests/unit/harness.o
 TEST_SRC   := $(wildcard tests/unit/test-*.c)
 TEST_BIN   := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 
@@ -53,10 +54,10 @@ $(B)/rewind: $(CLI_OBJ) $(B)/librewind.a
 
 # Unit tests: the library and CLI with liblvm2cmd and libdevmapper replaced by fakes
 # (tests/unit/fake-*.c); libkmod and json-c are real.
-$(B)/tests/test-%: tests/unit/test-%.c $(FAKE_OBJ) $(B)/librewind.a $(filter-out $(B)/src/cli/rewind.o,$(CLI_OBJ))
+$(B)/tests/test-%: tests/unit/test-%.c tests/unit/*.h $(FAKE_OBJ) $(HARNESS_OBJ) $(B)/librewind.a $(filter-out $(B)/src/cli/rewind.o,$(CLI_OBJ))
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(FAKE_OBJ) $(filter-out $(B)/src/cli/rewind.o,$(CLI_OBJ)) \
-		$(B)/librewind.a $(shell pkg-config --libs libkmod json-c mount)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(FAKE_OBJ) $(HARNESS_OBJ) $(filter-out $(B)/src/cli/rewind.o,$(CLI_OBJ)) \
+		$(B)/librewind.a $(shell pkg-config --libs libkmod json-c mount libcrypto)
 
 unit: deps $(B)/rewind $(TEST_BIN)
 	@tests/unit/run $(TEST_BIN)
@@ -68,6 +69,7 @@ install: $(B)/rewind
 	install -m644 $(filter-out %.sh,$(wildcard dracut/90rewind/*)) $(DESTDIR)$(DRACUTDIR)/90rewind/
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PRESETDIR)
 	for f in units/*.service units/*.timer; do [ -e "$$f" ] && install -m644 "$$f" $(DESTDIR)$(UNITDIR)/; done; true
+	install -Dm755 kernel/91-rewind-cmdline.install $(DESTDIR)$(LIBDIR)/kernel/install.d/91-rewind-cmdline.install
 	install -m644 units/90-rewind.preset $(DESTDIR)$(PRESETDIR)/
 	systemctl --root=$(or $(DESTDIR),/) preset $(notdir $(wildcard units/*.service units/*.timer)) || true
 	for f in man/*.[0-9]; do [ -e "$$f" ] && install -Dm644 "$$f" $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/}; done; true

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(
 	build-essential pkg-config clang-format
-	liblvm2-dev libdevmapper-dev libkmod-dev libjson-c-dev libmount-dev clang
+	liblvm2-dev libdevmapper-dev libkmod-dev libjson-c-dev libmount-dev libssl-dev clang
 	lvm2 qemu-system-x86 qemu-utils ovmf systemd-boot-efi
 	mtools dosfstools mmdebstrap fdisk gdisk e2fsprogs zstd cpio
 )
