@@ -53,7 +53,7 @@ $(B)/rewind: $(CLI_OBJ) $(B)/librewind.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/librewind.a $(LIBS)
 
 # Unit tests: the library and CLI with liblvm2cmd and libdevmapper replaced by fakes
-# (tests/unit/fake-*.c); libkmod and json-c are real.
+# (tests/unit/fake-*.c, libkmod too: no module is ever loaded); json-c and libmount are real.
 $(B)/tests/test-%: tests/unit/test-%.c tests/unit/*.h $(FAKE_OBJ) $(HARNESS_OBJ) $(B)/librewind.a $(filter-out $(B)/src/cli/rewind.o,$(CLI_OBJ))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(FAKE_OBJ) $(HARNESS_OBJ) $(filter-out $(B)/src/cli/rewind.o,$(CLI_OBJ)) \

@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * liblvm2cmd over an in-memory model: the commands lvm.c issues, reports in LVM's real JSON shape
+ * (delivered one line per LVM2_LOG_PRINT call, as the real library does), failure injection.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <lvm2cmd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake.h"
+
+#define MAX_LVS 64
+#define MAX_VGS 8
+
+struct fake_vg {
+	char name[128];
+	uint64_t free, extent;
+};
+
+static struct fake_lv lvs[MAX_LVS];
+static struct fake_vg vgs[MAX_VGS];
+static int n_vgs;
+static lvm2_log_fn_t log_fn;
+static char fail_prefix[64];
+static int fail_nth, fail_seen;
+static bool fail_leave;
+
+void fake_events_reset(void);
+
+void fake_reset(void)
+{
+	memset(lvs, 0, sizeof(lvs));
+	memset(vgs, 0, sizeof(vgs));
+	n_vgs = 0;
+	fail_prefix[0] = '\0';
+	fail_nth = fail_seen = 0;
+	fake_events_reset();
+}
+
+void fake_add_vg(const char *name, uint64_t free, uint64_t extent)
+{
+	snprintf(vgs[n_vgs].name, sizeof(vgs[n_vgs].name), "%s", name);
+	vgs[n_vgs].free = free;
+	vgs[n_vgs].extent = extent;
+	n_vgs++;
+}
+
+static struct fake_vg *find_vg(const char *name)
+{
+	for (int i = 0; i < n_vgs; i++)
+		if (strcmp(vgs[i].name, name) == 0)
+			return &vgs[i];
+	return NULL;
+}
+
+uint64_t fake_vg_free(const char *name)
+{
+	struct fake_vg *vg = find_vg(name);
+	return vg ? vg->free : 0;
+}
+
+struct fake_lv *fake_add_lv(const char *vg, const char *name, uint64_t size, const char *attr)
+{
+	for (int i = 0; i < MAX_LVS; i++)
+		if (!lvs[i].used) {
+			memset(&lvs[i], 0, sizeof(lvs[i]));
+			lvs[i].used = true;
+			snprintf(lvs[i].vg, sizeof(lvs[i].vg), "%s", vg);
+			snprintf(lvs[i].name, sizeof(lvs[i].name), "%s", name);
+			snprintf(lvs[i].attr, sizeof(lvs[i].attr), "%s", attr);
+			lvs[i].size = size;
+			return &lvs[i];
+		}
+	return NULL;
+}
+
+struct fake_lv *fake_find_lv(const char *vg, const char *name)
+{
+	for (int i = 0; i < MAX_LVS; i++)
+		if (lvs[i].used && strcmp(lvs[i].vg, vg) == 0 && strcmp(lvs[i].name, name) == 0)
+			return &lvs[i];
+	return NULL;
+}
+
+int fake_count_lvs(void)
+{
+	int n = 0;
+	for (int i = 0; i < MAX_LVS; i++)
+		n += lvs[i].used;
+	return n;
+}
+
+void fake_lv_add_tag(struct fake_lv *lv, const char *tag)
+{
+	if (lv->n_tags < FAKE_MAX_TAGS && !fake_lv_has_tag(lv, tag))
+		snprintf(lv->tags[lv->n_tags++], sizeof(lv->tags[0]), "%s", tag);
+}
+
+bool fake_lv_has_tag(const struct fake_lv *lv, const char *tag)
+{
+	for (int i = 0; i < lv->n_tags; i++)
+		if (strcmp(lv->tags[i], tag) == 0)
+			return true;
+	return false;
+}
+
+static void lv_del_tag(struct fake_lv *lv, const char *tag)
+{
+	for (int i = 0; i < lv->n_tags; i++)
+		if (strcmp(lv->tags[i], tag) == 0) {
+			memmove(lv->tags[i], lv->tags[i + 1], sizeof(lv->tags[0]) * (lv->n_tags - i - 1));
+			lv->n_tags--;
+			return;
+		}
+}
+
+static void dm_escape(const char *s, char *out)
+{
+	for (; *s; s++) {
+		*out++ = *s;
+		if (*s == '-')
+			*out++ = '-';
+	}
+	*out = '\0';
+}
+
+static void dm_name(const struct fake_lv *lv, char *buf)
+{
+	char v[256], l[256];
+
+	dm_escape(lv->vg, v);
+	dm_escape(lv->name, l);
+	sprintf(buf, "%s-%s", v, l);
+}
+
+struct fake_lv *fake_lv_by_dm_name(const char *name)
+{
+	char buf[600];
+
+	for (int i = 0; i < MAX_LVS; i++) {
+		if (!lvs[i].used)
+			continue;
+		dm_name(&lvs[i], buf);
+		if (strcmp(buf, name) == 0)
+			return &lvs[i];
+	}
+	return NULL;
+}
+
+void fake_fail_command(const char *prefix, int nth, bool leave_lv)
+{
+	snprintf(fail_prefix, sizeof(fail_prefix), "%s", prefix);
+	fail_nth = nth;
+	fail_seen = 0;
+	fail_leave = leave_lv;
+}
+
+/* liblvm2cmd API */
+
+void lvm2_log_fn(lvm2_log_fn_t fn)
+{
+	log_fn = fn;
+}
+
+void *lvm2_init(void)
+{
+	static int handle;
+	return &handle;
+}
+
+void lvm2_log_level(void *handle, int level)
+{
+}
+
+void lvm2_exit(void *handle)
+{
+}
+
+void lvm2_disable_dmeventd_monitoring(void *handle)
+{
+}
+
+static void say(int level, const char *msg)
+{
+	if (log_fn)
+		log_fn(level, "fake-lvm2cmd.c", 0, 0, msg);
+}
+
+/* lvm_split(): whitespace-separated words; a quote opening a word runs to its partner. */
+static int split(char *s, char **argv, int max)
+{
+	int argc = 0;
+
+	while (*s && argc < max) {
+		char quote = 0;
+		while (isspace((unsigned char)*s))
+			s++;
+		if (!*s || *s == '#')
+			break;
+		if (*s == '\'' || *s == '"')
+			quote = *s++;
+		argv[argc++] = s;
+		while (*s && (quote ? *s != quote : !isspace((unsigned char)*s)))
+			s++;
+		if (!*s)
+			break;
+		*s++ = '\0';
+	}
+	return argc;
+}
+
+static void emit_json(struct json_object *o)
+{
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+	char *copy = strdup(text), *save = NULL;
+
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		say(LVM2_LOG_PRINT, line);
+	free(copy);
+}
+
+static struct json_object *jstr(const char *s)
+{
+	return json_object_new_string(s);
+}
+
+static int report(bool vg_report)
+{
+	struct json_object *root = json_object_new_object(), *rep = json_object_new_array();
+	struct json_object *item = json_object_new_object(), *arr = json_object_new_array();
+	char buf[600];
+
+	json_object_object_add(root, "report", rep);
+	json_object_array_add(rep, item);
+	json_object_object_add(item, vg_report ? "vg" : "lv", arr);
+	for (int i = 0; !vg_report && i < MAX_LVS; i++) {
+		struct fake_lv *lv = &lvs[i];
+		struct json_object *o;
+		char tags[FAKE_MAX_TAGS * 257] = "";
+
+		if (!lv->used)
+			continue;
+		o = json_object_new_object();
+		for (int t = 0; t < lv->n_tags; t++) {
+			if (t)
+				strcat(tags, ",");
+			strcat(tags, lv->tags[t]);
+		}
+		json_object_object_add(o, "lv_name", jstr(lv->name));
+		json_object_object_add(o, "vg_name", jstr(lv->vg));
+		json_object_object_add(o, "lv_tags", jstr(tags));
+		json_object_object_add(o, "lv_attr", jstr(lv->attr));
+		json_object_object_add(o, "origin", jstr(lv->origin));
+		snprintf(buf, sizeof(buf), "%" PRIu64, lv->size);
+		json_object_object_add(o, "lv_size", jstr(buf));
+		json_object_object_add(o, "snap_percent",
+				       jstr(lv->origin[0] ? (lv->snapshot_invalid ? "100.00" : "3.20")
+							  : ""));
+		dm_name(lv, buf);
+		{
+			char p[700];
+			snprintf(p, sizeof(p), "/dev/mapper/%s", buf);
+			json_object_object_add(o, "lv_dm_path", jstr(p));
+			snprintf(p, sizeof(p), "/dev/%s/%s", lv->vg, lv->name);
+			json_object_object_add(o, "lv_path", jstr(p));
+		}
+		json_object_object_add(o, "lv_snapshot_invalid",
+				       jstr(lv->origin[0] ? (lv->snapshot_invalid ? "1" : "0") : "-1"));
+		json_object_object_add(o, "lv_merging", jstr(lv->attr[0] == 'S' ? "1" : "0"));
+		json_object_array_add(arr, o);
+	}
+	for (int i = 0; vg_report && i < n_vgs; i++) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "vg_name", jstr(vgs[i].name));
+		snprintf(buf, sizeof(buf), "%" PRIu64, vgs[i].free);
+		json_object_object_add(o, "vg_free", jstr(buf));
+		snprintf(buf, sizeof(buf), "%" PRIu64, vgs[i].extent);
+		json_object_object_add(o, "vg_extent_size", jstr(buf));
+		json_object_array_add(arr, o);
+	}
+	emit_json(root);
+	json_object_put(root);
+	return LVM2_COMMAND_SUCCEEDED;
+}
+
+static struct fake_lv *lv_arg(const char *s)
+{
+	char vg[128], name[128];
+	const char *slash = strchr(s, '/');
+
+	if (!slash || (size_t)(slash - s) >= sizeof(vg))
+		return NULL;
+	snprintf(vg, sizeof(vg), "%.*s", (int)(slash - s), s);
+	snprintf(name, sizeof(name), "%s", slash + 1);
+	return fake_find_lv(vg, name);
+}
+
+static int n_snapshots_of(const struct fake_lv *origin)
+{
+	int n = 0;
+	for (int i = 0; i < MAX_LVS; i++)
+		n += lvs[i].used && strcmp(lvs[i].vg, origin->vg) == 0 &&
+		     strcmp(lvs[i].origin, origin->name) == 0;
+	return n;
+}
+
+static void lv_remove(struct fake_lv *lv)
+{
+	struct fake_vg *vg = find_vg(lv->vg);
+	struct fake_lv *origin = lv->origin[0] ? fake_find_lv(lv->vg, lv->origin) : NULL;
+
+	if (vg)
+		vg->free += lv->size;
+	lv->used = false;
+	if (origin && n_snapshots_of(origin) == 0)
+		origin->attr[0] = '-';
+}
+
+static int cmd_lvcreate(int argc, char **argv, bool fail)
+{
+	const char *name = NULL, *target = NULL;
+	char tags[FAKE_MAX_TAGS][256];
+	int n_tags = 0;
+	uint64_t size = 0;
+	struct fake_lv *origin, *snap;
+	struct fake_vg *vg;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
+			name = argv[++i];
+		else if (strcmp(argv[i], "-L") == 0 && i + 1 < argc) {
+			char *end;
+			size = strtoull(argv[++i], &end, 10);
+			if (strcmp(end, "b") != 0)
+				return LVM2_INVALID_PARAMETERS;
+		} else if (strcmp(argv[i], "--addtag") == 0 && i + 1 < argc)
+			snprintf(tags[n_tags++], 256, "%s", argv[++i]);
+		else if (strcmp(argv[i], "-s") == 0)
+			continue;
+		else if (argv[i][0] == '-')
+			return LVM2_INVALID_PARAMETERS;
+		else
+			target = argv[i];
+	}
+	if (!name || !target || !size)
+		return LVM2_INVALID_PARAMETERS;
+	origin = lv_arg(target);
+	if (!origin) {
+		say(LVM2_LOG_ERROR, "Failed to find origin.");
+		return LVM2_PROCESSING_FAILED;
+	}
+	vg = find_vg(origin->vg);
+	if (fake_find_lv(origin->vg, name) || !vg || vg->free < size) {
+		say(LVM2_LOG_ERROR, "Insufficient free space or name exists.");
+		return LVM2_PROCESSING_FAILED;
+	}
+	if (fail && !fail_leave) {
+		say(LVM2_LOG_ERROR, "Injected failure.");
+		return LVM2_PROCESSING_FAILED;
+	}
+	snap = fake_add_lv(origin->vg, name, size, fail ? "-wi-i-----" : "swi-a-s---");
+	vg->free -= size;
+	if (fail) {
+		say(LVM2_LOG_ERROR, "Injected failure (LV left behind).");
+		return LVM2_PROCESSING_FAILED;
+	}
+	snprintf(snap->origin, sizeof(snap->origin), "%s", origin->name);
+	for (int i = 0; i < n_tags; i++)
+		fake_lv_add_tag(snap, tags[i]);
+	if (origin->attr[4] != 'a')
+		snap->attr[4] = '-';
+	origin->attr[0] = 'o';
+	/* Like LVM: an origin suspended from outside is left resumed. */
+	origin->suspended = false;
+	return LVM2_COMMAND_SUCCEEDED;
+}
+
+static int cmd_lvchange(int argc, char **argv)
+{
+	struct fake_lv *lv = argc > 1 ? lv_arg(argv[argc - 1]) : NULL;
+
+	if (!lv)
+		return LVM2_PROCESSING_FAILED;
+	for (int i = 1; i < argc - 1; i++) {
+		if (strcmp(argv[i], "--addtag") == 0 && i + 1 < argc - 1)
+			fake_lv_add_tag(lv, argv[++i]);
+		else if (strcmp(argv[i], "--deltag") == 0 && i + 1 < argc - 1)
+			lv_del_tag(lv, argv[++i]);
+		else if (strcmp(argv[i], "-ay") == 0)
+			lv->attr[4] = 'a';
+		else if (strcmp(argv[i], "-an") == 0)
+			lv->attr[4] = '-';
+		else if (strcmp(argv[i], "--sysinit") != 0)
+			return LVM2_INVALID_PARAMETERS;
+	}
+	return LVM2_COMMAND_SUCCEEDED;
+}
+
+static int cmd_lvconvert(int argc, char **argv)
+{
+	struct fake_lv *snap = lv_arg(argv[argc - 1]), *origin;
+	bool merge = false;
+
+	for (int i = 1; i < argc - 1; i++)
+		if (strcmp(argv[i], "--mergesnapshot") == 0)
+			merge = true;
+	if (!merge || !snap || !snap->origin[0])
+		return LVM2_INVALID_PARAMETERS;
+	if (snap->snapshot_invalid) {
+		say(LVM2_LOG_ERROR, "Unable to merge invalid snapshot.");
+		return LVM2_PROCESSING_FAILED;
+	}
+	origin = fake_find_lv(snap->vg, snap->origin);
+	if (origin->attr[5] == 'o' || origin->attr[4] != 'a') {
+		say(LVM2_LOG_PRINT, "Delaying merge since origin is open.");
+		snap->attr[0] = 'S';
+		return LVM2_COMMAND_SUCCEEDED;
+	}
+	lv_remove(snap);
+	return LVM2_COMMAND_SUCCEEDED;
+}
+
+static int cmd_lvpoll(int argc, char **argv)
+{
+	struct fake_lv *origin = lv_arg(argv[argc - 1]);
+
+	if (!origin)
+		return LVM2_PROCESSING_FAILED;
+	for (int i = 0; i < MAX_LVS; i++)
+		if (lvs[i].used && lvs[i].attr[0] == 'S' && strcmp(lvs[i].vg, origin->vg) == 0 &&
+		    strcmp(lvs[i].origin, origin->name) == 0)
+			lv_remove(&lvs[i]);
+	return LVM2_COMMAND_SUCCEEDED;
+}
+
+int lvm2_run(void *handle, const char *cmdline)
+{
+	char *copy = strdup(cmdline), *argv[64];
+	int argc = split(copy, argv, 64), rc = LVM2_INVALID_PARAMETERS;
+	bool fail = false;
+
+	fake_event("lvm %s", cmdline);
+	if (fail_prefix[0] && strncmp(cmdline, fail_prefix, strlen(fail_prefix)) == 0 &&
+	    ++fail_seen == fail_nth)
+		fail = true;
+	if (argc == 0)
+		goto out;
+	if (fail && strcmp(argv[0], "lvcreate") != 0) {
+		say(LVM2_LOG_ERROR, "Injected failure.");
+		rc = LVM2_PROCESSING_FAILED;
+	} else if (strcmp(argv[0], "lvs") == 0)
+		rc = report(false);
+	else if (strcmp(argv[0], "vgs") == 0)
+		rc = report(true);
+	else if (strcmp(argv[0], "lvcreate") == 0)
+		rc = cmd_lvcreate(argc, argv, fail);
+	else if (strcmp(argv[0], "lvremove") == 0) {
+		struct fake_lv *lv = lv_arg(argv[argc - 1]);
+		if (lv) {
+			lv_remove(lv);
+			rc = LVM2_COMMAND_SUCCEEDED;
+		} else
+			rc = LVM2_PROCESSING_FAILED;
+	} else if (strcmp(argv[0], "lvchange") == 0)
+		rc = cmd_lvchange(argc, argv);
+	else if (strcmp(argv[0], "lvconvert") == 0)
+		rc = cmd_lvconvert(argc, argv);
+	else if (strcmp(argv[0], "lvpoll") == 0)
+		rc = cmd_lvpoll(argc, argv);
+	else
+		rc = LVM2_NO_SUCH_COMMAND;
+out:
+	free(copy);
+	return rc;
+}

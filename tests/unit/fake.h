@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The fakes of liblvm2cmd, libdevmapper and libkmod share one in-memory model of VGs and LVs and
+ * one event log, so a test can assert on the ORDER of LVM commands and dm suspends/resumes.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FAKE_MAX_TAGS 16
+
+struct fake_lv {
+	bool used;
+	char vg[128];
+	char name[128];
+	char attr[11];
+	char origin[128];
+	uint64_t size;
+	char tags[FAKE_MAX_TAGS][256];
+	int n_tags;
+	bool suspended;
+	int snapshot_invalid; /* 1: invalid (overflowed) */
+	char dm_target[32];   /* "" means: derive (snapshot / snapshot-origin / linear) */
+	char dm_params[64];
+};
+
+void fake_reset(void);
+void fake_add_vg(const char *name, uint64_t free, uint64_t extent);
+uint64_t fake_vg_free(const char *name);
+/* attr like "-wi-ao----" (active, open) or "-wi-a-----" (active) or "-wi-------" */
+struct fake_lv *fake_add_lv(const char *vg, const char *name, uint64_t size, const char *attr);
+struct fake_lv *fake_find_lv(const char *vg, const char *name);
+int fake_count_lvs(void);
+void fake_lv_add_tag(struct fake_lv *lv, const char *tag);
+bool fake_lv_has_tag(const struct fake_lv *lv, const char *tag);
+/* The LV whose dm name is name (VG-LV with '-' doubled), or NULL. */
+struct fake_lv *fake_lv_by_dm_name(const char *name);
+
+/* Make the nth (1-based) command starting with prefix fail; leave_lv: leave the LV behind. */
+void fake_fail_command(const char *prefix, int nth, bool leave_lv);
+
+/* Event log: "lvm <command line>", "dm suspend NAME", "dm resume NAME", "kmod NAME". */
+void fake_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int fake_n_events(void);
+const char *fake_event_at(int i);
+/* Index of the first event starting with prefix, at or after from; -1 when none. */
+int fake_event_find(const char *prefix, int from);
+int fake_event_count(const char *prefix);
+void fake_events_dump(void);

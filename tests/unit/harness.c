@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "util.h"
+
+int test_failed;
+const char *test_tmpdir;
+static char *logbuf;
+
+static void test_log_fn(void *userdata, int prio, const char *file, int line, const char *fn,
+			const char *msg)
+{
+	char *n = strdup_printf("%s%s\n", logbuf ? logbuf : "", msg);
+
+	free(logbuf);
+	logbuf = n;
+	if (getenv("TEST_VERBOSE"))
+		fprintf(stderr, "    log<%d>: %s\n", prio, msg);
+}
+
+const char *test_log(void)
+{
+	return logbuf ? logbuf : "";
+}
+
+bool test_log_contains(const char *s)
+{
+	return strstr(test_log(), s) != NULL;
+}
+
+void test_setup(void)
+{
+	static char dir[] = "/tmp/rewind-test-XXXXXX";
+	static bool made;
+	char *p;
+
+	if (!made) {
+		if (!mkdtemp(dir))
+			abort();
+		made = true;
+	}
+	test_tmpdir = dir;
+	p = strdup_printf("%s/run", dir);
+	setenv("REWIND_RUNDIR", p, 1);
+	free(p);
+	p = strdup_printf("%s/run/outcome.json", dir);
+	unlink(p);
+	free(p);
+	p = strdup_printf("%s/rewind.conf", dir);
+	unlink(p);
+	setenv("REWIND_CONF", p, 1);
+	free(p);
+	p = strdup_printf("%s/cmdline", dir);
+	unlink(p);
+	setenv("REWIND_CMDLINE", p, 1);
+	free(p);
+	test_mounts((const char *const[]){NULL});
+	free(logbuf);
+	logbuf = NULL;
+	rewind_log_set_fn(test_log_fn, NULL);
+	rewind_log_set_priority(REWIND_LOG_DEBUG);
+	fake_reset();
+}
+
+const char *test_write(const char *name, const char *contents)
+{
+	static char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", test_tmpdir, name);
+	f = fopen(path, "we");
+	if (!f)
+		abort();
+	fputs(contents, f);
+	fclose(f);
+	return path;
+}
+
+void test_mounts(const char *const *pairs)
+{
+	char *text = strdup("");
+	const char *path;
+
+	for (int i = 0; pairs[i] && pairs[i + 1]; i += 2) {
+		char *n = strdup_printf("%s%d 1 253:%d / %s rw,relatime shared:1 - ext4 %s rw\n",
+					text, 20 + i, i, pairs[i + 1], pairs[i]);
+		free(text);
+		text = n;
+	}
+	path = test_write("mountinfo", text);
+	setenv("REWIND_MOUNTINFO", path, 1);
+	free(text);
+}
+
+void test_machine(void)
+{
+	fake_add_vg("vg0", 4ULL << 30, 4ULL << 20);
+	fake_add_vg("vg1", 2ULL << 30, 4ULL << 20);
+	fake_add_lv("vg0", "root", 8ULL << 30, "-wi-ao----");
+	fake_add_lv("vg1", "data", 4ULL << 30, "-wi-ao----");
+	test_mounts((const char *const[]){"/dev/mapper/vg0-root", "/", "/dev/mapper/vg1-data",
+					  "/srv", NULL});
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * A minimal harness: TEST(name) functions listed in main() through RUN(name). Each prints
+ * "PASS name" or "FAIL name"; tests/unit/run counts those lines.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake.h"
+#include "log.h"
+
+extern int test_failed;
+extern const char *test_tmpdir;
+
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "  %s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+			test_failed = 1;                                                           \
+		}                                                                                  \
+	} while (0)
+
+#define CHECK_EQ_INT(a, b)                                                                         \
+	do {                                                                                       \
+		long long _a = (a), _b = (b);                                                      \
+		if (_a != _b) {                                                                    \
+			fprintf(stderr, "  %s:%d: %s == %lld, expected %lld\n", __FILE__,          \
+				__LINE__, #a, _a, _b);                                             \
+			test_failed = 1;                                                           \
+		}                                                                                  \
+	} while (0)
+
+#define CHECK_STREQ(a, b)                                                                          \
+	do {                                                                                       \
+		const char *_a = (a), *_b = (b);                                                   \
+		if (!_a || !_b || strcmp(_a, _b) != 0) {                                           \
+			fprintf(stderr, "  %s:%d: %s == \"%s\", expected \"%s\"\n", __FILE__,      \
+				__LINE__, #a, _a ? _a : "(null)", _b ? _b : "(null)");             \
+			test_failed = 1;                                                           \
+		}                                                                                  \
+	} while (0)
+
+#define TEST(name) static void name(void)
+
+#define RUN(name)                                                                                  \
+	do {                                                                                       \
+		test_failed = 0;                                                                   \
+		test_setup();                                                                      \
+		name();                                                                            \
+		if (test_failed)                                                                   \
+			fake_events_dump();                                                        \
+		printf("%s %s\n", test_failed ? "FAIL" : "PASS", #name);                           \
+		fflush(stdout);                                                                    \
+		n_failed += test_failed;                                                           \
+	} while (0)
+
+/* A fresh temp dir with the REWIND_* paths pointing into it, empty fakes, captured logs. */
+void test_setup(void);
+/* Write a file under the temp dir; returns its path (static buffer). */
+const char *test_write(const char *name, const char *contents);
+/* Mount table lines: "SOURCE TARGET" pairs; writes a mountinfo file and points to it. */
+void test_mounts(const char *const *pairs);
+/* The log messages since test_setup(), one per line. */
+const char *test_log(void);
+bool test_log_contains(const char *s);
+/* The standard machine: vg0/root (mounted on /) and vg1/data (mounted on /srv). */
+void test_machine(void);
