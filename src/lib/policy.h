@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Snapshot size policies, in snapm's forms: 2G, 25%SIZE, 200%USED, 50%FREE. */
