@@ -58,7 +58,6 @@ void fake_events_dump(void)
 		fprintf(stderr, "    event %d: %s\n", i, events[i]);
 }
 
-void fake_events_reset(void);
 void fake_events_reset(void)
 {
 	for (int i = 0; i < n_events; i++)

@@ -29,7 +29,6 @@ static char fail_prefix[64];
 static int fail_nth, fail_seen;
 static bool fail_leave;
 
-void fake_events_reset(void);
 
 void fake_reset(void)
 {

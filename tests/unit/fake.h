@@ -48,3 +48,4 @@ const char *fake_event_at(int i);
 int fake_event_find(const char *prefix, int from);
 int fake_event_count(const char *prefix);
 void fake_events_dump(void);
+void fake_events_reset(void);

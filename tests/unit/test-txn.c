@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <inttypes.h>
+
+#include "test.h"
+#include "txn.h"
+#include "util.h"
+
+#define MiB (1ULL << 20)
+#define GiB (1ULL << 30)
+
+static struct lvm *L;
+
+static int begin(const char *txid, const char *const *targets, const char *size)
+{
+	struct volume_spec specs[8] = {};
+	struct txn_begin_opts o = {.txid = txid, .volumes = specs};
+	struct policy p;
+	struct conf c;
+	int r;
+
+	conf_init(&c);
+	if (size) {
+		policy_parse(size, &p);
+		o.size = &p;
+	}
+	for (size_t i = 0; targets && targets[i]; i++) {
+		volume_spec_parse(targets[i], &specs[i]);
+		o.n_volumes++;
+	}
+	r = txn_begin(L, &c, &o, NULL);
+	for (size_t i = 0; i < o.n_volumes; i++)
+		volume_spec_done(&specs[i]);
+	conf_done(&c);
+	return r;
+}
+
+static void begin_ok(void)
+{
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"/", "/srv", NULL}, NULL), 0);
+}
+
+TEST(test_begin_root_and_data)
+{
+	struct fake_lv *rs, *ds;
+	int susp, croot, cdata;
+	char expect[512];
+
+	test_machine();
+	begin_ok();
+	rs = fake_find_lv("vg0", "root-rewind-T1");
+	ds = fake_find_lv("vg1", "data-rewind-T1");
+	CHECK(rs && ds);
+	if (!rs || !ds)
+		return;
+	CHECK_EQ_INT(fake_count_lvs(), 4);
+	/* 20%SIZE of 8 GiB and 4 GiB, rounded up to 4 MiB extents */
+	CHECK_EQ_INT(rs->size, 1640 * MiB);
+	CHECK_EQ_INT(ds->size, 820 * MiB);
+	CHECK(fake_lv_has_tag(rs, "rewind:txn=T1"));
+	CHECK(fake_lv_has_tag(rs, "rewind:state=open"));
+	CHECK(fake_lv_has_tag(rs, "rewind:mnt=/"));
+	CHECK(fake_lv_has_tag(rs, "rewind:root"));
+	CHECK(fake_lv_has_tag(ds, "rewind:mnt=/srv"));
+	CHECK(!fake_lv_has_tag(ds, "rewind:root"));
+	CHECK_STREQ(rs->origin, "root");
+	/* The measured order: suspend data, snapshot root, snapshot data. */
+	susp = fake_event_find("dm suspend vg1-data", 0);
+	croot = fake_event_find("lvm lvcreate -s -n root-rewind-T1 ", 0);
+	cdata = fake_event_find("lvm lvcreate -s -n data-rewind-T1 ", 0);
+	CHECK(fake_event_find("kmod dm_snapshot", 0) >= 0);
+	CHECK(fake_event_find("kmod dm_snapshot", 0) < susp);
+	CHECK(susp >= 0 && croot > susp && cdata > croot);
+	CHECK_EQ_INT(fake_event_count("dm suspend"), 1); /* never root */
+	snprintf(expect, sizeof(expect),
+		 "lvm lvcreate -s -n root-rewind-T1 -L %" PRIu64 "b --addtag rewind:txn=T1 "
+		 "--addtag rewind:state=open --addtag rewind:time=",
+		 (uint64_t)(1640 * MiB));
+	CHECK(strncmp(fake_event_at(croot), expect, strlen(expect)) == 0);
+	CHECK(strstr(fake_event_at(croot), " --addtag rewind:mnt=/ --addtag rewind:root vg0/root"));
+	CHECK(!fake_find_lv("vg1", "data")->suspended);
+}
+
+TEST(test_begin_single_volume_no_suspend)
+{
+	test_machine();
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"vg1/data:100M", NULL}, NULL), 0);
+	CHECK_EQ_INT(fake_event_count("dm suspend"), 0);
+	CHECK_EQ_INT(fake_find_lv("vg1", "data-rewind-T1")->size, 100 * MiB);
+}
+
+TEST(test_begin_default_is_root)
+{
+	test_machine();
+	CHECK_EQ_INT(begin("T1", NULL, "1G"), 0);
+	CHECK(fake_find_lv("vg0", "root-rewind-T1") != NULL);
+	CHECK_EQ_INT(fake_find_lv("vg0", "root-rewind-T1")->size, GiB);
+	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
+}
+
+TEST(test_begin_fails_partway)
+{
+	test_machine();
+	fake_fail_command("lvcreate", 2, false); /* data's snapshot fails */
+	CHECK(begin("T1", (const char *const[]){"/", "/srv", NULL}, NULL) < 0);
+	CHECK_EQ_INT(fake_count_lvs(), 2);
+	CHECK(fake_event_find("lvm lvremove -f vg0/root-rewind-T1", 0) >= 0);
+	CHECK(!fake_find_lv("vg1", "data")->suspended);
+	CHECK_EQ_INT(fake_vg_free("vg0"), 4 * GiB);
+	CHECK(test_log_contains("Failed to create snapshot vg1/data-rewind-T1"));
+	CHECK(test_log_contains("Removed snapshot vg0/root-rewind-T1 again"));
+}
+
+TEST(test_begin_root_fails_resumes_data)
+{
+	test_machine();
+	/* Root's lvcreate fails and leaves an inactive LV behind, as seen in the VM. */
+	fake_fail_command("lvcreate", 1, true);
+	CHECK(begin("T1", (const char *const[]){"/", "/srv", NULL}, NULL) < 0);
+	CHECK(fake_event_find("dm suspend vg1-data", 0) >= 0);
+	CHECK(fake_event_find("dm resume vg1-data", 0) > fake_event_find("dm suspend vg1-data", 0));
+	CHECK(!fake_find_lv("vg1", "data")->suspended);
+	CHECK(fake_event_find("lvm lvremove -f vg0/root-rewind-T1", 0) >= 0);
+	CHECK_EQ_INT(fake_count_lvs(), 2);
+	CHECK_EQ_INT(fake_event_count("lvm lvcreate"), 1);
+}
+
+TEST(test_begin_twice)
+{
+	int n;
+
+	test_machine();
+	begin_ok();
+	n = fake_event_count("lvm lvcreate");
+	CHECK_EQ_INT(begin("T2", (const char *const[]){"/", NULL}, NULL), -EEXIST);
+	CHECK_EQ_INT(fake_event_count("lvm lvcreate"), n);
+	CHECK(test_log_contains("Transaction T1 is open"));
+}
+
+TEST(test_begin_no_space)
+{
+	test_machine();
+	/* vg1 has 2 GiB free: 3 GiB for data does not fit; root's would. Nothing is created. */
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"/", "/srv:3G", NULL}, NULL), -ENOSPC);
+	CHECK_EQ_INT(fake_event_count("lvm lvcreate"), 0);
+	CHECK_EQ_INT(fake_event_count("dm suspend"), 0);
+	CHECK_EQ_INT(fake_count_lvs(), 2);
+	/* Two snapshots in one VG count together */
+	fake_add_lv("vg1", "more", GiB, "-wi-a-----");
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"vg1/data:1.5G", "vg1/more:1G", NULL}, NULL),
+		     -ENOSPC);
+	CHECK_EQ_INT(fake_event_count("lvm lvcreate"), 0);
+}
+
+TEST(test_begin_bad_volumes)
+{
+	test_machine();
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"vg0/nope", NULL}, NULL), -ENODEV);
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"/nowhere", NULL}, NULL), -ENODEV);
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"vg0/ro;ot", NULL}, NULL), -EINVAL);
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"/", "vg0/root", NULL}, NULL), -EINVAL);
+	CHECK_EQ_INT(begin("bad name", NULL, NULL), -EINVAL);
+	CHECK_EQ_INT(fake_event_count("lvm lvcreate"), 0);
+}
+
+TEST(test_commit)
+{
+	test_machine();
+	CHECK_EQ_INT(txn_commit(L, NULL), -ENOENT);
+	begin_ok();
+	CHECK_EQ_INT(txn_commit(L, NULL), 0);
+	CHECK(fake_find_lv("vg0", "root-rewind-T1") == NULL);
+	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
+	CHECK_EQ_INT(fake_count_lvs(), 2);
+	CHECK_EQ_INT(fake_vg_free("vg1"), 2 * GiB);
+	CHECK_EQ_INT(txn_commit(L, NULL), -ENOENT);
+}
+
+TEST(test_rollback_arms_root_merges_unused_data)
+{
+	struct txn_rollback_opts o = {};
+	struct txn_results res = {};
+	struct fake_lv *rs;
+
+	test_machine();
+	begin_ok();
+	/* The data volume was unmounted since: not open, still active */
+	strcpy(fake_find_lv("vg1", "data")->attr, "owi-a-----");
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), 0);
+	CHECK_EQ_INT(res.n, 2);
+	for (size_t i = 0; i < res.n; i++) {
+		if (strcmp(res.r[i].vg, "vg0") == 0)
+			CHECK_EQ_INT(res.r[i].action, TXN_ARMED);
+		else
+			CHECK_EQ_INT(res.r[i].action, TXN_MERGED);
+	}
+	rs = fake_find_lv("vg0", "root-rewind-T1");
+	CHECK(rs && fake_lv_has_tag(rs, "rewind:state=armed"));
+	CHECK(rs && !fake_lv_has_tag(rs, "rewind:state=open"));
+	CHECK(fake_event_find("lvm lvchange --deltag rewind:state=open --addtag rewind:state=armed "
+			      "vg0/root-rewind-T1",
+			      0) >= 0);
+	CHECK(fake_event_find("lvm lvconvert --config global/use_lvmpolld=0 -i 1 --mergesnapshot "
+			      "vg1/data-rewind-T1",
+			      0) >= 0);
+	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
+	/* never an online merge of the open root */
+	CHECK(fake_event_find("lvm lvconvert --config global/use_lvmpolld=0 -i 1 --mergesnapshot "
+			      "vg0/",
+			      0) < 0);
+	txn_results_done(&res);
+}
+
+TEST(test_rollback_inactive_origin)
+{
+	struct txn_rollback_opts o = {};
+	struct txn_results res = {};
+	int a, m, d;
+
+	test_machine();
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"vg1/data", NULL}, NULL), 0);
+	strcpy(fake_find_lv("vg1", "data")->attr, "owi-------");
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), 0);
+	a = fake_event_find("lvm lvchange -ay vg1/data", 0);
+	m = fake_event_find("lvm lvconvert", 0);
+	d = fake_event_find("lvm lvchange -an vg1/data", 0);
+	CHECK(a >= 0 && m > a && d > m);
+	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
+	txn_results_done(&res);
+}
+
+TEST(test_rollback_refuses_overflowed)
+{
+	struct txn_rollback_opts o = {};
+	struct txn_results res = {};
+	int n;
+
+	test_machine();
+	begin_ok();
+	strcpy(fake_find_lv("vg1", "data")->attr, "owi-a-----");
+	fake_find_lv("vg1", "data-rewind-T1")->snapshot_invalid = 1;
+	n = fake_n_events();
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -ESTALE);
+	CHECK_EQ_INT(res.n, 0);
+	CHECK_EQ_INT(fake_event_count("lvm lvchange"), 0);
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
+	CHECK(fake_lv_has_tag(fake_find_lv("vg0", "root-rewind-T1"), "rewind:state=open"));
+	CHECK(test_log_contains("overflowed (100% full)"));
+	CHECK(test_log_contains("rewind commit"));
+	CHECK(fake_n_events() > n);
+	txn_results_done(&res);
+}
+
+static int refuse_initramfs(void *userdata)
+{
+	return -ENOPKG;
+}
+
+TEST(test_rollback_refuses_without_initramfs_module)
+{
+	struct txn_rollback_opts o = {.check_initramfs = refuse_initramfs};
+	struct txn_results res = {};
+
+	test_machine();
+	begin_ok();
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -ENOPKG);
+	CHECK(fake_lv_has_tag(fake_find_lv("vg0", "root-rewind-T1"), "rewind:state=open"));
+	CHECK_EQ_INT(fake_event_count("lvm lvchange"), 0);
+	txn_results_done(&res);
+}
+
+TEST(test_cancel)
+{
+	struct txn_rollback_opts o = {};
+	struct txn_results res = {};
+	struct fake_lv *rs;
+
+	test_machine();
+	begin_ok();
+	CHECK_EQ_INT(txn_cancel(L, NULL), -ENOENT); /* nothing armed */
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), 0);
+	CHECK_EQ_INT(txn_cancel(L, NULL), 0);
+	rs = fake_find_lv("vg0", "root-rewind-T1");
+	CHECK(fake_lv_has_tag(rs, "rewind:state=open"));
+	CHECK(!fake_lv_has_tag(rs, "rewind:state=armed"));
+	CHECK(fake_lv_has_tag(fake_find_lv("vg1", "data-rewind-T1"), "rewind:state=open"));
+	CHECK_EQ_INT(txn_cancel(L, NULL), -ENOENT);
+	txn_results_done(&res);
+}
+
+TEST(test_status_json)
+{
+	struct json_object *root = NULL, *txns, *t, *vols, *v, *x;
+
+	test_machine();
+	begin_ok();
+	CHECK_EQ_INT(txn_status_json(L, &root), 0);
+	CHECK(json_object_object_get_ex(root, "transactions", &txns));
+	CHECK_EQ_INT(json_object_array_length(txns), 1);
+	t = json_object_array_get_idx(txns, 0);
+	CHECK(json_object_object_get_ex(t, "txid", &x));
+	CHECK_STREQ(json_object_get_string(x), "T1");
+	CHECK(json_object_object_get_ex(t, "volumes", &vols));
+	CHECK_EQ_INT(json_object_array_length(vols), 2);
+	v = json_object_array_get_idx(vols, 0);
+	/* the fake dm says 64/2000 sectors: 3.2% */
+	CHECK(json_object_object_get_ex(v, "fill_percent", &x));
+	CHECK(x && json_object_get_double(x) > 3.19 && json_object_get_double(x) < 3.21);
+	CHECK(json_object_object_get_ex(v, "invalid", &x) && !json_object_get_boolean(x));
+	CHECK(json_object_object_get_ex(root, "last_boot", &x) && x == NULL);
+	json_object_put(root);
+}
+
+TEST(test_damaged_tags_ignored)
+{
+	struct fake_lv *s;
+
+	test_machine();
+	s = fake_add_lv("vg0", "weird", GiB, "swi-a-s---");
+	strcpy(s->origin, "root");
+	fake_lv_add_tag(s, "rewind:txn=X");
+	fake_lv_add_tag(s, "rewind:txn=Y");
+	fake_lv_add_tag(s, "rewind:state=open");
+	CHECK_EQ_INT(txn_commit(L, NULL), -ENOENT);
+	CHECK(test_log_contains("damaged"));
+	CHECK(fake_find_lv("vg0", "weird") != NULL);
+}
+
+int main(void)
+{
+	int n_failed = 0;
+
+	if (lvm_new(&L) < 0)
+		return 1;
+	RUN(test_begin_root_and_data);
+	RUN(test_begin_single_volume_no_suspend);
+	RUN(test_begin_default_is_root);
+	RUN(test_begin_fails_partway);
+	RUN(test_begin_root_fails_resumes_data);
+	RUN(test_begin_twice);
+	RUN(test_begin_no_space);
+	RUN(test_begin_bad_volumes);
+	RUN(test_commit);
+	RUN(test_rollback_arms_root_merges_unused_data);
+	RUN(test_rollback_inactive_origin);
+	RUN(test_rollback_refuses_overflowed);
+	RUN(test_rollback_refuses_without_initramfs_module);
+	RUN(test_cancel);
+	RUN(test_status_json);
+	RUN(test_damaged_tags_ignored);
+	lvm_free(L);
+	return n_failed ? 1 : 0;
+}
