@@ -25,6 +25,7 @@ static int add_or_null(struct json_object *o, const char *key, bool known, struc
 static struct json_object *snap_json(const struct txn_snap *s)
 {
 	struct json_object *o = json_object_new_object();
+	char fill[32];
 	int r = 0;
 
 	if (!o)
@@ -34,7 +35,10 @@ static struct json_object *snap_json(const struct txn_snap *s)
 	r = r ?: add(o, "snapshot", json_object_new_string(s->lv->name));
 	r = r ?: add(o, "state", json_object_new_string(txn_state_to_string(s->tags.state)));
 	r = r ?: add(o, "size", json_object_new_int64((int64_t)s->lv->size));
-	r = r ?: add_or_null(o, "fill_percent", s->fill >= 0, json_object_new_double(s->fill));
+	snprintf(fill, sizeof(fill), "%.2f", s->fill);
+	r = r
+		?: add_or_null(o, "fill_percent", s->fill >= 0,
+			       json_object_new_double_s(s->fill, fill));
 	r = r ?: add(o, "invalid", json_object_new_boolean(s->invalid));
 	r = r ?: add(o, "merging", json_object_new_boolean(s->merging));
 	r = r ?: add_or_null(o, "mount", s->tags.mnt, json_object_new_string(s->tags.mnt ?: ""));

@@ -76,13 +76,10 @@ int kmod_module_get_initstate(const struct kmod_module *mod)
 	return mod->loaded ? KMOD_MODULE_LIVE : -ENOENT; /* not loaded, as libkmod says */
 }
 
-int kmod_module_probe_insert_module(struct kmod_module *mod, unsigned int flags,
-				    const char *extra_options,
-				    int (*run_install)(struct kmod_module *m, const char *cmdline,
-						       void *data),
-				    const void *data,
-				    void (*print_action)(struct kmod_module *m, bool install,
-							 const char *options))
+int kmod_module_probe_insert_module(
+    struct kmod_module *mod, unsigned int flags, const char *extra_options,
+    int (*run_install)(struct kmod_module *m, const char *cmdline, void *data), const void *data,
+    void (*print_action)(struct kmod_module *m, bool install, const char *options))
 {
 	fake_event("kmod %s", mod->name);
 	mod->loaded = true;

@@ -29,7 +29,6 @@ static char fail_prefix[64];
 static int fail_nth, fail_seen;
 static bool fail_leave;
 
-
 void fake_reset(void)
 {
 	memset(lvs, 0, sizeof(lvs));
@@ -111,7 +110,8 @@ static void lv_del_tag(struct fake_lv *lv, const char *tag)
 {
 	for (int i = 0; i < lv->n_tags; i++)
 		if (strcmp(lv->tags[i], tag) == 0) {
-			memmove(lv->tags[i], lv->tags[i + 1], sizeof(lv->tags[0]) * (lv->n_tags - i - 1));
+			memmove(lv->tags[i], lv->tags[i + 1],
+				sizeof(lv->tags[0]) * (lv->n_tags - i - 1));
 			lv->n_tags--;
 			return;
 		}
@@ -256,9 +256,9 @@ static int report(bool vg_report)
 		json_object_object_add(o, "origin", jstr(lv->origin));
 		snprintf(buf, sizeof(buf), "%" PRIu64, lv->size);
 		json_object_object_add(o, "lv_size", jstr(buf));
-		json_object_object_add(o, "snap_percent",
-				       jstr(lv->origin[0] ? (lv->snapshot_invalid ? "100.00" : "3.20")
-							  : ""));
+		json_object_object_add(
+		    o, "snap_percent",
+		    jstr(lv->origin[0] ? (lv->snapshot_invalid ? "100.00" : "3.20") : ""));
 		dm_name(lv, buf);
 		{
 			char p[700];
@@ -267,8 +267,9 @@ static int report(bool vg_report)
 			snprintf(p, sizeof(p), "/dev/%s/%s", lv->vg, lv->name);
 			json_object_object_add(o, "lv_path", jstr(p));
 		}
-		json_object_object_add(o, "lv_snapshot_invalid",
-				       jstr(lv->origin[0] ? (lv->snapshot_invalid ? "1" : "0") : "-1"));
+		json_object_object_add(
+		    o, "lv_snapshot_invalid",
+		    jstr(lv->origin[0] ? (lv->snapshot_invalid ? "1" : "0") : "-1"));
 		json_object_object_add(o, "lv_merging", jstr(lv->attr[0] == 'S' ? "1" : "0"));
 		json_object_array_add(arr, o);
 	}

@@ -1,486 +1,243 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* boot.c and efivar.c against a fake ESP and a fake efivarfs directory in a temp dir. */
-#include <dirent.h>
-#include <fcntl.h>
-#include <json-c/json.h>
-#include <openssl/evp.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
+#include <errno.h>
 
-#include "boot.h"
-#include "efivar.h"
-#include "log.h"
+#include "test.h"
+#include "txn.h"
+#include "util.h"
 
-#define MID  "0123456789abcdef0123456789abcdef"
-#define KVER "6.1.0-1-amd64"
-#define TX   "20261125-101500"
+static struct lvm *L;
 
-static int failures;
-static char esp[512], efivars[512];
-
-#define check(expr)                                                                                \
-	do {                                                                                       \
-		if (!(expr)) {                                                                     \
-			fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #expr);           \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
-static void log_to_stderr(void *u, int prio, const char *file, int line, const char *fn,
-			  const char *msg)
+static void begin_both(void)
 {
-	fprintf(stderr, "  [%d] %s\n", prio, msg);
+	struct volume_spec specs[2] = {{.target = (char *)"/"}, {.target = (char *)"/srv"}};
+	struct txn_begin_opts o = {.txid = "T1", .volumes = specs, .n_volumes = 2};
+	struct conf c;
+
+	conf_init(&c);
+	CHECK_EQ_INT(txn_begin(L, &c, &o, NULL), 0);
 }
 
-static char *pathf(const char *fmt, ...)
+/* What the initramfs sees: nothing mounted; root active (dracut), data inactive. */
+static void initramfs(void)
 {
-	static char buf[4][1600];
-	static int k;
-	char rel[900];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(rel, sizeof(rel), fmt, ap);
-	va_end(ap);
-	k = (k + 1) % 4;
-	snprintf(buf[k], sizeof(buf[k]), "%s/%s", esp, rel);
-	return buf[k];
+	strcpy(fake_find_lv("vg0", "root")->attr, "owi-a-----");
+	strcpy(fake_find_lv("vg1", "data")->attr, "owi-------");
+	fake_find_lv("vg1", "data-rewind-T1")->attr[4] = '-';
+	test_mounts((const char *const[]){NULL});
 }
 
-static void mkdirs(const char *path)
+static void arm_all(void)
 {
-	char p[1024];
+	struct txn_rollback_opts o = {};
+	struct txn_results res = {};
 
-	snprintf(p, sizeof(p), "%s", path);
-	for (char *s = p + 1; *s; s++)
-		if (*s == '/') {
-			*s = '\0';
-			mkdir(p, 0755);
-			*s = '/';
-		}
-	mkdir(p, 0755);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), 0);
+	txn_results_done(&res);
 }
 
-static void put(const char *path, const char *content)
+static char *outcome(void)
 {
-	char dir[1024];
-	FILE *f;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	*strrchr(dir, '/') = '\0';
-	mkdirs(dir);
-	f = fopen(path, "w");
-	fputs(content, f);
-	fclose(f);
-}
-
-static char *slurp(const char *path)
-{
-	static char buf[8192];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static bool exists(const char *path)
-{
-	return access(path, F_OK) == 0;
-}
-
-/* "path sha256\n" for every file under the ESP except rewind/, sorted: the ESP's fingerprint. */
-static void hash_file(const char *path, char hex[65])
-{
-	unsigned char md[32], buf[4096];
-	unsigned int len;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
-	while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-		EVP_DigestUpdate(c, buf, n);
-	EVP_DigestFinal_ex(c, md, &len);
-	EVP_MD_CTX_free(c);
-	if (f)
-		fclose(f);
-	for (int i = 0; i < 32; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
-}
-
-static int cmpstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void walk(const char *rel, char ***l, size_t *n)
-{
-	char abs[2100];
-	DIR *d;
-	struct dirent *de;
-
-	snprintf(abs, sizeof(abs), "%s%s%s", esp, *rel ? "/" : "", rel);
-	d = opendir(abs);
-	while (d && (de = readdir(d))) {
-		char child[1024 + 256], hex[65];
-		struct stat st;
-
-		if (de->d_name[0] == '.' || (!*rel && strcmp(de->d_name, "rewind") == 0))
-			continue;
-		snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "", de->d_name);
-		snprintf(abs, sizeof(abs), "%s/%s", esp, child);
-		lstat(abs, &st);
-		if (S_ISDIR(st.st_mode)) {
-			*l = realloc(*l, sizeof(char *) * (*n + 1));
-			asprintf(&(*l)[(*n)++], "%s/", child);
-			walk(child, l, n);
-			continue;
-		}
-		hash_file(abs, hex);
-		*l = realloc(*l, sizeof(char *) * (*n + 1));
-		asprintf(&(*l)[(*n)++], "%s %s", child, hex);
-	}
-	if (d)
-		closedir(d);
-}
-
-static char *fingerprint(void)
-{
-	char **l = NULL, *out = strdup("");
+	char *p = strdup_printf("%s/outcome.json", getenv("REWIND_RUNDIR")), *s = NULL;
+	FILE *f = fopen(p, "re");
 	size_t n = 0;
 
-	walk("", &l, &n);
-	qsort(l, n, sizeof(*l), cmpstr);
-	for (size_t i = 0; i < n; i++) {
-		char *o;
-
-		asprintf(&o, "%s%s\n", out, l[i]);
-		free(out);
-		free(l[i]);
-		out = o;
+	free(p);
+	if (!f)
+		return NULL;
+	if (getdelim(&s, &n, '\0', f) < 0) {
+		free(s);
+		s = NULL;
 	}
-	free(l);
-	return out;
+	fclose(f);
+	return s;
 }
 
-static const char entry_text[] =
-    "# Boot Loader Specification type#1 entry\n"
-    "# File created by /usr/lib/kernel/install.d/90-loaderentry.install (systemd 252)\n"
-    "title      Debian GNU/Linux 12 (bookworm)\n"
-    "version    " KVER "\n"
-    "machine-id " MID "\n"
-    "sort-key   debian\n"
-    "options    root=/dev/mapper/vg0-root ro rd.rewind.rollback=old quiet\r\n"
-    "options    rd.rewind.debug  console=ttyS0 rd.rewind=1\n"
-    "linux      /" MID "/" KVER "/linux\n"
-    "initrd     /" MID "/" KVER "/initrd.img-" KVER "\n";
-
-static void make_esp(void)
+static int boot(struct txn_results *res)
 {
-	put(pathf("loader/loader.conf"), "timeout 3\n#console-mode keep\n");
-	put(pathf("loader/entries/" MID "-" KVER ".conf"), entry_text);
-	put(pathf(MID "/" KVER "/linux"), "MZ kernel 6.1.0-1 bytes");
-	put(pathf(MID "/" KVER "/initrd.img-" KVER), "initrd of 6.1.0-1, first build");
-	put(pathf("EFI/BOOT/BOOTX64.EFI"), "MZ systemd-boot");
-	put(pathf("EFI/vendor/tool.efi"), "MZ some vendor tool");
+	struct txn_boot_opts o = {};
+
+	fake_events_reset();
+	return txn_boot(L, &o, res);
 }
 
-static void set_selected(const char *id)
+TEST(test_nothing_armed_costs_one_report)
 {
-	check(efivar_set_string(efivars, "LoaderEntrySelected", EFI_LOADER_GUID, id) == 0);
+	struct txn_results res = {};
+
+	test_machine();
+	begin_both();
+	initramfs();
+	CHECK_EQ_INT(boot(&res), 0);
+	CHECK_EQ_INT(fake_n_events(), 1);
+	CHECK(fake_event_find("lvm lvs --reportformat json", 0) == 0);
+	CHECK_EQ_INT(res.n, 0);
+	CHECK(outcome() == NULL);
+	txn_results_done(&res);
 }
 
-static void test_efivar_encoding(void)
+TEST(test_disabled)
 {
-	static const unsigned char want[] = {7, 0, 0, 0, 'a', 0, 0xe9, 0, '.', 0, 0, 0};
-	char path[1024], *s = NULL;
-	unsigned char buf[64];
-	ssize_t n;
-	int fd;
+	struct txn_results res = {};
 
-	check(efivar_set_string(efivars, "Test", EFI_LOADER_GUID, "a\xc3\xa9.") == 0);
-	snprintf(path, sizeof(path), "%s/Test-" EFI_LOADER_GUID, efivars);
-	fd = open(path, O_RDONLY);
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	check(n == sizeof(want) && memcmp(buf, want, sizeof(want)) == 0);
-	/* a shorter value replaces the longer one entirely */
-	check(efivar_set_string(efivars, "Test", EFI_LOADER_GUID, "b") == 0);
-	check(efivar_get_string(efivars, "Test", EFI_LOADER_GUID, &s) == 0 && strcmp(s, "b") == 0);
-	free(s);
-	check(efivar_delete(efivars, "Test", EFI_LOADER_GUID) == 0);
-	check(efivar_get_string(efivars, "Test", EFI_LOADER_GUID, &s) == -ENOENT);
-	check(efivar_set_string(efivars, "../x", EFI_LOADER_GUID, "b") == -EINVAL);
+	test_machine();
+	begin_both();
+	arm_all();
+	test_write("cmdline", "root=/dev/vg0/root rd.rewind=0 quiet\n");
+	CHECK_EQ_INT(boot(&res), 0);
+	CHECK_EQ_INT(fake_n_events(), 0);
+	txn_results_done(&res);
 }
 
-static void test_open(void)
+TEST(test_armed_root_is_merged)
 {
-	struct boot *b = NULL;
-	char p[1024];
+	struct txn_results res = {};
+	_cleanup_free_ char *out = NULL;
 
-	snprintf(p, sizeof(p), "%s/nothing", esp);
-	mkdirs(p);
-	check(boot_open(p, efivars, &b) == -ENOENT && !b);
-	check(boot_open(esp, efivars, &b) == 0 && b);
-	boot_free(b);
+	test_machine();
+	begin_both();
+	arm_all(); /* data is open: armed too */
+	initramfs();
+	CHECK_EQ_INT(boot(&res), 0);
+	CHECK_EQ_INT(res.n, 2);
+	for (size_t i = 0; i < res.n; i++)
+		CHECK_EQ_INT(res.r[i].action, TXN_MERGED);
+	CHECK(fake_find_lv("vg0", "root-rewind-T1") == NULL);
+	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
+	/* data is activated by us, the initramfs way; root was active already */
+	CHECK(fake_event_find("lvm lvchange -ay --sysinit vg1/data", 0) >= 0);
+	CHECK(fake_event_find("lvm lvchange -ay --sysinit vg0/root", 0) < 0);
+	CHECK(fake_event_find("lvm lvconvert --config global/use_lvmpolld=0 -i 1 --mergesnapshot "
+			      "vg0/root-rewind-T1",
+			      0) > 0);
+	out = outcome();
+	CHECK(out && strstr(out, "\"txid\":\"T1\""));
+	CHECK(out && strstr(out, "\"result\":\"rolled-back\""));
+	CHECK(out && strstr(out, "\"volume\":\"vg1/data\""));
+	txn_results_done(&res);
 }
 
-static void test_pin(struct boot *b, const char *before)
+TEST(test_cmdline_arms_for_this_boot)
 {
-	static const char want_entry[] =
-	    "# Rollback entry of rewind transaction " TX "; removed by commit or rollback.\n"
-	    "title Roll back " TX " (2026-11-25 10:15)\n"
-	    "version " KVER "\n"
-	    "machine-id " MID "\n"
-	    "linux /rewind/" TX "/linux\n"
-	    "initrd /rewind/" TX "/initrd-1\n"
-	    "options root=/dev/mapper/vg0-root ro quiet console=ttyS0 rd.rewind.rollback=" TX "\n";
-	struct tm tm = {.tm_year = 126, .tm_mon = 10, .tm_mday = 25, .tm_hour = 10, .tm_min = 15};
-	json_object *m, *files, *o = NULL;
-	char *s, *after;
-	bool saw_conf = false, saw_rewind = false;
+	struct txn_results res = {};
 
-	check(boot_pin(b, TX, timegm(&tm)) == 0);
-	s = slurp(pathf("rewind/" TX "/linux"));
-	check(s && strcmp(s, "MZ kernel 6.1.0-1 bytes") == 0);
-	s = slurp(pathf("rewind/" TX "/initrd-1"));
-	check(s && strcmp(s, "initrd of 6.1.0-1, first build") == 0);
-	s = slurp(pathf("loader/entries/rewind-" TX ".conf"));
-	check(s && strcmp(s, want_entry) == 0);
-	if (s && strcmp(s, want_entry) != 0)
-		fprintf(stderr, "entry is:\n%s", s);
-	s = slurp(pathf("rewind/" TX "/backup/loader/loader.conf"));
-	check(s && strcmp(s, "timeout 3\n#console-mode keep\n") == 0);
-	check(exists(pathf("rewind/" TX "/backup/loader/entries/" MID "-" KVER ".conf")));
-
-	m = json_object_from_file(pathf("rewind/" TX "/manifest.json"));
-	check(m);
-	files = m ? json_object_object_get(m, "files") : NULL;
-	check(files && json_object_array_length(files) == 6);
-	for (size_t i = 0; files && i < json_object_array_length(files); i++) {
-		json_object *f = json_object_array_get_idx(files, i);
-		const char *p = json_object_get_string(json_object_object_get(f, "path"));
-		const char *h = json_object_get_string(json_object_object_get(f, "sha256"));
-		char hex[65];
-
-		hash_file(pathf("%s", p), hex);
-		check(h && strcmp(h, hex) == 0);
-		if (strcmp(p, "loader/loader.conf") == 0)
-			saw_conf = json_object_object_get(f, "backup") != NULL;
-		if (strncmp(p, "rewind", 6) == 0)
-			saw_rewind = true;
-	}
-	check(saw_conf && !saw_rewind);
-	json_object_put(m);
-
-	/* the ESP itself only gained the entry */
-	after = fingerprint();
-	check(strstr(after, "loader/entries/rewind-" TX ".conf "));
-	check(strlen(after) > strlen(before));
-
-	check(boot_describe(b, TX, &o) == 0 && o);
-	if (o) {
-		check(strcmp(json_object_get_string(json_object_object_get(o, "entry")),
-			     "rewind-" TX ".conf") == 0);
-		check(json_object_get_boolean(json_object_object_get(o, "present")));
-		check(strcmp(json_object_get_string(json_object_object_get(o, "pinned_from")),
-			     MID "-" KVER ".conf") == 0);
-		check(json_object_get_int64(json_object_object_get(o, "size")) ==
-		      (int64_t)(strlen("MZ kernel 6.1.0-1 bytes") +
-				strlen("initrd of 6.1.0-1, first build")));
-		json_object_put(o);
-	}
-	free(after);
-	check(boot_pin(b, TX, 0) == -EEXIST);
+	test_machine();
+	begin_both(); /* open, not armed */
+	initramfs();
+	test_write("cmdline", "BOOT_IMAGE=/vmlinuz rd.rewind.rollback=T1 ro\n");
+	CHECK_EQ_INT(boot(&res), 0);
+	CHECK_EQ_INT(res.n, 2);
+	CHECK(fake_find_lv("vg0", "root-rewind-T1") == NULL);
+	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
+	CHECK_EQ_INT(fake_event_count("lvm lvchange --deltag"), 0); /* tags were not touched */
+	txn_results_done(&res);
 }
 
-static void test_enospc(struct boot *b)
+TEST(test_cmdline_unknown_or_bad_txid)
 {
-	char *before = fingerprint(), *after;
+	struct txn_results res = {};
 
-	boot_set_free_space(b, 100 * 1024);
-	check(boot_pin(b, "tx2", time(NULL)) == -ENOSPC);
-	boot_set_free_space(b, UINT64_MAX);
-	check(!exists(pathf("rewind/tx2")));
-	check(!exists(pathf("loader/entries/rewind-tx2.conf")));
-	after = fingerprint();
-	check(strcmp(before, after) == 0);
-	free(before);
-	free(after);
+	test_machine();
+	begin_both();
+	initramfs();
+	test_write("cmdline", "rd.rewind.rollback=T9\n");
+	CHECK_EQ_INT(boot(&res), 0);
+	CHECK_EQ_INT(res.n, 0);
+	CHECK(test_log_contains("rd.rewind.rollback=T9: no such transaction"));
+	test_write("cmdline", "rd.rewind.rollback=$(reboot)\n");
+	CHECK_EQ_INT(boot(&res), 0);
+	CHECK_EQ_INT(res.n, 0);
+	CHECK(test_log_contains("Ignoring invalid rd.rewind.rollback="));
+	CHECK(fake_find_lv("vg0", "root-rewind-T1") != NULL);
+	txn_results_done(&res);
 }
 
-static void upgrade(void)
+TEST(test_invalid_snapshot_not_merged_and_disarmed)
 {
-	put(pathf(MID "/6.2.0-1-amd64/linux"), "MZ kernel 6.2");
-	put(pathf(MID "/6.2.0-1-amd64/initrd.img-6.2.0-1-amd64"), "initrd 6.2");
-	put(pathf("loader/entries/" MID "-6.2.0-1-amd64.conf"),
-	    "title Debian\nversion 6.2.0-1-amd64\nsort-key debian\nlinux /" MID
-	    "/6.2.0-1-amd64/linux\noptions root=/dev/mapper/vg0-root ro rd.rewind.rollback=" TX
-	    "\n");
-	put(pathf("loader/loader.conf"), "timeout 3\ndefault " MID "-6.2.0-1-amd64.conf\n");
-	put(pathf(MID "/" KVER "/initrd.img-" KVER), "initrd of 6.1.0-1, REBUILT by the upgrade");
-	put(pathf("EFI/vendor/tool.efi"), "MZ some vendor tool, updated");
-	unlink(pathf("loader/entries/" MID "-" KVER ".conf"));
-	check(efivar_set_string(efivars, "LoaderEntryDefault", EFI_LOADER_GUID,
-				MID "-6.2.0-1-amd64.conf") == 0);
+	struct txn_results res = {};
+	struct fake_lv *rs;
+	_cleanup_free_ char *out = NULL;
+
+	test_machine();
+	begin_both();
+	arm_all();
+	initramfs();
+	rs = fake_find_lv("vg0", "root-rewind-T1");
+	rs->snapshot_invalid = 1; /* overflowed after it was armed */
+	CHECK_EQ_INT(boot(&res), 0);
+	CHECK_EQ_INT(res.n, 2);
+	for (size_t i = 0; i < res.n; i++)
+		CHECK_EQ_INT(res.r[i].action,
+			     strcmp(res.r[i].vg, "vg0") == 0 ? TXN_FAILED : TXN_MERGED);
+	rs = fake_find_lv("vg0", "root-rewind-T1");
+	CHECK(rs != NULL);
+	CHECK(rs && fake_lv_has_tag(rs, "rewind:state=open"));
+	CHECK(rs && !fake_lv_has_tag(rs, "rewind:state=armed"));
+	CHECK(fake_event_find("lvm lvconvert --config global/use_lvmpolld=0 -i 1 --mergesnapshot "
+			      "vg0/",
+			      0) < 0);
+	out = outcome();
+	CHECK(out && strstr(out, "\"result\":\"partial\""));
+	CHECK(out && strstr(out, "snapshot invalid (overflowed)"));
+	txn_results_done(&res);
+	/* the next boot does not try again */
+	CHECK_EQ_INT(boot(&res), 0);
+	CHECK_EQ_INT(res.n, 0);
+	txn_results_done(&res);
 }
 
-static void test_restore(struct boot *b, const char *before)
+TEST(test_interrupted_merge_is_resumed)
 {
-	char *after, *s = NULL, *want;
-	const char *tool = strstr(before, "EFI/vendor/tool.efi ");
+	struct txn_results res = {};
 
-	upgrade();
-	check(boot_restore(b, TX) == 0);
-	after = fingerprint();
-	/* everything as recorded, except the vendor tool we kept no copy of */
-	want = strdup(before);
-	if (tool) {
-		char hex[65];
-
-		hash_file(pathf("EFI/vendor/tool.efi"), hex);
-		memcpy(want + (tool - before) + strlen("EFI/vendor/tool.efi "), hex, 64);
-	}
-	check(strcmp(after, want) == 0);
-	if (strcmp(after, want) != 0)
-		fprintf(stderr, "want:\n%s\ngot:\n%s", want, after);
-	check(!exists(pathf(MID "/6.2.0-1-amd64")));
-	check(!exists(pathf("rewind")));
-	check(!exists(pathf("loader/entries/rewind-" TX ".conf")));
-	check(efivar_get_string(efivars, "LoaderEntryDefault", EFI_LOADER_GUID, &s) == -ENOENT);
-	/* again: nothing left to do */
-	check(boot_restore(b, TX) == 0);
-	free(after);
-	free(want);
-	put(pathf("EFI/vendor/tool.efi"), "MZ some vendor tool");
+	test_machine();
+	begin_both();
+	arm_all();
+	initramfs();
+	/* a power cut during the merge: LVM shows the snapshot merging */
+	fake_find_lv("vg0", "root-rewind-T1")->attr[0] = 'S';
+	CHECK_EQ_INT(boot(&res), 0);
+	CHECK(
+	    fake_event_find("lvm lvpoll --config global/use_lvmpolld=0 -i 1 --polloperation merge "
+			    "vg0/root",
+			    0) >= 0);
+	CHECK(fake_event_find("lvm lvconvert --config global/use_lvmpolld=0 -i 1 --mergesnapshot "
+			      "vg0/",
+			      0) < 0);
+	CHECK(fake_find_lv("vg0", "root-rewind-T1") == NULL);
+	txn_results_done(&res);
 }
 
-static void test_oneshot_unpin(struct boot *b, const char *before)
+TEST(test_merge_failure_recorded)
 {
-	static const char name[] = "rewind-tx3.conf";
-	unsigned char buf[128], want[128] = {7, 0, 0, 0};
-	char path[1024], *after;
-	size_t wn = 4;
-	ssize_t n;
-	int fd;
+	struct txn_results res = {};
+	_cleanup_free_ char *out = NULL;
 
-	check(boot_set_oneshot(b, "tx3") == -ENOENT);
-	check(boot_pin(b, "tx3", time(NULL)) == 0);
-	check(boot_set_oneshot(b, "tx3") == 0);
-	for (const char *c = name; *c; c++) {
-		want[wn++] = *c;
-		want[wn++] = 0;
-	}
-	want[wn++] = 0;
-	want[wn++] = 0;
-	snprintf(path, sizeof(path), "%s/LoaderEntryOneShot-" EFI_LOADER_GUID, efivars);
-	fd = open(path, O_RDONLY);
-	n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
-	if (fd >= 0)
-		close(fd);
-	check(n == (ssize_t)wn && memcmp(buf, want, wn) == 0);
-
-	check(boot_unpin(b, "tx3") == 0);
-	check(!exists(pathf("rewind")));
-	check(!exists(path));
-	after = fingerprint();
-	check(strcmp(before, after) == 0);
-	free(after);
-	check(boot_unpin(b, "tx3") == 0);
-}
-
-static void test_fallback_default(struct boot *b)
-{
-	json_object *o = NULL;
-
-	/* no LoaderEntrySelected: the entry systemd-boot picks by default (newest version) */
-	check(efivar_delete(efivars, "LoaderEntrySelected", EFI_LOADER_GUID) == 0);
-	put(pathf("loader/entries/" MID "-6.0.0-9-amd64.conf"),
-	    "title Old\nversion 6.0.0-9-amd64\nmachine-id " MID "\nsort-key debian\nlinux /" MID
-	    "/" KVER "/linux\n");
-	check(boot_pin(b, "tx4", time(NULL)) == 0);
-	check(boot_describe(b, "tx4", &o) == 0);
-	if (o)
-		check(strcmp(json_object_get_string(json_object_object_get(o, "pinned_from")),
-			     MID "-" KVER ".conf") == 0);
-	json_object_put(o);
-	check(boot_unpin(b, "tx4") == 0);
-	unlink(pathf("loader/entries/" MID "-6.0.0-9-amd64.conf"));
-	set_selected(MID "-" KVER ".conf");
-}
-
-static void test_bad_input(struct boot *b, const char *before)
-{
-	char *after;
-
-	check(boot_pin(b, "../x", 0) == -EINVAL);
-	check(boot_pin(b, "a+3", 0) == -EINVAL);
-	check(boot_pin(b, "", 0) == -EINVAL);
-	check(boot_restore(b, "a/b") == -EINVAL);
-	/* an entry that points outside the ESP is refused and leaves nothing */
-	put(pathf("loader/entries/evil.conf"), "title x\nlinux /../../etc/passwd\n");
-	set_selected("EVIL.conf");
-	check(boot_pin(b, "tx5", 0) == -EINVAL);
-	check(!exists(pathf("rewind")));
-	/* a selected entry that is not a type #1 entry (a UKI) */
-	set_selected("debian-6.1.0-1-amd64.efi");
-	check(boot_pin(b, "tx5", 0) == -EOPNOTSUPP);
-	unlink(pathf("loader/entries/evil.conf"));
-	set_selected(MID "-" KVER ".conf");
-	after = fingerprint();
-	check(strcmp(before, after) == 0);
-	free(after);
+	test_machine();
+	begin_both();
+	arm_all();
+	initramfs();
+	fake_fail_command("lvconvert", 1, false);
+	CHECK_EQ_INT(boot(&res), 0);
+	out = outcome();
+	CHECK(out && strstr(out, "\"result\":\"partial\""));
+	CHECK(out && strstr(out, "merge failed"));
+	txn_results_done(&res);
 }
 
 int main(void)
 {
-	char tmpl[] = "/tmp/test-boot.XXXXXX", *root = mkdtemp(tmpl), *before;
-	struct boot *b = NULL;
-	char cmd[600];
+	int n_failed = 0;
 
-	setenv("TZ", "UTC", 1);
-	tzset();
-	if (getenv("TEST_VERBOSE")) {
-		rewind_log_set_fn(log_to_stderr, NULL);
-		rewind_log_set_priority(REWIND_LOG_DEBUG);
-	}
-	snprintf(esp, sizeof(esp), "%s/esp", root);
-	snprintf(efivars, sizeof(efivars), "%s/efivars", root);
-	mkdirs(efivars);
-	make_esp();
-	set_selected(MID "-" KVER ".conf");
-
-	test_efivar_encoding();
-	test_open();
-	if (boot_open(esp, efivars, &b) < 0) {
-		fprintf(stderr, "FAIL: boot_open\n");
+	if (lvm_new(&L) < 0)
 		return 1;
-	}
-	rmdir(pathf("nothing"));
-	before = fingerprint();
-	test_bad_input(b, before);
-	test_enospc(b);
-	test_pin(b, before);
-	test_restore(b, before);
-	test_oneshot_unpin(b, before);
-	test_fallback_default(b);
-	boot_free(b);
-	free(before);
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	if (system(cmd) != 0)
-		fprintf(stderr, "warning: could not remove %s\n", root);
-	if (failures)
-		fprintf(stderr, "test-boot: %d failure(s)\n", failures);
-	return failures ? 1 : 0;
+	RUN(test_nothing_armed_costs_one_report);
+	RUN(test_disabled);
+	RUN(test_armed_root_is_merged);
+	RUN(test_cmdline_arms_for_this_boot);
+	RUN(test_cmdline_unknown_or_bad_txid);
+	RUN(test_invalid_snapshot_not_merged_and_disarmed);
+	RUN(test_interrupted_merge_is_resumed);
+	RUN(test_merge_failure_recorded);
+	lvm_free(L);
+	return n_failed ? 1 : 0;
 }

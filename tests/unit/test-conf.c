@@ -19,15 +19,16 @@ TEST(test_defaults_when_missing)
 TEST(test_full)
 {
 	struct conf c;
-	const char *p = test_write("full.conf", "# rewind\n"
-						"\n"
-						"volumes = / vg1/data:2G  /srv/www:50%USED # trailing\n"
-						"size=10%FREE\n"
-						"auto_rollback_boots = 3\n"
-						"auto_commit_after = 7d\n"
-						"monitor_warn_percent = 80\n"
-						"monitor_extend_percent = 90\n"
-						"colour = blue\n");
+	const char *p =
+	    test_write("full.conf", "# rewind\n"
+				    "\n"
+				    "volumes = / vg1/data:2G  /srv/www:50%USED # trailing\n"
+				    "size=10%FREE\n"
+				    "auto_rollback_boots = 3\n"
+				    "auto_commit_after = 7d\n"
+				    "monitor_warn_percent = 80\n"
+				    "monitor_extend_percent = 90\n"
+				    "colour = blue\n");
 
 	conf_init(&c);
 	CHECK_EQ_INT(conf_load(p, &c, NULL), 0);
@@ -70,7 +71,8 @@ TEST(test_errors_with_lines)
 	expect_error("# c\njust words\n", 2, "bad.conf:2: expected 'key = value'");
 	expect_error("= 3\n", 1, "bad.conf:1: missing key");
 	expect_error("auto_rollback_boots = -1\n", 1, "bad.conf:1: invalid auto_rollback_boots");
-	expect_error("x=1\nauto_commit_after = 3 days\n", 2, "bad.conf:2: invalid auto_commit_after");
+	expect_error("x=1\nauto_commit_after = 3 days\n", 2,
+		     "bad.conf:2: invalid auto_commit_after");
 	expect_error("monitor_warn_percent = 101\n", 1, "bad.conf:1: invalid monitor_warn_percent");
 }
 

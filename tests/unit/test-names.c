@@ -27,8 +27,8 @@ TEST(test_lv_names)
 
 TEST(test_metacharacters)
 {
-	static const char *const bad[] = {"a b", "a'b", "a\"b", "a;b", "a$b", "a`b", "a|b",
-					  "a&b", "a\\b", "a/b", "a\nb", "a*b", "a#b", "a(b", "é"};
+	static const char *const bad[] = {"a b",  "a'b", "a\"b", "a;b", "a$b", "a`b", "a|b", "a&b",
+					  "a\\b", "a/b", "a\nb", "a*b", "a#b", "a(b", "é"};
 
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		CHECK(name_valid_lv(bad[i]) < 0);

@@ -32,9 +32,10 @@ TEST(test_parse)
 	CHECK_EQ_INT(policy_parse("50%free", &p), 0);
 	CHECK_EQ_INT(p.kind, POLICY_PCT_FREE);
 
-	static const char *const bad[] = {"",      "G",      "-1G",   "1X",    "1GG",  "0",
-					  "0%SIZE", "%SIZE", "10%",   "10%ALL", "101%FREE", "1e3",
-					  "2 G",   "1001%SIZE", "x%SIZE", "1.G", ".5G", "10%SIZEx"};
+	static const char *const bad[] = {"",	      "G",	"-1G",	   "1X",	"1GG",
+					  "0",	      "0%SIZE", "%SIZE",   "10%",	"10%ALL",
+					  "101%FREE", "1e3",	"2 G",	   "1001%SIZE", "x%SIZE",
+					  "1.G",      ".5G",	"10%SIZEx"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int r = policy_parse(bad[i], &p);
 		if (r != -EINVAL)
@@ -46,7 +47,9 @@ TEST(test_parse)
 TEST(test_compute)
 {
 	struct policy p;
-	struct policy_input in = {.origin_size = 10 * GiB, .fs_used = 3 * GiB, .vg_free = 8 * GiB,
+	struct policy_input in = {.origin_size = 10 * GiB,
+				  .fs_used = 3 * GiB,
+				  .vg_free = 8 * GiB,
 				  .extent_size = 4 * MiB};
 	uint64_t b;
 	int fb;
