@@ -1,0 +1,73 @@
+# shellcheck shell=bash
+# The cached OS base: a Debian tree from mmdebstrap and the data disk (vg1/data).
+# Key: hash of image/packages.list, image/dracut.conf and this file. Result in $BASE_DIR:
+#   tree/      the OS tree (root-owned, never modified after the build)
+#   data.img   raw whole-disk PV: VG vg1, LV vg1/data (512 MiB, empty ext4), free space left
+#   kver       the guest kernel version
+
+DATA_DISK_MB=1024
+DATA_LV_MB=512
+MIRROR=${REWIND_VM_MIRROR:-http://deb.debian.org/debian}
+
+base_key() { hash_files "$VM_DIR/image/packages.list" "$VM_DIR/image/dracut.conf" "$VM_DIR/lib/base.sh"; }
+
+# lv_offset DEV VG LV: byte offset of the LV's first extent inside DEV (one linear segment).
+lv_offset() {
+	local dev=$1 vg=$2 lv=$3 pe_start extent range first
+	pe_start=$(lvm_host "$dev" pvs --noheadings --units b --nosuffix -o pe_start "$dev" | tr -d ' ')
+	extent=$(lvm_host "$dev" vgs --noheadings --units b --nosuffix -o vg_extent_size "$vg" | tr -d ' ')
+	range=$(lvm_host "$dev" lvs --noheadings -o seg_pe_ranges "$vg/$lv" | tr -d ' ')
+	first=${range#*:}; first=${first%-*}
+	echo $((pe_start + first * extent))
+}
+
+# make_lvm_disk IMG PART_OFFSET PART_SIZE VG LV LV_MB FSIMG: write PV/VG/LV metadata into IMG at the
+# given byte range (no device-mapper needed) and copy the filesystem image FSIMG to the LV's extents.
+make_lvm_disk() {
+	local img=$1 off=$2 size=$3 vg=$4 lv=$5 lv_mb=$6 fsimg=$7 dev lvoff
+	dev=$(losetup -f --show -o "$off" --sizelimit "$size" "$img") || die "losetup $img"
+	{
+		lvm_host "$dev" pvcreate -q -ff -y "$dev" &&
+		lvm_host "$dev" vgcreate -q "$vg" "$dev" &&
+		lvm_host "$dev" lvcreate -q --driverloaded n -an -Zn -y -L "${lv_mb}M" -n "$lv" "$vg" &&
+		lvoff=$(lv_offset "$dev" "$vg" "$lv")
+	} >&2 || { losetup -d "$dev"; die "LVM metadata on $img failed"; }
+	losetup -d "$dev"
+	dd if="$fsimg" of="$img" bs=4M oflag=seek_bytes seek=$((off + lvoff)) conv=notrunc,sparse status=none ||
+		die "dd into $img"
+}
+
+build_base_tree() {
+	local out=$1 list
+	list=$(grep -v '^#' "$VM_DIR/image/packages.list" | tr -s '\n ' ',' | sed 's/^,//;s/,$//')
+	info "mmdebstrap bookworm ($list) -> $out (a few minutes, once)"
+	mmdebstrap --mode=root --variant=minbase --include="$list" \
+		--setup-hook='mkdir -p "$1/etc/dracut.conf.d"' \
+		--setup-hook="cp '$VM_DIR/image/dracut.conf' \"\$1/etc/dracut.conf.d/50-vmtest.conf\"" \
+		--customize-hook='rm -f "$1"/etc/machine-id "$1"/var/lib/dbus/machine-id' \
+		bookworm "$out" "$MIRROR" </dev/null >&2 || die "mmdebstrap failed"
+}
+
+# ensure_base: build the base unless cached; sets BASE_DIR and KVER.
+ensure_base() {
+	local key dir tmp
+	key=$(base_key)
+	dir=$CACHE_ROOT/base-$key
+	if [ ! -e "$dir/done" ] || [ -n "${OPT_REBUILD_BASE:-}" ]; then
+		local t0; t0=$(now_ms)
+		rm -rf "$dir"; mkdir -p "$dir"
+		tmp=$dir/build; mkdir -p "$tmp"
+		build_base_tree "$dir/tree"
+		# data disk: whole-disk PV with vg1/data, empty ext4
+		truncate -s "${DATA_DISK_MB}M" "$tmp/data.img"
+		mkfs.ext4 -q -F -L data "$tmp/data.fs" "${DATA_LV_MB}M" || die "mkfs data"
+		make_lvm_disk "$tmp/data.img" 0 $((DATA_DISK_MB << 20)) vg1 data "$DATA_LV_MB" "$tmp/data.fs"
+		mv "$tmp/data.img" "$dir/data.img"; rm -rf "$tmp"
+		ls "$dir/tree/lib/modules" | sort -V | tail -1 >"$dir/kver"
+		echo "$(secs "$t0")" >"$dir/build-seconds"
+		touch "$dir/done"
+		info "OS base built in $(cat "$dir/build-seconds") s: $dir"
+	fi
+	BASE_DIR=$dir
+	KVER=$(cat "$dir/kver")
+}

@@ -1,0 +1,81 @@
+# shellcheck shell=bash
+# QEMU: accelerator choice and one boot of the standard machine.
+
+QEMU=${QEMU:-qemu-system-x86_64}
+QEMU_MEM=${REWIND_VM_MEM:-2048}
+QEMU_CACHE=${REWIND_VM_DISK_CACHE:-unsafe}   # guest flushes are not forced to the host disk
+
+# choose_accel: sets ACCEL_ARGS from OPT_ACCEL (kvm|tcg|auto). auto probes KVM once per host boot
+# (a kernel that panics at once; a working KVM exits in seconds, a broken one hangs: 25 s cap).
+choose_accel() {
+	local tcg=(-accel tcg,thread=multi -cpu max) kvm=(-accel kvm -cpu host) probe res
+	case $OPT_ACCEL in
+	tcg) ACCEL_ARGS=("${tcg[@]}"); ACCEL=tcg; return ;;
+	kvm) ACCEL_ARGS=("${kvm[@]}"); ACCEL=kvm; return ;;
+	esac
+	probe=/run/rewind-vm/kvm-probe
+	if [ ! -e "$probe" ]; then
+		mkdir -p /run/rewind-vm; res=tcg
+		if [ -w /dev/kvm ]; then
+			info "probing KVM (max 25 s)"
+			timeout -k 5 25 "$QEMU" -machine q35 "${kvm[@]}" -m 256 -display none -nodefaults \
+				-no-reboot -serial "file:/run/rewind-vm/kvm-probe.log" \
+				-kernel "$BASE_DIR/tree/boot/vmlinuz-$KVER" \
+				-append "console=ttyS0 panic=-1 root=/dev/nonexistent" >/dev/null 2>&1
+			grep -q 'Kernel panic' /run/rewind-vm/kvm-probe.log && res=kvm
+		fi
+		echo "$res" >"$probe"
+	fi
+	if [ "$(cat "$probe")" = kvm ]; then ACCEL_ARGS=("${kvm[@]}"); ACCEL=kvm
+	else ACCEL_ARGS=("${tcg[@]}"); ACCEL=tcg; fi
+}
+
+# qemu_boot DISKDIR CTL OUT SERIAL QLOG TIMEOUT: one boot, one QEMU process. Disks in DISKDIR:
+# sys.qcow2, data.qcow2, scratch.img, vars.fd. Returns QEMU's (or timeout's 124) exit status.
+qemu_boot() {
+	local d=$1 ctl=$2 out=$3 serial=$4 qlog=$5 t=$6 c=$QEMU_CACHE
+	: >"$out"; : >"$serial"; rm -f "$d/qemu.pid"
+	timeout -k 10 "$t" "$QEMU" -machine q35 "${ACCEL_ARGS[@]}" -smp 2 -m "$QEMU_MEM" \
+		-display none -nodefaults -no-reboot -monitor none -nic none -pidfile "$d/qemu.pid" \
+		-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
+		-drive "if=pflash,format=raw,file=$d/vars.fd" \
+		-drive "if=none,id=sys,format=qcow2,cache=$c,file=$d/sys.qcow2" \
+		-device virtio-blk-pci,drive=sys,serial=sys,bootindex=1 \
+		-drive "if=none,id=data,format=qcow2,cache=$c,file=$d/data.qcow2" \
+		-device virtio-blk-pci,drive=data,serial=data \
+		-drive "if=none,id=scratch,format=raw,cache=$c,file=$d/scratch.img" \
+		-device virtio-blk-pci,drive=scratch,serial=scratch \
+		-drive "if=none,id=ctl,format=raw,readonly=on,file=$ctl" \
+		-device virtio-blk-pci,drive=ctl,serial=ctl \
+		-device virtio-serial-pci \
+		-chardev "file,id=results,path=$out" \
+		-device virtserialport,chardev=results,name=vmtest.results \
+		-chardev "file,id=con,path=$serial" -serial chardev:con \
+		>"$qlog" 2>&1 </dev/null
+}
+
+# qemu_watch DISKDIR SERIAL PID: while PID runs, stop QEMU early when the serial log shows that the
+# guest can never reach a stage (the firmware fell back to the UEFI shell). Returns 1 if it did.
+qemu_watch() {
+	local d=$1 serial=$2 pid=$3
+	while kill -0 "$pid" 2>/dev/null; do
+		if grep -q 'UEFI Interactive Shell' "$serial"; then
+			echo "[vm] firmware fell into the UEFI shell: no bootable ESP" >>"$serial"
+			[ -s "$d/qemu.pid" ] && kill "$(cat "$d/qemu.pid")" 2>/dev/null
+			return 1
+		fi
+		sleep 2
+	done
+	return 0
+}
+
+# new_disks DISKDIR: fresh per-scenario overlays over the cached images, scratch disk, EFI vars.
+new_disks() {
+	local d=$1
+	mkdir -p "$d"
+	qemu-img create -q -f qcow2 -b "$SYS_IMG" -F raw "$d/sys.qcow2" || die "qemu-img sys"
+	qemu-img create -q -f qcow2 -b "$BASE_DIR/data.img" -F raw "$d/data.qcow2" || die "qemu-img data"
+	truncate -s 256M "$d/scratch.img"
+	mkfs.ext4 -q -F -L vmstate "$d/scratch.img" || die "mkfs scratch"
+	cp "$OVMF_VARS" "$d/vars.fd"
+}

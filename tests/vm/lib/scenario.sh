@@ -1,0 +1,153 @@
+# shellcheck shell=bash
+# Running one scenario: one boot per stage, verdicts, logs.
+# Scenario files (besides stage-N.sh):
+#   expect-fail             the scenario must fail (its verdict is inverted): proves the harness
+#                           catches failures. Its non-comment lines, if any, are extended regexps
+#                           that "stage-N: REASON" of the failure must match (e.g. stage-1: exited 1).
+#                           --strict ignores expect-fail.
+#   allow-final-reboot      the last stage may end by rebooting instead of exiting 0
+#   stage-N.lost-boots      K: after stage N, K boots are expected NOT to reach a stage (the guest
+#                           must go down by itself, e.g. a failing boot); a stage may also print
+#                           "@@VMTEST LOST-BOOTS K" (vmtest_expect_lost_boots K) to its output.
+#   timeout                 seconds per boot for this scenario (overrides --timeout)
+
+# proto OUT KEY: the argument of the last "@@VMTEST KEY ..." line, or nothing.
+proto() { sed -n "s/^@@VMTEST $2 *//p" "$1" | tail -n 1; }
+has_proto() { grep -q "^@@VMTEST $2\b" "$1"; }
+
+# classify OUT SERIAL QRC: sets VERDICT (exited|rebooted|lost|fail) and WHY.
+classify() {
+	local out=$1 serial=$2 qrc=$3 rc down=
+	grep -q 'reboot: Restarting system' "$serial" && down=rebooted
+	grep -q 'reboot: Power down' "$serial" && down="powered off"
+	if grep -q 'UEFI Interactive Shell' "$serial"; then
+		VERDICT=fail WHY="the firmware found nothing to boot (UEFI shell)"; return
+	fi
+	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+		VERDICT=fail WHY="timed out after ${BOOT_TIMEOUT} s"
+		has_proto "$out" START || WHY="$WHY, the stage never started"
+		has_proto "$out" EXIT && WHY="$WHY, stage exited $(proto "$out" EXIT) but the guest did not power off"
+		return
+	fi
+	if ! has_proto "$out" START; then
+		VERDICT=lost WHY="guest went down (${down:-no reboot line, qemu rc $qrc}) before the stage"
+		return
+	fi
+	if has_proto "$out" EXIT; then
+		rc=$(proto "$out" EXIT)
+		if [ "$rc" = 0 ]; then VERDICT=exited WHY="exited 0"
+		else VERDICT=fail WHY="exited $rc"; fi
+		return
+	fi
+	rc=$(proto "$out" REBOOTING)
+	has_proto "$out" TERM && rc=${rc:-143}
+	if [ -z "$rc" ]; then
+		VERDICT=fail WHY="the stage never reported (guest ${down:-died}, qemu rc $qrc)"
+	elif [ "$rc" != 0 ] && [ "$rc" != 143 ]; then
+		VERDICT=fail WHY="exited $rc while a reboot was pending"
+	elif [ -z "$down" ]; then
+		VERDICT=fail WHY="stage ended with a reboot but the guest did not go down cleanly (qemu rc $qrc)"
+	else
+		VERDICT=rebooted WHY="$down"
+	fi
+}
+
+# boot_stage SCEN N LABEL: one boot that should run stage N (or, for LABEL lost-*, should not).
+boot_stage() {
+	local scen=$1 n=$2 label=$3 ctl=$WORK/ctl t0 qpid tpid=
+	BOOTNO=$((BOOTNO + 1))
+	local out=$LOGDIR/boot-$BOOTNO.out serial=$LOGDIR/boot-$BOOTNO.serial
+	rm -rf "$ctl"; mkdir -p "$ctl/scenario"
+	cp -rL "$scen/." "$ctl/scenario/" && echo "$n" >"$ctl/stage" &&
+		tar -C "$ctl" --owner=0 --group=0 -cf "$WORK/ctl.tar" ./stage ./scenario || die "ctl tar"
+	t0=$(now_ms)
+	qemu_boot "$WORK" "$WORK/ctl.tar" "$out" "$serial" "$LOGDIR/boot-$BOOTNO.qemu" "$BOOT_TIMEOUT" &
+	qpid=$!
+	if [ -n "$OPT_SHOW" ]; then
+		tail -n +1 -F --pid="$qpid" "$out" 2>/dev/null | grep --line-buffered -v '^@@VMTEST' &
+		tpid=$!
+	fi
+	qemu_watch "$WORK" "$serial" "$qpid"
+	wait "$qpid"; local qrc=$?
+	[ -n "$tpid" ] && wait "$tpid" 2>/dev/null
+	classify "$out" "$serial" "$qrc"
+	ELAPSED=$(secs "$t0")
+	if [ "${label#lost}" != "$label" ]; then
+		if [ "$VERDICT" = lost ]; then VERDICT=ok
+		elif [ "$VERDICT" != fail ]; then VERDICT=fail WHY="a boot expected to be lost ran the stage"; fi
+	fi
+}
+
+# expect_matches FILE DESC: DESC matches every regexp line of FILE (none: anything matches).
+expect_matches() {
+	local re
+	while IFS= read -r re; do
+		case $re in ''|'#'*) continue ;; esac
+		[[ $2 =~ $re ]] || return 1
+	done <"$1"
+	return 0
+}
+
+# report PASS|FAIL SCEN LABEL: one result line.
+report() { printf '%s %s %s (%s s) %s\n' "$1" "$2" "$3" "$ELAPSED" "$WHY"; }
+
+# run_scenario DIR: sets SCEN_OK=1 when the scenario behaved as expected.
+run_scenario() {
+	local dir=${1%/} name n last lost k ok=1 t0 expect_fail=
+	name=$(basename "$dir"); SCEN_OK=0
+	[ -d "$dir" ] || { echo "FAIL $name (no such directory)"; return; }
+	[ -e "$dir/expect-fail" ] && [ -z "$OPT_STRICT" ] && expect_fail=1
+	FAIL_DESC=
+	last=$(find "$dir" -maxdepth 1 -name 'stage-*.sh' | sed 's/.*stage-\([0-9]*\)\.sh$/\1/' | sort -n | tail -1)
+	[ -n "$last" ] || { echo "FAIL $name (no stage-N.sh)"; return; }
+	BOOT_TIMEOUT=$OPT_TIMEOUT
+	[ -e "$dir/timeout" ] && BOOT_TIMEOUT=$(cat "$dir/timeout")
+	LOGDIR=$LOG_ROOT/$name-$(date +%Y%m%d-%H%M%S)-$$
+	WORK=$LOGDIR/disks; BOOTNO=0
+	mkdir -p "$LOGDIR"; new_disks "$WORK"
+	info "scenario $name: $last stage(s), $ACCEL, logs in $LOGDIR"
+	t0=$(now_ms)
+	for ((n = 1; n <= last; n++)); do
+		[ -x "$dir/stage-$n.sh" ] || { ELAPSED=0 WHY="stage-$n.sh missing or not executable"
+			report FAIL "$name" "stage-$n"; ok=0; break; }
+		boot_stage "$dir" "$n" "stage-$n"
+		case $VERDICT in
+		exited) ;;
+		rebooted) [ "$n" = "$last" ] && [ ! -e "$dir/allow-final-reboot" ] &&
+				VERDICT=fail WHY="the last stage rebooted (add allow-final-reboot to permit)" ;;
+		lost) VERDICT=fail WHY="the stage never started: $WHY" ;;
+		esac
+		if [ "$VERDICT" = fail ]; then
+			report FAIL "$name" "stage-$n"; ok=0; FAIL_DESC="stage-$n: $WHY"; break
+		fi
+		report PASS "$name" "stage-$n"
+		lost=$(proto "$LOGDIR/boot-$BOOTNO.out" LOST-BOOTS)
+		[ -e "$dir/stage-$n.lost-boots" ] && lost=$(cat "$dir/stage-$n.lost-boots")
+		for ((k = 1; k <= ${lost:-0}; k++)); do
+			boot_stage "$dir" $((n + 1)) "lost-boot-$k"
+			if [ "$VERDICT" = ok ]; then report PASS "$name" "lost-boot-$k"
+			else report FAIL "$name" "lost-boot-$k"; ok=0; FAIL_DESC="lost-boot-$k: $WHY"; break 2; fi
+		done
+	done
+	ELAPSED=$(secs "$t0")
+	if [ "$ok" = 0 ]; then
+		debugfs -R "rdump /.vmtest $LOGDIR" "$WORK/scratch.img" >/dev/null 2>&1
+		if [ -z "$expect_fail" ]; then
+			echo "--- $name: last stage output (boot-$BOOTNO.out) ---"
+			grep -v '^@@VMTEST' "$LOGDIR/boot-$BOOTNO.out" | tail -n 25
+			echo "--- logs: $LOGDIR ---"
+		fi
+	fi
+	[ -z "${REWIND_VM_KEEP_DISKS:-}" ] && rm -rf "$WORK"
+	if [ -n "$expect_fail" ]; then
+		if [ "$ok" = 1 ]; then WHY="passed but expect-fail says it must fail"
+		elif ! expect_matches "$dir/expect-fail" "$FAIL_DESC"; then
+			WHY="failed, but not as expect-fail says: $FAIL_DESC"
+		else SCEN_OK=1 WHY="failed as expected (expect-fail: $FAIL_DESC)"; fi
+	else
+		SCEN_OK=$ok WHY="$last stage(s)"
+	fi
+	report "$([ "$SCEN_OK" = 1 ] && echo PASS || echo FAIL)" "$name" "scenario"
+	[ "$SCEN_OK" = 1 ] && [ -z "$OPT_KEEP_LOGS" ] && rm -rf "$LOGDIR"
+	[ "$SCEN_OK" = 1 ] || echo "logs: $LOGDIR"
+}
