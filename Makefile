@@ -35,7 +35,7 @@ HARNESS_OBJ := $(B)/tests/unit/harness.o
 TEST_SRC   := $(wildcard tests/unit/test-*.c)
 TEST_BIN   := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps install check unit vm-smoke vm-check demo bench format format-check clean
+.PHONY: all deps install check unit fuzz vm-smoke vm-check demo bench format format-check clean
 
 all: $(B)/rewind
 
@@ -61,6 +61,16 @@ $(B)/tests/test-%: tests/unit/test-%.c tests/unit/*.h $(FAKE_OBJ) $(HARNESS_OBJ)
 
 unit: deps $(B)/rewind $(TEST_BIN)
 	@tests/unit/run $(TEST_BIN)
+
+# libFuzzer on the tag decoder for FUZZ_SECONDS (clang).
+FUZZ_SECONDS ?= 30
+$(B)/fuzz-tags: tests/fuzz/fuzz-tags.c src/lib/tags.c src/lib/names.c src/lib/log.c src/shared/util.c
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc/lib -Isrc/shared -o $@ $^
+
+fuzz: $(B)/fuzz-tags
+	@mkdir -p $(B)/fuzz-corpus && cp -n tests/fuzz/corpus-tags/* $(B)/fuzz-corpus/
+	$(B)/fuzz-tags -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -artifact_prefix=$(B)/ $(B)/fuzz-corpus
 
 install: $(B)/rewind
 	install -Dm755 $(B)/rewind $(DESTDIR)$(SBINDIR)/rewind

@@ -120,6 +120,9 @@ int txn_tags_decode(char *const *tags, struct txn_tags *t)
 
 		if (!startswith(tag, TAG_PREFIX))
 			continue;
+		/* LVM would not store such a tag; someone else wrote it: do not trust the rest. */
+		if (name_valid_tag(tag) < 0)
+			goto bad;
 		tag += strlen(TAG_PREFIX);
 		if ((v = startswith(tag, "txn=") ? tag + 4 : NULL)) {
 			if (seen_txn || name_valid_txid(v) < 0)
