@@ -37,6 +37,8 @@ int cli_usage_error(const struct verb *v, const char *fmt, ...)
 int cli_check_args(const struct verb *v, int n);
 int cli_open_lvm(const struct verb *v, struct lvm **ret);
 int cli_exit_code(int r);
+/* Prefix every log line (the boot stage writes to the console among other units). */
+void cli_set_log_prefix(const char *prefix);
 
 /* Overridable for the unit tests. */
 extern unsigned (*cli_geteuid)(void);

@@ -18,6 +18,7 @@ int verb_boot(const struct verb *v, int argc, char **argv)
 	struct txn_results res = {};
 	int r;
 
+	cli_set_log_prefix("rewind: ");
 	r = cli_check_args(v, argc - 1);
 	if (r != 0)
 		return r;

@@ -82,10 +82,13 @@ static void print_table(struct json_object *root, bool details)
 	}
 	if (details && last) {
 		char when[32];
+		const char *res = jget(last, "result") ?: "?";
 
 		format_time(json_object_get_int64(jobj(last, "time")), when, sizeof(when));
-		printf("Last boot: rollback of %s %s at %s\n", jget(last, "txid") ?: "?",
-		       jget(last, "result") ?: "?", when);
+		printf("Last boot (%s): transaction %s %s\n", when, jget(last, "txid") ?: "?",
+		       streq(res, "rolled-back") ? "rolled back"
+		       : streq(res, "partial")	 ? "partly rolled back (see rewind status --json)"
+						 : "NOT rolled back (see rewind status --json)");
 	}
 }
 

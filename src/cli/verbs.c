@@ -37,11 +37,17 @@ static const struct verb verbs[] = {
  */
 static char *pending_err;
 static bool verbose;
+static const char *log_prefix = "";
+
+void cli_set_log_prefix(const char *prefix)
+{
+	log_prefix = prefix;
+}
 
 static void flush_pending(void)
 {
 	if (pending_err) {
-		fprintf(stderr, "%s\n", pending_err);
+		fprintf(stderr, "%s%s\n", log_prefix, pending_err);
 		free(pending_err);
 		pending_err = NULL;
 	}
@@ -57,11 +63,11 @@ static void cli_log(void *userdata, int prio, const char *file, int line, const 
 	}
 	flush_pending();
 	if (prio == REWIND_LOG_WARNING)
-		fprintf(stderr, "Warning: %s\n", msg);
+		fprintf(stderr, "%sWarning: %s\n", log_prefix, msg);
 	else if (prio == REWIND_LOG_DEBUG)
-		fprintf(stderr, "[%s:%d] %s\n", file, line, msg);
+		fprintf(stderr, "%s[%s:%d] %s\n", log_prefix, file, line, msg);
 	else
-		fprintf(stderr, "%s\n", msg);
+		fprintf(stderr, "%s%s\n", log_prefix, msg);
 }
 
 int cli_exit_code(int r)

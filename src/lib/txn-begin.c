@@ -52,8 +52,9 @@ static int resolve(const struct lvm_report *rep, struct mnt_tab *mt, const char 
 					     target, src);
 	} else {
 		if (name_split_vg_lv(target, &vg, &lvname) < 0)
-			return log_err_errno(-EINVAL, "'%s' is neither VG/LV nor a mount point.",
-					     target);
+			return log_err_errno(
+			    -EINVAL, "Invalid volume '%s': neither VG/LV nor a mount point.",
+			    target);
 		lv = lvm_report_find_lv(rep, vg, lvname);
 		if (!lv)
 			return log_err_errno(-ENODEV, "Logical volume %s not found.", target);

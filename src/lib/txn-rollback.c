@@ -96,7 +96,7 @@ int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_re
 	if (r < 0)
 		return r;
 	if (s.n_txns == 0) {
-		r = log_err_errno(-ENOENT, "No rewind transaction is open.");
+		r = log_err_errno(-ENOENT, "No transaction is open.");
 		goto out;
 	}
 	t = &s.txns[0];

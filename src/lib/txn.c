@@ -184,7 +184,7 @@ int txn_result_add(struct txn_results *res, const struct txn_snap *s, enum txn_a
 static int txn_only(struct txn_set *s, struct txn **ret)
 {
 	if (s->n_txns == 0)
-		return log_err_errno(-ENOENT, "No rewind transaction is open.");
+		return log_err_errno(-ENOENT, "No transaction is open.");
 	if (s->n_txns > 1)
 		log_warning("%zu transactions found; acting on all of them.", s->n_txns);
 	*ret = &s->txns[0];
@@ -247,7 +247,7 @@ int txn_cancel(struct lvm *l, char **ret_txid)
 			}
 		}
 	if (n == 0 && ret == 0)
-		ret = log_err_errno(-ENOENT, "No rollback is armed.");
+		ret = log_err_errno(-ENOENT, "Nothing is armed: there is no rollback to cancel.");
 	txn_set_done(&s);
 	return ret;
 }
