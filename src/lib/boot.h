@@ -8,8 +8,9 @@
 
 /*
  * systemd-boot integration: pin the booted kernel on the ESP, add a rollback entry, record the
- * ESP as it was, and put it back after a rollback. boot.c is the only file that knows the ESP
- * layout and the Boot Loader Specification entry format. All functions return negative errno.
+ * ESP as it was, and put it back after a rollback. boot*.c (listed in boot-internal.h) are the
+ * only files that know the ESP layout and the Boot Loader Specification entry format. All
+ * functions return negative errno.
  */
 struct boot;
 struct json_object;

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * What the pieces of the systemd-boot integration share; not part of librewind's API (boot.h).
+ *
+ *   boot.c           the public API: boot_open, boot_pin, boot_restore, boot_unpin, ...
+ *   boot-fs.c        paths on the ESP and safe file writes on FAT (temp name, fsync, rename)
+ *   boot-entry.c     Boot Loader Specification entries and systemd-boot's order and default
+ *   boot-pin.c       what to pin, the space it needs, the rollback entry, writing and removing it
+ *   boot-manifest.c  manifest.json: record the ESP (sha256, backups), then put it back
+ *
+ * Layout on the ESP, per transaction:
+ *   loader/entries/rewind-TXID.conf       the rollback entry (pinned kernel, rd.rewind.rollback=)
+ *   rewind/TXID/linux, initrd-N, devicetree   copies of the booted entry's files
+ *   rewind/TXID/backup/loader/...         copies of loader.conf and the entries, for restore
+ *   rewind/TXID/manifest.json             every file on the ESP outside rewind/ with its sha256
+ *
+ * The ESP is FAT: no symlinks, no hard links, case-insensitive names. Every write goes to a
+ * temporary name in the same directory, is fsync()ed, renamed, and the directory fsync()ed.
+ */
+#include <dirent.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "boot.h"
+#include "macro.h"
+
+#define ENTRIES_DIR	"loader/entries"
+#define LOADER_CONF	"loader/loader.conf"
+#define PIN_DIR		"rewind"
+#define MANIFEST	"manifest.json"
+#define BACKUP_DIR	"backup"
+#define TMP_SUFFIX	".rewind-tmp"
+#define BACKUP_SIZE_MAX (256u * 1024u)
+/* Room for the manifest, the entry and FAT's directory clusters. */
+#define MANIFEST_MARGIN (1024u * 1024u)
+#define PATH_LEN_MAX	1024u
+
+struct boot {
+	char *esp;
+	char *efivars;
+	uint64_t free_override;
+};
+
+struct entry {
+	char *file; /* name in loader/entries, as on disk */
+	char *id;   /* systemd-boot's id: lowercase, boot counter removed */
+	int tries_left;
+	char *title, *version, *machine_id, *sort_key, *linux_path, *devicetree, *efi;
+	char *architecture;
+	char **initrd;
+	char **options;
+};
+
+/* A regular file (or directory) on the ESP, relative to its root. */
+struct esp_file {
+	char *path;
+	uint64_t size;
+	bool dir;
+};
+
+struct esp_list {
+	struct esp_file *files;
+	size_t n;
+};
+
+/* The booted entry's files to copy to rewind/TXID/. */
+struct pinned {
+	char *from; /* relative to the ESP */
+	char *name; /* in rewind/TXID/ */
+	uint64_t size;
+};
+
+struct pin_plan {
+	struct pinned files[64];
+	size_t n;
+};
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
+
+/* ---- boot-fs.c ---- */
+
+/* A path from an entry file as a path relative to the ESP root; -EINVAL if it could leave it. */
+int esp_relpath(const char *p, char **ret);
+/* ESP/rel */
+char *esp_path(const struct boot *b, const char *rel);
+/* rewind/TXID/name (name NULL: rewind/TXID), relative to the ESP, and the same under the ESP. */
+char *pin_rel(const char *txid, const char *name);
+char *pin_path(const struct boot *b, const char *txid, const char *name);
+/* rewind-TXID.conf, and ESP/loader/entries/name. */
+char *entry_file_name(const char *txid);
+char *entry_path(const struct boot *b, const char *name);
+
+int esp_fsync_dir(const char *path);
+int esp_fsync_parent(const char *path);
+/* Write or copy to PATH.rewind-tmp, fsync, rename over PATH, fsync the directory. */
+int esp_write_file(const char *path, const char *contents);
+int esp_copy_file(const char *from, const char *to);
+int esp_mkdir_parents(const char *path);
+/* Read fd to its end in chunks, handing each to fn; stops at the first error. */
+int esp_read_chunks(int fd, int (*fn)(const void *buf, size_t len, void *userdata), void *userdata);
+int esp_rm_rf(const char *path);
+
+/* Every regular file and directory under the ESP (rel NULL: from its root), except rewind/ and
+ * our temporary files; a directory comes before its children. */
+int esp_walk(const struct boot *b, const char *rel, struct esp_list *l);
+void esp_list_done(struct esp_list *l);
+
+/* ---- boot-entry.c ---- */
+
+void entry_free(struct entry *e);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct entry *, entry_free);
+void entries_free(struct entry **l, size_t n);
+char *entry_lowercase(const char *s);
+/* The '+' of a "+LEFT[-DONE]" boot counter that ends s, or NULL. */
+const char *entry_boot_counter(const char *s);
+/* The entries in loader/entries, in systemd-boot's order. */
+int entries_load_sorted(const struct boot *b, struct entry ***ret, size_t *ret_n);
+/* The index of the entry that booted; *ret_how says how it was found. */
+int entry_booted(const struct boot *b, struct entry **l, size_t n, const char **ret_how);
+/* Warn when systemd-boot would make ours the default. */
+void entry_check_default_kept(const struct boot *b, struct entry **l, size_t n, struct entry *ours);
+
+/* ---- boot-pin.c ---- */
+
+void pin_plan_done(struct pin_plan *p);
+int pin_plan_build(const struct boot *b, const struct entry *e, struct pin_plan *p);
+/* -ENOSPC (logged) when the ESP cannot take the pinned files and the backups. */
+int pin_check_space(const struct boot *b, const struct pin_plan *p, const struct esp_list *files);
+char *pin_title(const char *txid, time_t when);
+/* Copy the files, record the manifest, then write the rollback entry ours. */
+int pin_write(struct boot *b, const char *txid, time_t when, struct entry *booted, const char *how,
+	      const struct pin_plan *plan, const struct esp_list *files, struct entry *ours);
+/* Remove the rollback entry, then rewind/TXID/. */
+int pin_remove(const struct boot *b, const char *txid);
+
+/* ---- boot-manifest.c ---- */
+
+const char *boot_json_str(json_object *o, const char *key);
+json_object *boot_json_array(json_object *o, const char *key);
+int boot_json_add_str(json_object *o, const char *key, const char *value);
+int boot_json_add_u64(json_object *o, const char *key, uint64_t value);
+
+/* loader.conf and the entries: the small files the manifest keeps copies of. */
+bool manifest_wants_backup(const struct esp_file *f);
+/* A new manifest with an empty "booted" object; NULL on OOM. */
+json_object *manifest_new(void);
+int manifest_set_header(const struct boot *b, json_object *m, const char *txid, time_t when,
+			const struct entry *booted, const char *how, const struct entry *ours);
+/* Copy the pinned files to rewind/TXID/ and record them: "pinned". */
+int manifest_pinned(const struct boot *b, const char *txid, const struct pin_plan *p,
+		    json_object *m);
+/* Back up the small files, hash everything: "files" and "dirs". */
+int manifest_files(const struct boot *b, const char *txid, const struct esp_list *files,
+		   json_object *m);
+int manifest_write(const struct boot *b, const char *txid, json_object *m);
+/* -ENOENT when there is none. */
+int manifest_read(const struct boot *b, const char *txid, json_object **ret);
+/* Make the ESP and LoaderEntryDefault match the manifest again. */
+int manifest_restore(const struct boot *b, const char *txid, json_object *m);
