@@ -44,8 +44,10 @@ static int lsinitrd_has_rewind(const char *initrd)
 		return -errno;
 	while (getline(&line, &n, p) >= 0) {
 		char *s = strstrip(line);
-		if (streq(s, "rewind") ||
-		    (strlen(s) > 12 && streq(s + strlen(s) - 12, "/sbin/rewind")))
+		const char *base = strrchr(s, '/');
+		/* The module list ("rewind"), or our binary or unit among the files. */
+		if (streq(s, "rewind") || (base && streq(base, "/rewind")) ||
+		    strstr(s, "rewind-initrd.service") || strstr(s, "90rewind"))
 			found = true;
 	}
 	status = pclose(p);
