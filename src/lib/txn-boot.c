@@ -94,10 +94,12 @@ static int merge_wait(struct lvm *l, const struct txn_snap *s, const struct txn_
 				o->progress(o->userdata, s->lv->vg, s->origin->name, pct);
 			last_pct = pct;
 		}
-		if (txn_now() - last_change > stall) {
+		/* Without readable progress, only a much longer silence counts as a stall. */
+		if (txn_now() - last_change > (last_pct < 0 ? 6.0 * stall : stall)) {
 			/* The kernel merge goes on by itself; the next activation resumes it. */
-			log_err("The merge of %s/%s made no progress for %u s; giving up waiting.",
-				s->lv->vg, s->origin->name, stall);
+			log_err(
+			    "The merge of %s/%s made no progress for %.0f s; giving up waiting.",
+			    s->lv->vg, s->origin->name, txn_now() - last_change);
 			kill(pid, SIGTERM);
 			waitpid(pid, &status, 0);
 			return -ETIMEDOUT;
