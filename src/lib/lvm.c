@@ -154,8 +154,29 @@ static int report_array(const char *text, const char *kind, struct json_object *
 			struct json_object **ret)
 {
 	struct json_object *root, *report, *item;
+	struct json_tokener *tok;
+	const char *start = text;
 
-	root = json_tokener_parse(text);
+	/*
+	 * LVM's warnings arrive at the same level as the report, and before it (the JSON report is
+	 * written when the command ends): the document starts at the first line opening with '{'.
+	 */
+	while (*start) {
+		const char *nl = strchr(start, '\n'), *p = start;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '{')
+			break;
+		log_warning("lvm: %.*s", (int)(nl ? nl - p : (ptrdiff_t)strlen(p)), p);
+		start = nl ? nl + 1 : start + strlen(start);
+	}
+	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	root = json_tokener_parse_ex(tok, start, (int)strlen(start));
+	if (root && json_tokener_get_parse_end(tok) < strlen(start))
+		log_debug("Ignoring text after the LVM %s report.", kind);
+	json_tokener_free(tok);
 	if (!root)
 		return log_err_errno(-EBADMSG, "Failed to parse the LVM %s report.", kind);
 	if (!json_object_object_get_ex(root, "report", &report) ||

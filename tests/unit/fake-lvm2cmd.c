@@ -28,6 +28,12 @@ static lvm2_log_fn_t log_fn;
 static char fail_prefix[64];
 static int fail_nth, fail_seen;
 static bool fail_leave;
+static char report_warning[256];
+
+void fake_report_warning(const char *line)
+{
+	snprintf(report_warning, sizeof(report_warning), "%s", line);
+}
 
 void fake_reset(void)
 {
@@ -36,6 +42,7 @@ void fake_reset(void)
 	n_vgs = 0;
 	fail_prefix[0] = '\0';
 	fail_nth = fail_seen = 0;
+	report_warning[0] = '\0';
 	fake_events_reset();
 }
 
@@ -233,6 +240,8 @@ static int report(bool vg_report)
 	struct json_object *item = json_object_new_object(), *arr = json_object_new_array();
 	char buf[600];
 
+	if (report_warning[0])
+		say(LVM2_LOG_PRINT, report_warning);
 	json_object_object_add(root, "report", rep);
 	json_object_array_add(rep, item);
 	json_object_object_add(item, vg_report ? "vg" : "lv", arr);

@@ -37,6 +37,9 @@ bool fake_lv_has_tag(const struct fake_lv *lv, const char *tag);
 /* The LV whose dm name is name (VG-LV with '-' doubled), or NULL. */
 struct fake_lv *fake_lv_by_dm_name(const char *name);
 
+/* A line LVM prints (at the report's level) before a report, as its warnings are. */
+void fake_report_warning(const char *line);
+
 /* Make the nth (1-based) command starting with prefix fail; leave_lv: leave the LV behind. */
 void fake_fail_command(const char *prefix, int nth, bool leave_lv);
 

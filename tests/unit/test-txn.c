@@ -311,6 +311,17 @@ TEST(test_status_json)
 	json_object_put(root);
 }
 
+TEST(test_report_with_lvm_warning)
+{
+	test_machine();
+	fake_report_warning("  WARNING: Device /dev/sdb has size of 0 sectors.");
+	begin_ok();
+	CHECK(fake_find_lv("vg0", "root-rewind-T1") != NULL);
+	CHECK(test_log_contains("lvm: WARNING: Device /dev/sdb has size of 0 sectors."));
+	CHECK_EQ_INT(txn_commit(L, NULL), 0);
+	CHECK(fake_find_lv("vg0", "root-rewind-T1") == NULL);
+}
+
 TEST(test_damaged_tags_ignored)
 {
 	struct fake_lv *s;
@@ -347,6 +358,7 @@ int main(void)
 	RUN(test_rollback_refuses_without_initramfs_module);
 	RUN(test_cancel);
 	RUN(test_status_json);
+	RUN(test_report_with_lvm_warning);
 	RUN(test_damaged_tags_ignored);
 	lvm_free(L);
 	return n_failed ? 1 : 0;
