@@ -66,6 +66,11 @@ void lvm_free(struct lvm *l)
 	free(l);
 }
 
+void lvm_disable_monitoring(struct lvm *l)
+{
+	lvm2_disable_dmeventd_monitoring(l->handle);
+}
+
 static int lvm_rc_to_errno(int rc)
 {
 	switch (rc) {

@@ -43,6 +43,9 @@ static inline void lvm_freep(struct lvm **l)
 		lvm_free(*l);
 }
 
+/* No dmeventd: the initramfs has none (what dracut's --sysinit means by --ignoremonitoring). */
+void lvm_disable_monitoring(struct lvm *l);
+
 /* One report of all LVs (one lvm command), and of all VGs when asked (a second). */
 int lvm_report(struct lvm *l, bool with_vgs, struct lvm_report *ret);
 void lvm_report_done(struct lvm_report *r);

@@ -219,6 +219,7 @@ int txn_boot(struct lvm *l, const struct txn_boot_opts *o, struct txn_results *r
 		log_info("rd.rewind=0: not looking for rollbacks.");
 		return 0;
 	}
+	lvm_disable_monitoring(l);
 	r = txn_set_load(l, false, &s);
 	if (r < 0)
 		return r;
