@@ -38,6 +38,7 @@ static const struct verb verbs[] = {
 static char *pending_err;
 static bool verbose;
 static const char *log_prefix = "";
+static pid_t main_pid;
 
 void cli_set_log_prefix(const char *prefix)
 {
@@ -56,6 +57,11 @@ static void flush_pending(void)
 static void cli_log(void *userdata, int prio, const char *file, int line, const char *fn,
 		    const char *msg)
 {
+	/* A child (the boot stage's merge) ends with _exit(): nothing would flush it. */
+	if (prio <= REWIND_LOG_ERR && getpid() != main_pid) {
+		fprintf(stderr, "%s%s\n", log_prefix, msg);
+		return;
+	}
 	if (prio <= REWIND_LOG_ERR) {
 		flush_pending();
 		pending_err = strdup(msg);
@@ -187,6 +193,7 @@ int cli_run(int argc, char **argv)
 	const struct verb *v = NULL;
 	int c, r;
 
+	main_pid = getpid();
 	rewind_log_set_fn(cli_log, NULL);
 	rewind_log_set_priority(REWIND_LOG_INFO);
 	optind = 0;
