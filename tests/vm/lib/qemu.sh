@@ -56,15 +56,18 @@ qemu_boot() {
 
 # qemu_watch DISKDIR SERIAL PID: while PID runs, stop QEMU early when the serial log shows that the
 # guest can never reach a stage (the firmware fell back to the UEFI shell). Returns 1 if it did.
+# Also sets UP_SECS: seconds from QEMU start until the stage started (within the 1 s poll).
 qemu_watch() {
-	local d=$1 serial=$2 pid=$3
+	local d=$1 serial=$2 pid=$3 out=$4 t0=$5
+	UP_SECS=
 	while kill -0 "$pid" 2>/dev/null; do
+		[ -z "$UP_SECS" ] && grep -q '^@@VMTEST START' "$out" && UP_SECS=$(secs "$t0")
 		if grep -q 'UEFI Interactive Shell' "$serial"; then
 			echo "[vm] firmware fell into the UEFI shell: no bootable ESP" >>"$serial"
 			[ -s "$d/qemu.pid" ] && kill "$(cat "$d/qemu.pid")" 2>/dev/null
 			return 1
 		fi
-		sleep 2
+		sleep 1
 	done
 	return 0
 }

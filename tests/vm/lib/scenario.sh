@@ -60,6 +60,7 @@ boot_stage() {
 	rm -rf "$ctl"; mkdir -p "$ctl/scenario"
 	cp -rL "$scen/." "$ctl/scenario/" && echo "$n" >"$ctl/stage" &&
 		tar -C "$ctl" --owner=0 --group=0 -cf "$WORK/ctl.tar" ./stage ./scenario || die "ctl tar"
+	info "boot $BOOTNO: $label"
 	t0=$(now_ms)
 	qemu_boot "$WORK" "$WORK/ctl.tar" "$out" "$serial" "$LOGDIR/boot-$BOOTNO.qemu" "$BOOT_TIMEOUT" &
 	qpid=$!
@@ -67,11 +68,12 @@ boot_stage() {
 		tail -n +1 -F --pid="$qpid" "$out" 2>/dev/null | grep --line-buffered -v '^@@VMTEST' &
 		tpid=$!
 	fi
-	qemu_watch "$WORK" "$serial" "$qpid"
+	qemu_watch "$WORK" "$serial" "$qpid" "$out" "$t0"
 	wait "$qpid"; local qrc=$?
 	[ -n "$tpid" ] && wait "$tpid" 2>/dev/null
 	classify "$out" "$serial" "$qrc"
 	ELAPSED=$(secs "$t0")
+	[ -n "$UP_SECS" ] && WHY="$WHY; stage started after $UP_SECS s"
 	if [ "${label#lost}" != "$label" ]; then
 		if [ "$VERDICT" = lost ]; then VERDICT=ok
 		elif [ "$VERDICT" != fail ]; then VERDICT=fail WHY="a boot expected to be lost ran the stage"; fi
