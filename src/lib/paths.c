@@ -29,3 +29,18 @@ const char *path_mountinfo(void)
 {
 	return env_or("REWIND_MOUNTINFO", "/proc/self/mountinfo");
 }
+
+const char *path_statedir(void)
+{
+	return env_or("REWIND_STATEDIR", "/var/lib/rewind");
+}
+
+const char *path_esp(void)
+{
+	return env_or("REWIND_ESP", NULL);
+}
+
+const char *path_efivars(void)
+{
+	return env_or("REWIND_EFIVARS", NULL);
+}

@@ -11,6 +11,7 @@
 #include "kmod.h"
 #include "log.h"
 #include "mnt.h"
+#include "txn-esp.h"
 #include "txn.h"
 #include "util.h"
 
@@ -271,6 +272,7 @@ int txn_begin(struct lvm *l, const struct conf *c, const struct txn_begin_opts *
 	struct vol *v = NULL;
 	size_t n = 0;
 	char txid[TXID_MAX + 1];
+	bool has_root = false;
 	int r;
 
 	if (o->txid) {
@@ -300,6 +302,10 @@ int txn_begin(struct lvm *l, const struct conf *c, const struct txn_begin_opts *
 	if (kmod_ensure_snapshot_modules() < 0)
 		log_warning("dm_snapshot could not be loaded; trying anyway.");
 	r = snapshot_all(l, v, n, txid);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		has_root = has_root || v[i].root;
+	if (r >= 0)
+		r = txn_esp_pin(txid, has_root, time(NULL)); /* -ENOSPC: the ESP is full */
 	if (r < 0) {
 		remove_created(l, v, n);
 		goto out;

@@ -4,6 +4,7 @@
 
 #include "dm.h"
 #include "log.h"
+#include "txn-esp.h"
 #include "txn.h"
 #include "util.h"
 
@@ -215,6 +216,9 @@ int txn_commit(struct lvm *l, char **ret_txid)
 			} else
 				log_info("Removed snapshot %s/%s.", lv->vg, lv->name);
 		}
+	/* Only once the snapshots are gone: until then the rollback entry is still of use. */
+	for (size_t i = 0; ret == 0 && i < s.n_txns; i++)
+		ret = txn_esp_unpin(s.txns[i].txid);
 	r = ret;
 out:
 	txn_set_done(&s);

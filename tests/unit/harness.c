@@ -56,6 +56,16 @@ void test_setup(void)
 	unlink(p);
 	setenv("REWIND_CMDLINE", p, 1);
 	free(p);
+	/* No ESP (a dir without loader/) unless a test makes one; never the build host's. */
+	p = strdup_printf("%s/esp", dir);
+	setenv("REWIND_ESP", p, 1);
+	free(p);
+	p = strdup_printf("%s/efivars", dir);
+	setenv("REWIND_EFIVARS", p, 1);
+	free(p);
+	p = strdup_printf("%s/state", dir);
+	setenv("REWIND_STATEDIR", p, 1);
+	free(p);
 	test_mounts((const char *const[]){NULL});
 	free(logbuf);
 	logbuf = NULL;

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The transaction verbs and systemd-boot: pin at begin, unpin at commit, the one-shot entry for
+ * rollback --reboot, the rollback entry in status, and putting the ESP back after the boot that
+ * rolled root back (boot-finish). boot*.c know the ESP; this file only decides when to call them.
+ */
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <sys/stat.h>
+
+#include "boot.h"
+#include "log.h"
+#include "mnt.h"
+#include "names.h"
+#include "paths.h"
+#include "txn-esp.h"
+#include "util.h"
+
+static uint64_t free_override = UINT64_MAX;
+
+void txn_esp_set_free_space(uint64_t bytes)
+{
+	free_override = bytes;
+}
+
+/* 0 and *ret NULL when there is no systemd-boot ESP. */
+static int esp_open(struct boot **ret)
+{
+	int r = boot_open(path_esp(), path_efivars(), ret);
+
+	if (r == -ENOENT) {
+		*ret = NULL;
+		return 0;
+	}
+	if (r < 0)
+		return log_err_errno(r, "Failed to open the ESP: %s", strerror(-r));
+	boot_set_free_space(*ret, free_override);
+	return 0;
+}
+
+int txn_esp_pin(const char *txid, bool has_root, time_t when)
+{
+	_cleanup_(boot_freep) struct boot *b = NULL;
+	int r;
+
+	r = esp_open(&b);
+	if (r < 0)
+		return -EIO;
+	if (!b) {
+		if (has_root)
+			log_info("No systemd-boot ESP found: no rollback boot entry is added.");
+		return 0;
+	}
+	if (!has_root) {
+		log_debug("Root is not in transaction %s: no rollback boot entry.", txid);
+		return 0;
+	}
+	r = boot_pin(b, txid, when);
+	if (r == -EOPNOTSUPP) {
+		log_warning("The booted kernel cannot be pinned on %s: no rollback boot entry; "
+			    "a rollback boots the default entry.",
+			    boot_esp_root(b));
+		return 0;
+	}
+	if (r == -ENOSPC || r == -EINVAL || r == -ENOMEM)
+		return r;
+	if (r < 0)
+		/* -ENOENT, -EEXIST, -EACCES... would read as "wrong state" or "not root". */
+		return log_err_errno(-EIO, "Failed to pin the booted kernel on %s: %s",
+				     boot_esp_root(b), strerror(-r));
+	return 0;
+}
+
+int txn_esp_unpin(const char *txid)
+{
+	_cleanup_(boot_freep) struct boot *b = NULL;
+	int r;
+
+	r = esp_open(&b);
+	if (r < 0)
+		return -EIO;
+	if (!b)
+		return 0;
+	r = boot_unpin(b, txid);
+	if (r < 0)
+		return log_err_errno(
+		    r == -ENOMEM ? r : -EIO,
+		    "Transaction %s is committed, but its rollback entry is left on "
+		    "%s: remove loader/entries/rewind-%s.conf and rewind/%s/ there.",
+		    txid, boot_esp_root(b), txid, txid);
+	return 0;
+}
+
+/* boot_describe() -ENOENT: no pin. */
+static int describe(struct boot *b, const char *txid, struct json_object **ret)
+{
+	int r = boot_describe(b, txid, ret);
+
+	if (r == -ENOENT) {
+		*ret = NULL;
+		return 0;
+	}
+	return r;
+}
+
+int txn_esp_set_oneshot(const char *txid)
+{
+	_cleanup_(boot_freep) struct boot *b = NULL;
+	struct json_object *d = NULL;
+	int r;
+
+	r = esp_open(&b);
+	if (r < 0 || !b)
+		return r;
+	r = describe(b, txid, &d);
+	if (r < 0 || !d)
+		return r;
+	json_object_put(d);
+	r = boot_set_oneshot(b, txid);
+	return r < 0 ? r : 1;
+}
+
+int txn_esp_describe(const char *txid, struct json_object **ret)
+{
+	_cleanup_(boot_freep) struct boot *b = NULL;
+	int r;
+
+	*ret = NULL;
+	r = esp_open(&b);
+	if (r < 0 || !b)
+		return r;
+	return describe(b, txid, ret);
+}
+
+int txn_esp_status_add(struct json_object *txn, const char *txid)
+{
+	struct json_object *d = NULL;
+	int r = txn_esp_describe(txid, &d);
+
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		log_warning("Cannot describe the rollback entry of %s: %s", txid, strerror(-r));
+	/* d NULL: JSON null */
+	return json_object_object_add(txn, "boot", d) < 0 ? -ENOMEM : 0;
+}
+
+/* The dm name of VG/LV: '-' doubled inside each part. */
+static char *dm_path(const char *vg, const char *lv)
+{
+	char *p = malloc(strlen("/dev/mapper/") + 2 * (strlen(vg) + strlen(lv)) + 2), *q;
+
+	if (!p)
+		return NULL;
+	q = stpcpy(p, "/dev/mapper/");
+	for (const char *s = vg; *s; s++)
+		q = *s == '-' ? stpcpy(q, "--") : (*q = *s, q + 1);
+	*q++ = '-';
+	for (const char *s = lv; *s; s++)
+		q = *s == '-' ? stpcpy(q, "--") : (*q = *s, q + 1);
+	*q = '\0';
+	return p;
+}
+
+/* VOLUME ("VG/LV") is what is mounted at / now. */
+static bool is_root_volume(const char *volume)
+{
+	_cleanup_(mnt_tab_freep) struct mnt_tab *mt = NULL;
+	_cleanup_free_ char *vg = NULL, *lv = NULL, *src = NULL, *dm = NULL, *dev = NULL;
+
+	if (!volume || name_split_vg_lv(volume, &vg, &lv) < 0)
+		return false;
+	if (mnt_tab_load(&mt) < 0 || mnt_tab_source_of(mt, "/", &src) < 0)
+		return false;
+	dm = dm_path(vg, lv);
+	dev = strdup_printf("/dev/%s/%s", vg, lv);
+	return (dm && mnt_same_device(src, dm)) || (dev && mnt_same_device(src, dev));
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		   ? json_object_get_string(v)
+		   : NULL;
+}
+
+/* The outcome says root was rolled back. */
+static bool root_rolled_back(struct json_object *outcome)
+{
+	struct json_object *vols = NULL, *root;
+
+	if (!json_object_object_get_ex(outcome, "volumes", &vols) ||
+	    !json_object_is_type(vols, json_type_array))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(vols); i++) {
+		struct json_object *v = json_object_array_get_idx(vols, i);
+		const char *res = jstr(v, "result");
+
+		if (!res || !streq(res, "rolled-back"))
+			continue;
+		if (json_object_object_get_ex(v, "root", &root) ? json_object_get_boolean(root)
+								: is_root_volume(jstr(v, "volume")))
+			return true;
+	}
+	return false;
+}
+
+/* Append line to the history, unless it is its last line already (boot-finish ran before). */
+static int history_append(const char *line)
+{
+	_cleanup_free_ char *path = strdup_printf("%s/history.jsonl", path_statedir());
+	_cleanup_free_ char *buf = NULL, *text = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(line);
+	bool nl = true;
+	struct stat st;
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	r = mkdir_p(path_statedir(), 0755);
+	if (r < 0)
+		return log_err_errno(r, "Failed to create %s: %s", path_statedir(), strerror(-r));
+	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return log_err_errno(-errno, "Failed to open %s: %m", path);
+	buf = malloc(len + 2);
+	if (!buf)
+		return -ENOMEM;
+	if (st.st_size > 0 && pread(fd, buf, 1, st.st_size - 1) == 1)
+		nl = buf[0] == '\n';
+	if ((uint64_t)st.st_size >= len + 1 &&
+	    pread(fd, buf, len + 1, st.st_size - len - 1) == (ssize_t)len + 1 &&
+	    memcmp(buf, line, len) == 0 && buf[len] == '\n' &&
+	    ((uint64_t)st.st_size == len + 1 ||
+	     (pread(fd, buf, 1, st.st_size - len - 2) == 1 && buf[0] == '\n'))) {
+		log_debug("%s ends with this outcome already.", path);
+		return 0;
+	}
+	/* A line cut short before (power cut) stays on its own. */
+	text = strdup_printf("%s%s\n", nl ? "" : "\n", line);
+	if (!text)
+		return -ENOMEM;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text) || fsync(fd) < 0)
+		return log_err_errno(-errno ?: -EIO, "Failed to append to %s: %m", path);
+	return 0;
+}
+
+int txn_esp_boot_finish(char **ret_line)
+{
+	_cleanup_free_ char *opath = strdup_printf("%s/outcome.json", path_rundir());
+	_cleanup_(boot_freep) struct boot *b = NULL;
+	_cleanup_free_ char *line = NULL;
+	struct json_object *o, *d = NULL;
+	const char *txid;
+	int r;
+
+	*ret_line = NULL;
+	if (!opath)
+		return -ENOMEM;
+	if (access(opath, F_OK) < 0) {
+		if (errno != ENOENT)
+			return log_err_errno(-errno, "Failed to access %s: %m", opath);
+		log_debug("No %s: the last boot rolled nothing back.", opath);
+		return 0;
+	}
+	o = json_object_from_file(opath);
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return log_err_errno(-EBADMSG, "Failed to parse %s.", opath);
+	}
+	line = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE));
+	txid = jstr(o, "txid");
+	r = line ? history_append(line) : -ENOMEM;
+	if (r < 0)
+		goto out;
+	if (!txid || name_valid_txid(txid) < 0) {
+		r = log_err_errno(-EBADMSG, "%s names no valid transaction.", opath);
+		goto out;
+	}
+	if (!root_rolled_back(o)) {
+		log_debug("Root was not rolled back by %s: the ESP stays as it is.", txid);
+		goto out;
+	}
+	r = esp_open(&b);
+	if (r < 0 || !b)
+		goto out;
+	r = describe(b, txid, &d);
+	if (r < 0)
+		goto out;
+	/* Without a manifest this only removes leftovers: the second run does nothing. */
+	r = boot_restore(b, txid);
+	if (r >= 0 && d)
+		log_info("The ESP %s is back as it was before transaction %s.", boot_esp_root(b),
+			 txid);
+	else if (r >= 0)
+		log_debug("No rollback entry of %s on %s: nothing to restore.", txid,
+			  boot_esp_root(b));
+out:
+	json_object_put(d);
+	json_object_put(o);
+	if (r >= 0)
+		*ret_line = TAKE_PTR(line);
+	return r;
+}

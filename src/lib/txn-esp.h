@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+/*
+ * The transaction verbs' side of the systemd-boot integration (boot.h). Each function opens the
+ * ESP (path_esp(), path_efivars()); when there is no systemd-boot ESP (boot_open() -ENOENT) it
+ * does nothing and returns 0: no boot-loader integration.
+ */
+struct json_object;
+
+/*
+ * begin, after the snapshots exist and are tagged: pin the booted kernel and add the rollback
+ * entry, when root is one of the volumes (a rollback entry boots the old kernel, which is only
+ * right for the old root). 0 also when nothing is pinned: no ESP, no root volume, or a booted
+ * entry that cannot be pinned (a unified kernel image: warned). -ENOSPC (ESP full) and -EINVAL
+ * as boot_pin() returns them, -EIO for any other failure. The caller removes the snapshots.
+ */
+int txn_esp_pin(const char *txid, bool has_root, time_t when);
+
+/* commit, after the snapshots are removed: remove the rollback entry and the pinned files. */
+int txn_esp_unpin(const char *txid);
+
+/* rollback --reboot: boot the rollback entry once. 1 when set, 0 when there is no entry. */
+int txn_esp_set_oneshot(const char *txid);
+
+/* The rollback entry of txid as boot_describe() gives it; *ret NULL when there is none. */
+int txn_esp_describe(const char *txid, struct json_object **ret);
+
+/* status: add "boot" (txn_esp_describe(), or null) to a transaction's JSON object. */
+int txn_esp_status_add(struct json_object *txn, const char *txid);
+
+/*
+ * boot-finish, after the boot that rolled back (path_rundir()/outcome.json): append the outcome
+ * to path_statedir()/history.jsonl as one compact line (not again when it is the last line
+ * already), and when root was rolled back, put the ESP back as it was at begin (boot_restore()).
+ * Idempotent. *ret_line: the outcome as that one line, NULL when there is no outcome.
+ */
+int txn_esp_boot_finish(char **ret_line);
+
+/* Unit tests: pretend the ESP has this many bytes free (UINT64_MAX: ask statvfs). */
+void txn_esp_set_free_space(uint64_t bytes);
