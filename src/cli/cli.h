@@ -51,6 +51,13 @@ int verb_status(const struct verb *v, int argc, char **argv);
 int verb_list(const struct verb *v, int argc, char **argv);
 int verb_boot(const struct verb *v, int argc, char **argv);
 int verb_check(const struct verb *v, int argc, char **argv);
+int verb_boot_finish(const struct verb *v, int argc, char **argv);
+
+/* verb-esp.c: the rollback boot entry of a transaction in status (its "boot" JSON), and the hint
+ * after an armed rollback. */
+struct json_object;
+void cli_print_boot_entry(struct json_object *txn);
+void cli_print_rollback_entry_hint(const char *txid);
 
 /* The initramfs check shared by `check` and `rollback`: 1 present, 0 cannot tell, -ENOPKG absent.
  */

@@ -59,6 +59,7 @@ static void print_table(struct json_object *root, bool details)
 		       jget(t, "state"), when, vols ? json_object_array_length(vols) : 0);
 		if (!details)
 			continue;
+		cli_print_boot_entry(t);
 		printf("  %-20s %-40s %-6s %7s %6s  %s\n", "VOLUME", "SNAPSHOT", "STATE", "SIZE",
 		       "FILL", "MOUNT");
 		for (size_t j = 0; vols && j < json_object_array_length(vols); j++) {

@@ -7,6 +7,7 @@
 #include "conf.h"
 #include "log.h"
 #include "paths.h"
+#include "txn-esp.h"
 #include "txn.h"
 #include "util.h"
 
@@ -140,12 +141,15 @@ static int check_initramfs_cb(void *userdata)
 	return 0;
 }
 
-/* The hook for the boot-loader one-shot entry (boot.c) goes here; for now: reboot. */
-static int reboot_now(void)
+/* Boot the rollback entry (the pinned kernel) once, when there is one; then reboot. */
+static int reboot_now(const char *txid)
 {
 	pid_t pid;
 	int status;
 
+	if (txn_esp_set_oneshot(txid) < 0)
+		log_warning("The rollback boot entry is not selected: the default entry boots, and "
+			    "the rollback happens all the same.");
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
@@ -206,16 +210,17 @@ int verb_rollback(const struct verb *v, int argc, char **argv)
 		txn_results_done(&res);
 		return cli_fail(v, r);
 	}
-	if (armed > 0 && !reboot)
+	if (armed > 0 && !reboot) {
 		printf(
 		    "Rollback of %s armed: reboot to complete it ('rewind cancel' disarms it).\n",
 		    res.txid);
-	else if (armed == 0)
+		cli_print_rollback_entry_hint(res.txid);
+	} else if (armed == 0)
 		printf("Transaction %s rolled back.\n", res.txid);
 	txn_results_done(&res);
 	if (armed > 0 && reboot) {
 		printf("Rebooting to complete the rollback.\n");
-		r = reboot_now();
+		r = reboot_now(res.txid);
 		if (r < 0)
 			return cli_fail(v,
 					log_err_errno(r, "'systemctl reboot' failed; the rollback "

@@ -29,6 +29,7 @@ static const struct verb verbs[] = {
     {"cancel", 0, 0, VERB_ROOT | VERB_LOCK, verb_cancel, "cancel the armed rollback"},
     {"check", 0, 0, VERB_ROOT, verb_check, "check the system"},
     {"boot", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot, "roll back at boot"},
+    {"boot-finish", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot_finish, "finish the rollback at boot"},
 };
 
 /*
@@ -110,7 +111,8 @@ static const char *hint(int code)
 	case EXIT_STATE:
 		return "See 'rewind status'.";
 	case EXIT_NO_SPACE:
-		return "Free space in the volume group, or choose a smaller size policy (--size).";
+		return "Free space in the volume group (or on the ESP), or choose a smaller size "
+		       "policy (--size).";
 	case EXIT_NO_MODULE:
 		return "Install rewind's dracut module and rebuild the initramfs (dracut -f).";
 	case EXIT_FAILED:
@@ -174,7 +176,8 @@ static void help(void)
 	       "  rewind rollback [--now] [--reboot]\n"
 	       "  rewind cancel\n"
 	       "  rewind check\n"
-	       "  rewind boot              (the initramfs stage)\n\n"
+	       "  rewind boot              (the initramfs stage)\n"
+	       "  rewind boot-finish       (after the boot that rolled back)\n\n"
 	       "VOLUME is VG/LV or a mount point. POLICY is SIZE (e.g. 2G), N%%SIZE, N%%USED or "
 	       "N%%FREE.\n"
 	       "Options: -h/--help, --version, -v/--verbose (before the verb).\n"

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The systemd-boot side of the verbs: boot-finish, and the rollback entry in status/rollback. */
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "txn-esp.h"
+#include "util.h"
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return o && json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : NULL;
+}
+
+void cli_print_boot_entry(struct json_object *txn)
+{
+	struct json_object *boot = NULL, *present = NULL;
+
+	if (!json_object_object_get_ex(txn, "boot", &boot) || !boot)
+		return;
+	json_object_object_get_ex(boot, "present", &present);
+	printf("  Boot entry: \"%s\", pinned kernel %s%s\n", jstr(boot, "title") ?: "?",
+	       jstr(boot, "version") ?: "?",
+	       present && !json_object_get_boolean(present) ? "  MISSING from the ESP" : "");
+}
+
+void cli_print_rollback_entry_hint(const char *txid)
+{
+	struct json_object *d = NULL;
+
+	if (txn_esp_describe(txid, &d) < 0 || !d)
+		return;
+	printf("The boot menu entry \"%s\" boots the kernel of before the transaction; "
+	       "'rewind rollback --reboot' picks it for the next boot.\n",
+	       jstr(d, "title") ?: txid);
+	json_object_put(d);
+}
+
+int verb_boot_finish(const struct verb *v, int argc, char **argv)
+{
+	_cleanup_free_ char *line = NULL;
+	int r;
+
+	r = cli_check_args(v, argc - 1);
+	if (r != 0)
+		return r;
+	r = txn_esp_boot_finish(&line);
+	if (line)
+		printf("%s\n", line);
+	if (r < 0)
+		return cli_fail(v, r);
+	return 0;
+}
