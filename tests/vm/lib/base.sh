@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # The cached OS base: a Debian tree from mmdebstrap and the data disk (vg1/data).
-# Key: hash of image/packages.list, image/dracut.conf and this file. Result in $BASE_DIR:
+# Key: hash of image/packages.list, image/dracut.conf and the functions that build the tree and the
+# data disk (so cosmetic edits elsewhere in this file keep the cache). Result in $BASE_DIR:
 #   tree/      the OS tree (root-owned, never modified after the build)
 #   data.img   raw whole-disk PV: VG vg1, LV vg1/data (512 MiB, empty ext4), free space left
 #   kver       the guest kernel version
@@ -9,7 +10,11 @@ DATA_DISK_MB=1024
 DATA_LV_MB=512
 MIRROR=${REWIND_VM_MIRROR:-http://deb.debian.org/debian}
 
-base_key() { hash_files "$VM_DIR/image/packages.list" "$VM_DIR/image/dracut.conf" "$VM_DIR/lib/base.sh"; }
+base_key() {
+	{ hash_files "$VM_DIR/image/packages.list" "$VM_DIR/image/dracut.conf"
+	  declare -f build_base_tree make_data_disk make_lvm_disk lv_offset
+	  echo "$MIRROR $DATA_DISK_MB $DATA_LV_MB"; } | sha256sum | cut -c1-16
+}
 
 # lv_offset DEV VG LV: byte offset of the LV's first extent inside DEV (one linear segment).
 lv_offset() {
@@ -26,15 +31,23 @@ lv_offset() {
 make_lvm_disk() {
 	local img=$1 off=$2 size=$3 vg=$4 lv=$5 lv_mb=$6 fsimg=$7 dev lvoff
 	dev=$(losetup -f --show -o "$off" --sizelimit "$size" "$img") || die "losetup $img"
+	local lvlog; lvlog=$(mktemp)
 	{
 		lvm_host "$dev" pvcreate -q -ff -y "$dev" &&
 		lvm_host "$dev" vgcreate -q "$vg" "$dev" &&
 		lvm_host "$dev" lvcreate -q --driverloaded n -an -Zn -y -L "${lv_mb}M" -n "$lv" "$vg" &&
 		lvoff=$(lv_offset "$dev" "$vg" "$lv")
-	} >&2 || { losetup -d "$dev"; die "LVM metadata on $img failed"; }
-	losetup -d "$dev"
+	} >"$lvlog" 2>&1 || { losetup -d "$dev"; cat "$lvlog" >&2; die "LVM metadata on $img failed"; }
+	losetup -d "$dev"; rm -f "$lvlog"
 	dd if="$fsimg" of="$img" bs=4M oflag=seek_bytes seek=$((off + lvoff)) conv=notrunc,sparse status=none ||
 		die "dd into $img"
+}
+
+# make_data_disk DIR: DIR/data.img, a whole-disk PV with vg1/data (empty ext4).
+make_data_disk() {
+	truncate -s "${DATA_DISK_MB}M" "$1/data.img"
+	mkfs.ext4 -q -F -L data "$1/data.fs" "${DATA_LV_MB}M" || die "mkfs data"
+	make_lvm_disk "$1/data.img" 0 $((DATA_DISK_MB << 20)) vg1 data "$DATA_LV_MB" "$1/data.fs"
 }
 
 build_base_tree() {
@@ -58,10 +71,7 @@ ensure_base() {
 		rm -rf "$dir"; mkdir -p "$dir"
 		tmp=$dir/build; mkdir -p "$tmp"
 		build_base_tree "$dir/tree"
-		# data disk: whole-disk PV with vg1/data, empty ext4
-		truncate -s "${DATA_DISK_MB}M" "$tmp/data.img"
-		mkfs.ext4 -q -F -L data "$tmp/data.fs" "${DATA_LV_MB}M" || die "mkfs data"
-		make_lvm_disk "$tmp/data.img" 0 $((DATA_DISK_MB << 20)) vg1 data "$DATA_LV_MB" "$tmp/data.fs"
+		make_data_disk "$tmp"
 		mv "$tmp/data.img" "$dir/data.img"; rm -rf "$tmp"
 		ls "$dir/tree/lib/modules" | sort -V | tail -1 >"$dir/kver"
 		echo "$(secs "$t0")" >"$dir/build-seconds"

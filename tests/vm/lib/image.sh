@@ -96,7 +96,7 @@ assemble_sys() {
 		umount "$m"; tail -20 "$log/dracut.log" >&2; die "dracut failed (log: $log/dracut.log)"
 	fi
 	info "root ext4 + ESP + disk"
-	mkfs.ext4 -q -F -L root -d "$m" "$w/root.fs" "${ROOT_LV_MB}M" || { umount "$m"; die "mkfs.ext4 -d"; }
+	mkfs.ext4 -q -F -L root -d "$m" "$w/root.fs" "${ROOT_LV_MB}M" >/dev/null || { umount "$m"; die "mkfs.ext4 -d"; }
 	make_esp "$w/esp.fs" "$m"
 	umount "$m"
 	truncate -s "${SYS_DISK_MB}M" "$w/sys.img"

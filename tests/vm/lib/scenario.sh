@@ -133,7 +133,8 @@ run_scenario() {
 	done
 	ELAPSED=$(secs "$t0")
 	if [ "$ok" = 0 ]; then
-		debugfs -R "rdump /.vmtest $LOGDIR" "$WORK/scratch.img" >/dev/null 2>&1
+		debugfs -R "rdump /.vmtest $LOGDIR" "$WORK/scratch.img" >/dev/null 2>&1 &&
+			mv "$LOGDIR/.vmtest/"* "$LOGDIR/" 2>/dev/null; rmdir "$LOGDIR/.vmtest" 2>/dev/null
 		if [ -z "$expect_fail" ]; then
 			echo "--- $name: last stage output (boot-$BOOTNO.out) ---"
 			grep -v '^@@VMTEST' "$LOGDIR/boot-$BOOTNO.out" | tail -n 25
