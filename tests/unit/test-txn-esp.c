@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The transaction verbs with a fake systemd-boot ESP and efivarfs (txn-esp.c), over the fake LVM.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "efivar.h"
+#include "test.h"
+#include "txn-esp.h"
+#include "txn.h"
+#include "util.h"
+
+#define MID  "0123456789abcdef0123456789abcdef"
+#define KVER "6.1.0-1-amd64"
+#define NEWK "6.1.0-2-amd64"
+
+static struct lvm *L;
+static char esp[512], efivars[512], state[512], history[600];
+
+static unsigned root(void)
+{
+	return 0;
+}
+
+static int run(const char *const *argv)
+{
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	return cli_run(argc, (char **)argv);
+}
+
+#define RUN_CLI(...) run((const char *const[]){"rewind", __VA_ARGS__, NULL})
+
+static const char *pathf(const char *fmt, ...)
+{
+	static char buf[4][1024];
+	static int k;
+	char rel[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rel, sizeof(rel), fmt, ap);
+	va_end(ap);
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof(buf[k]), "%s/%s", esp, rel);
+	return buf[k];
+}
+
+static void put(const char *path, const char *content)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	FILE *f;
+
+	*strrchr(dir, '/') = '\0';
+	mkdir_p(dir, 0755);
+	f = fopen(path, "we");
+	if (!f)
+		abort();
+	fputs(content, f);
+	fclose(f);
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[8192];
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void rm_rf(const char *path)
+{
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Fresh ESP, efivars, state and run dirs (the harness points REWIND_* at them); no ESP yet. */
+static void setup(void)
+{
+	snprintf(esp, sizeof(esp), "%s/esp", test_tmpdir);
+	snprintf(efivars, sizeof(efivars), "%s/efivars", test_tmpdir);
+	snprintf(state, sizeof(state), "%s/state", test_tmpdir);
+	snprintf(history, sizeof(history), "%s/history.jsonl", state);
+	rm_rf(esp);
+	rm_rf(efivars);
+	rm_rf(state);
+	mkdir_p(efivars, 0755);
+	mkdir_p(getenv("REWIND_RUNDIR"), 0755);
+	txn_esp_set_free_space(UINT64_MAX);
+	cli_geteuid = root;
+	test_machine();
+}
+
+static const char entry_text[] = "title      Debian GNU/Linux 12 (bookworm)\n"
+				 "version    " KVER "\n"
+				 "machine-id " MID "\n"
+				 "sort-key   debian\n"
+				 "options    root=/dev/mapper/vg0-root ro quiet\n"
+				 "linux      /" MID "/" KVER "/linux\n"
+				 "initrd     /" MID "/" KVER "/initrd.img-" KVER "\n";
+
+/* systemd-boot on the ESP, booted from the Debian entry. */
+static void make_esp(void)
+{
+	put(pathf("loader/loader.conf"), "timeout 3\n");
+	put(pathf("loader/entries/" MID "-" KVER ".conf"), entry_text);
+	put(pathf(MID "/" KVER "/linux"), "MZ kernel " KVER);
+	put(pathf(MID "/" KVER "/initrd.img-" KVER), "initrd of " KVER);
+	put(pathf("EFI/BOOT/BOOTX64.EFI"), "MZ systemd-boot");
+	CHECK_EQ_INT(efivar_set_string(efivars, "LoaderEntrySelected", EFI_LOADER_GUID,
+				       MID "-" KVER ".conf"),
+		     0);
+}
+
+/* What an upgrade does to the ESP: a new kernel, its entry, a new default. */
+static void upgrade_esp(void)
+{
+	put(pathf("loader/entries/" MID "-" NEWK ".conf"), "title Debian\nversion " NEWK "\n"
+							   "linux /" MID "/" NEWK "/linux\n");
+	put(pathf(MID "/" NEWK "/linux"), "MZ kernel " NEWK);
+	put(pathf("loader/loader.conf"), "timeout 3\ndefault " MID "-" NEWK ".conf\n");
+}
+
+static int begin(const char *txid, const char *const *targets)
+{
+	struct volume_spec specs[8] = {};
+	struct txn_begin_opts o = {.txid = txid, .volumes = specs};
+	struct conf c;
+	int r;
+
+	conf_init(&c);
+	for (size_t i = 0; targets && targets[i]; i++) {
+		volume_spec_parse(targets[i], &specs[i]);
+		o.n_volumes++;
+	}
+	r = txn_begin(L, &c, &o, NULL);
+	for (size_t i = 0; i < o.n_volumes; i++)
+		volume_spec_done(&specs[i]);
+	conf_done(&c);
+	return r;
+}
+
+#define ROOT_AND_DATA ((const char *const[]){"/", "/srv", NULL})
+
+static bool pinned(const char *txid)
+{
+	return exists(pathf("loader/entries/rewind-%s.conf", txid)) &&
+	       exists(pathf("rewind/%s/linux", txid)) &&
+	       exists(pathf("rewind/%s/manifest.json", txid));
+}
+
+static bool nothing_pinned(const char *txid)
+{
+	return !exists(pathf("loader/entries/rewind-%s.conf", txid)) &&
+	       !exists(pathf("rewind/%s", txid));
+}
+
+static void write_outcome(const char *txid, const char *root_result, const char *data_result)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "{\n  \"txid\": \"%s\",\n  \"volumes\": [\n"
+		 "    {\"volume\": \"vg0/root\", \"snapshot\": \"root-rewind-%s\", \"result\": "
+		 "\"%s\", \"seconds\": 1.5},\n"
+		 "    {\"volume\": \"vg1/data\", \"snapshot\": \"data-rewind-%s\", \"result\": "
+		 "\"%s\", \"seconds\": 0.5}\n  ],\n  \"result\": \"partial\",\n  \"time\": "
+		 "1790000000\n}\n",
+		 txid, txid, root_result, txid, data_result);
+	test_write("run/outcome.json", text);
+}
+
+static int history_lines(void)
+{
+	const char *h = slurp(history);
+	int n = 0;
+
+	for (; h && *h; h++)
+		n += *h == '\n';
+	return n;
+}
+
+/* The outcome's snapshots are gone after a rollback at boot: so is the transaction. */
+static void merged_at_boot(void)
+{
+	fake_reset();
+	test_machine();
+}
+
+TEST(test_begin_pins)
+{
+	struct json_object *st = NULL, *txns, *boot;
+
+	setup();
+	make_esp();
+	CHECK_EQ_INT(begin("T1", ROOT_AND_DATA), 0);
+	CHECK(pinned("T1"));
+	CHECK(strstr(slurp(pathf("loader/entries/rewind-T1.conf")) ?: "",
+		     "rd.rewind.rollback=T1") != NULL);
+	CHECK_STREQ(slurp(pathf("rewind/T1/linux")), "MZ kernel " KVER);
+	/* status shows the entry */
+	CHECK_EQ_INT(txn_status_json(L, &st), 0);
+	txns = st ? json_object_object_get(st, "transactions") : NULL;
+	boot = txns ? json_object_object_get(json_object_array_get_idx(txns, 0), "boot") : NULL;
+	CHECK(boot != NULL);
+	if (boot) {
+		CHECK(strncmp(json_object_get_string(json_object_object_get(boot, "title")),
+			      "Roll back T1 (", 14) == 0);
+		CHECK_STREQ(json_object_get_string(json_object_object_get(boot, "version")), KVER);
+		CHECK(json_object_get_boolean(json_object_object_get(boot, "present")));
+	}
+	json_object_put(st);
+	CHECK_EQ_INT(RUN_CLI("status"), 0);
+	CHECK_EQ_INT(RUN_CLI("status", "--json"), 0);
+	cli_print_rollback_entry_hint("T1"); /* after an armed rollback */
+}
+
+TEST(test_commit_unpins)
+{
+	char *oneshot = NULL;
+
+	setup();
+	make_esp();
+	CHECK_EQ_INT(begin("T1", ROOT_AND_DATA), 0);
+	CHECK(pinned("T1"));
+	/* rollback --reboot's one-shot, still set when the user commits instead */
+	CHECK_EQ_INT(txn_esp_set_oneshot("T1"), 1);
+	CHECK_EQ_INT(efivar_get_string(efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, &oneshot),
+		     0);
+	CHECK_STREQ(oneshot, "rewind-T1.conf");
+	free(oneshot);
+	CHECK_EQ_INT(txn_commit(L, NULL), 0);
+	CHECK_EQ_INT(fake_count_lvs(), 2);
+	CHECK(nothing_pinned("T1"));
+	CHECK(!exists(pathf("rewind")));
+	CHECK(exists(pathf(MID "/" KVER "/linux")));
+	CHECK_EQ_INT(efivar_get_string(efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, &oneshot),
+		     -ENOENT);
+	/* the next transaction pins again */
+	CHECK_EQ_INT(RUN_CLI("begin", "--name", "T2"), 0);
+	CHECK(pinned("T2"));
+	CHECK_EQ_INT(RUN_CLI("commit"), 0);
+	CHECK(nothing_pinned("T2"));
+}
+
+TEST(test_cancel_keeps_pin)
+{
+	struct txn_rollback_opts o = {};
+	struct txn_results res = {};
+
+	setup();
+	make_esp();
+	CHECK_EQ_INT(begin("T1", ROOT_AND_DATA), 0);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), 0);
+	txn_results_done(&res);
+	CHECK_EQ_INT(txn_cancel(L, NULL), 0);
+	CHECK(pinned("T1"));
+	CHECK_EQ_INT(fake_count_lvs(), 4);
+}
+
+TEST(test_begin_esp_full)
+{
+	setup();
+	make_esp();
+	txn_esp_set_free_space(100 * 1024);
+	CHECK_EQ_INT(RUN_CLI("begin", "--name", "T1", "/", "/srv"), EXIT_NO_SPACE);
+	txn_esp_set_free_space(UINT64_MAX);
+	/* nothing left behind: no snapshot, no pin */
+	CHECK_EQ_INT(fake_count_lvs(), 2);
+	CHECK(fake_event_find("lvm lvremove -f vg0/root-rewind-T1", 0) >= 0);
+	CHECK(fake_event_find("lvm lvremove -f vg1/data-rewind-T1", 0) >= 0);
+	CHECK(nothing_pinned("T1"));
+	CHECK(!fake_find_lv("vg1", "data")->suspended);
+}
+
+TEST(test_begin_esp_refuses_txid)
+{
+	setup();
+	make_esp();
+	/* a valid TXID that systemd-boot would read as a boot counter in rewind-fix+1.conf */
+	CHECK_EQ_INT(RUN_CLI("begin", "--name", "fix+1"), EXIT_USAGE);
+	CHECK_EQ_INT(fake_count_lvs(), 2);
+	CHECK(nothing_pinned("fix+1"));
+}
+
+TEST(test_begin_esp_broken_fails)
+{
+	setup();
+	make_esp();
+	unlink(pathf(MID "/" KVER "/linux")); /* the booted entry's kernel is missing */
+	CHECK(begin("T1", ROOT_AND_DATA) < 0);
+	CHECK_EQ_INT(fake_count_lvs(), 2);
+	CHECK(nothing_pinned("T1"));
+	CHECK(test_log_contains("Removed snapshot vg0/root-rewind-T1 again"));
+}
+
+TEST(test_begin_uki_not_pinned)
+{
+	setup();
+	make_esp();
+	CHECK_EQ_INT(efivar_set_string(efivars, "LoaderEntrySelected", EFI_LOADER_GUID,
+				       "debian-" KVER ".efi"),
+		     0);
+	CHECK_EQ_INT(begin("T1", ROOT_AND_DATA), 0);
+	CHECK_EQ_INT(fake_count_lvs(), 4);
+	CHECK(nothing_pinned("T1"));
+	CHECK(test_log_contains("cannot be pinned"));
+	CHECK_EQ_INT(txn_esp_set_oneshot("T1"), 0);
+}
+
+TEST(test_begin_data_only_not_pinned)
+{
+	setup();
+	make_esp();
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"/srv", NULL}), 0);
+	CHECK_EQ_INT(fake_count_lvs(), 3);
+	CHECK(nothing_pinned("T1"));
+	CHECK_EQ_INT(txn_commit(L, NULL), 0);
+}
+
+TEST(test_no_esp)
+{
+	struct json_object *st = NULL, *txns, *boot = (struct json_object *)1;
+
+	setup();
+	CHECK_EQ_INT(begin("T1", ROOT_AND_DATA), 0);
+	CHECK_EQ_INT(fake_count_lvs(), 4);
+	CHECK(!exists(esp));
+	CHECK(test_log_contains("No systemd-boot ESP"));
+	CHECK_EQ_INT(txn_status_json(L, &st), 0);
+	txns = st ? json_object_object_get(st, "transactions") : NULL;
+	if (txns)
+		json_object_object_get_ex(json_object_array_get_idx(txns, 0), "boot", &boot);
+	CHECK(boot == NULL); /* present, and null */
+	json_object_put(st);
+	CHECK_EQ_INT(txn_esp_set_oneshot("T1"), 0);
+	CHECK_EQ_INT(txn_commit(L, NULL), 0);
+	CHECK_EQ_INT(fake_count_lvs(), 2);
+	write_outcome("T1", "rolled-back", "rolled-back");
+	CHECK_EQ_INT(RUN_CLI("boot-finish"), 0);
+	CHECK_EQ_INT(history_lines(), 1);
+}
+
+TEST(test_boot_finish_restores)
+{
+	_cleanup_free_ char *conf = NULL;
+	const char *h;
+
+	setup();
+	make_esp();
+	conf = strdup(slurp(pathf("loader/loader.conf")));
+	CHECK_EQ_INT(begin("T1", ROOT_AND_DATA), 0);
+	CHECK(pinned("T1"));
+	upgrade_esp();
+	merged_at_boot();
+	write_outcome("T1", "rolled-back", "rolled-back");
+	CHECK_EQ_INT(RUN_CLI("boot-finish"), 0);
+	/* the upgrade's entry and kernel are gone, loader.conf is as it was, the pin is removed */
+	CHECK(!exists(pathf("loader/entries/" MID "-" NEWK ".conf")));
+	CHECK(!exists(pathf(MID "/" NEWK "/linux")));
+	CHECK_STREQ(slurp(pathf("loader/loader.conf")), conf);
+	CHECK(exists(pathf("loader/entries/" MID "-" KVER ".conf")));
+	CHECK_STREQ(slurp(pathf(MID "/" KVER "/linux")), "MZ kernel " KVER);
+	CHECK(nothing_pinned("T1"));
+	/* one compact line in the history */
+	CHECK_EQ_INT(history_lines(), 1);
+	h = slurp(history);
+	CHECK(h && strncmp(h, "{\"txid\":\"T1\",\"volumes\":[{\"volume\":\"vg0/root\"", 43) == 0);
+
+	/* twice: harmless */
+	CHECK_EQ_INT(RUN_CLI("boot-finish"), 0);
+	CHECK_EQ_INT(history_lines(), 1);
+	CHECK(exists(pathf("loader/entries/" MID "-" KVER ".conf")));
+	CHECK(!exists(pathf("loader/entries/" MID "-" NEWK ".conf")));
+}
+
+TEST(test_boot_finish_root_not_rolled_back)
+{
+	setup();
+	make_esp();
+	CHECK_EQ_INT(begin("T1", ROOT_AND_DATA), 0);
+	upgrade_esp();
+	/* only data merged: the ESP must keep the new kernel that the root still needs */
+	write_outcome("T1", "failed", "rolled-back");
+	CHECK_EQ_INT(RUN_CLI("boot-finish"), 0);
+	CHECK(exists(pathf("loader/entries/" MID "-" NEWK ".conf")));
+	CHECK(pinned("T1"));
+	CHECK_EQ_INT(history_lines(), 1);
+}
+
+TEST(test_boot_finish_nothing_to_do)
+{
+	setup();
+	make_esp();
+	CHECK_EQ_INT(RUN_CLI("boot-finish"), 0);
+	CHECK(!exists(history));
+	CHECK_EQ_INT(RUN_CLI("boot-finish", "extra"), EXIT_USAGE);
+	test_write("run/outcome.json", "{ not json");
+	CHECK_EQ_INT(RUN_CLI("boot-finish"), EXIT_FAILED);
+}
+
+int main(void)
+{
+	int n_failed = 0;
+
+	if (lvm_new(&L) < 0)
+		return 1;
+	RUN(test_begin_pins);
+	RUN(test_commit_unpins);
+	RUN(test_cancel_keeps_pin);
+	RUN(test_begin_esp_full);
+	RUN(test_begin_esp_refuses_txid);
+	RUN(test_begin_esp_broken_fails);
+	RUN(test_begin_uki_not_pinned);
+	RUN(test_begin_data_only_not_pinned);
+	RUN(test_no_esp);
+	RUN(test_boot_finish_restores);
+	RUN(test_boot_finish_root_not_rolled_back);
+	RUN(test_boot_finish_nothing_to_do);
+	lvm_free(L);
+	return n_failed ? 1 : 0;
+}
