@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # The system disk: the cached OS tree + the project layer (make install) + the guest harness files,
 # with a fresh initramfs, as a raw GPT disk: p1 ESP (systemd-boot, BLS entry), p2 PV vg0 (vg0/root).
-# Cached in $BASE_DIR/sys-<key>/sys.img, key = hash of the layer tree and this file.
+# Cached in $BASE_DIR/sys-<key>/sys.img, key = hash of the layer tree (which holds the guest files
+# and config) and of the functions that assemble the disk.
 
 SYS_DISK_MB=4096
 ROOT_LV_MB=2560
@@ -118,14 +119,18 @@ ensure_system() {
 	layer=$(mktemp -d /var/tmp/rewind-vm-layer.XXXXXX)
 	log=$(mktemp -d /var/tmp/rewind-vm-buildlog.XXXXXX)
 	build_layer "$layer" "$log/make-install.log"
-	key=$(hash_tree "$layer")-$(hash_files "$VM_DIR/lib/image.sh" "$VM_DIR/lib/common.sh")
+	key=$(hash_tree "$layer")-$({ declare -f make_esp assemble_sys chroot_run make_lvm_disk
+		echo "$SYS_DISK_MB $ROOT_LV_MB $ESP_END_S $PV_END_S $GUEST_CMDLINE $GUEST_MACHINE_ID $ESP_VOLID"
+	} | sha256sum | cut -c1-16)
 	dir=$BASE_DIR/sys-$key
 	if [ ! -e "$dir/sys.img" ] || [ -n "${OPT_REBUILD:-}" ]; then
 		rm -rf "$dir"
 		assemble_sys "$dir" "$layer" "$log"
 		info "system image built in $(secs "$t0") s: $dir"
-		# keep the 3 newest system images of this base
-		ls -dt "$BASE_DIR"/sys-* 2>/dev/null | tail -n +4 | xargs -r rm -rf
+		# Prune: keep the 3 newest system images of this base, and any used in the last 3 hours
+		# (concurrent runs use them as qcow2 backing files).
+		ls -dt "$BASE_DIR"/sys-* 2>/dev/null | tail -n +4 |
+			while read -r old; do [ -n "$(find "$old" -maxdepth 0 -mmin +180)" ] && rm -rf "$old"; done
 	else
 		touch "$dir"
 		info "system image cached: $dir"
