@@ -182,7 +182,7 @@ int boot_restore(struct boot *b, const char *txid)
 	return pin_remove(b, txid);
 }
 
-int boot_unpin(struct boot *b, const char *txid)
+int boot_clear_oneshot(struct boot *b, const char *txid)
 {
 	_cleanup_free_ char *oneshot = NULL, *ours = NULL;
 	int r;
@@ -193,11 +193,25 @@ int boot_unpin(struct boot *b, const char *txid)
 	ours = entry_file_name(txid);
 	if (!ours)
 		return -ENOMEM;
+	if (efivar_get_string(b->efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, &oneshot) < 0 ||
+	    strcasecmp(oneshot, ours) != 0)
+		return 0;
+	r = efivar_delete(b->efivars, "LoaderEntryOneShot", EFI_LOADER_GUID);
+	if (r < 0)
+		return log_err_errno(r, "Failed to clear the EFI variable LoaderEntryOneShot: %s",
+				     strerror(-r));
+	return 1;
+}
+
+int boot_unpin(struct boot *b, const char *txid)
+{
+	int r;
+
 	/* A one-shot left pointing at an entry that is gone would be ignored, but do not leave it.
 	 */
-	if (efivar_get_string(b->efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, &oneshot) >= 0 &&
-	    strcasecmp(oneshot, ours) == 0)
-		(void)efivar_delete(b->efivars, "LoaderEntryOneShot", EFI_LOADER_GUID);
+	r = boot_clear_oneshot(b, txid);
+	if (r == -EINVAL)
+		return r;
 	return pin_remove(b, txid);
 }
 

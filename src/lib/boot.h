@@ -40,5 +40,8 @@ int boot_restore(struct boot *b, const char *txid);
 int boot_unpin(struct boot *b, const char *txid);
 /* rollback --reboot: boot the rollback entry once (LoaderEntryOneShot). */
 int boot_set_oneshot(struct boot *b, const char *txid);
+/* cancel: a one-shot boot of our rollback entry would roll back anyway (rd.rewind.rollback=):
+ * clear it. 1 when cleared, 0 when it was not ours or not set. */
+int boot_clear_oneshot(struct boot *b, const char *txid);
 /* For status: {"entry", "present", "title", "pinned_from", "linux", "version", "size"}. */
 int boot_describe(struct boot *b, const char *txid, struct json_object **ret);

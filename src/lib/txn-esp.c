@@ -120,6 +120,17 @@ int txn_esp_set_oneshot(const char *txid)
 	return r < 0 ? r : 1;
 }
 
+int txn_esp_clear_oneshot(const char *txid)
+{
+	_cleanup_(boot_freep) struct boot *b = NULL;
+	int r;
+
+	r = esp_open(&b);
+	if (r < 0 || !b)
+		return r;
+	return boot_clear_oneshot(b, txid);
+}
+
 int txn_esp_describe(const char *txid, struct json_object **ret)
 {
 	_cleanup_(boot_freep) struct boot *b = NULL;

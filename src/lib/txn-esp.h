@@ -27,6 +27,9 @@ int txn_esp_unpin(const char *txid);
 /* rollback --reboot: boot the rollback entry once. 1 when set, 0 when there is no entry. */
 int txn_esp_set_oneshot(const char *txid);
 
+/* cancel: clear a one-shot boot of the rollback entry. 1 when cleared, 0 when none. */
+int txn_esp_clear_oneshot(const char *txid);
+
 /* The rollback entry of txid as boot_describe() gives it; *ret NULL when there is none. */
 int txn_esp_describe(const char *txid, struct json_object **ret);
 

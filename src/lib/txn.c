@@ -230,6 +230,7 @@ int txn_cancel(struct lvm *l, char **ret_txid)
 	struct txn_set s = {};
 	char *add[] = {(char *)txn_tags_state_tag(TXN_STATE_OPEN), NULL};
 	char *del[] = {(char *)txn_tags_state_tag(TXN_STATE_ARMED), NULL};
+	const char *armed = NULL;
 	unsigned n = 0;
 	int r, ret = 0;
 
@@ -241,6 +242,7 @@ int txn_cancel(struct lvm *l, char **ret_txid)
 			const struct txn_snap *sn = &s.txns[i].snaps[j];
 			if (sn->tags.state != TXN_STATE_ARMED)
 				continue;
+			armed = s.txns[i].txid;
 			if (ret_txid && !*ret_txid)
 				*ret_txid = strdup(s.txns[i].txid);
 			n++;
@@ -252,6 +254,9 @@ int txn_cancel(struct lvm *l, char **ret_txid)
 		}
 	if (n == 0 && ret == 0)
 		ret = log_err_errno(-ENOENT, "Nothing is armed: there is no rollback to cancel.");
+	/* A one-shot boot of the rollback entry passes rd.rewind.rollback=: it would roll back. */
+	if (armed && txn_esp_clear_oneshot(armed) < 0)
+		ret = ret ?: -EIO;
 	txn_set_done(&s);
 	return ret;
 }

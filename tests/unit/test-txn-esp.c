@@ -267,6 +267,7 @@ TEST(test_commit_unpins)
 
 TEST(test_cancel_keeps_pin)
 {
+	char *oneshot = NULL;
 	struct txn_rollback_opts o = {};
 	struct txn_results res = {};
 
@@ -275,9 +276,15 @@ TEST(test_cancel_keeps_pin)
 	CHECK_EQ_INT(begin("T1", ROOT_AND_DATA), 0);
 	CHECK_EQ_INT(txn_rollback(L, &o, &res), 0);
 	txn_results_done(&res);
+	/* rollback --reboot set the one-shot, then the reboot did not happen and the user cancels:
+	 * the one-shot entry passes rd.rewind.rollback=, so it must go too. */
+	CHECK_EQ_INT(txn_esp_set_oneshot("T1"), 1);
 	CHECK_EQ_INT(txn_cancel(L, NULL), 0);
 	CHECK(pinned("T1"));
 	CHECK_EQ_INT(fake_count_lvs(), 4);
+	CHECK_EQ_INT(efivar_get_string(efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, &oneshot),
+		     -ENOENT);
+	free(oneshot);
 }
 
 TEST(test_begin_esp_full)
