@@ -54,22 +54,25 @@ qemu_boot() {
 		>"$qlog" 2>&1 </dev/null
 }
 
-# qemu_watch DISKDIR SERIAL PID: while PID runs, stop QEMU early when the serial log shows that the
-# guest can never reach a stage (the firmware fell back to the UEFI shell). Returns 1 if it did.
-# Also sets UP_SECS: seconds from QEMU start until the stage started (within the 1 s poll).
+# qemu_watch DISKDIR SERIAL PID OUT T0: while PID runs, stop QEMU early when the console shows that
+# the guest can never reach a stage: the firmware fell back to the UEFI shell, or systemd entered
+# emergency mode. Sets WATCH_WHY (empty if QEMU ended by itself) and UP_SECS (seconds from QEMU start
+# until the stage started, within the 1 s poll).
+WATCH_FATAL='UEFI Interactive Shell|You are in emergency mode|Entering emergency mode'
 qemu_watch() {
-	local d=$1 serial=$2 pid=$3 out=$4 t0=$5
-	UP_SECS=
+	local d=$1 serial=$2 pid=$3 out=$4 t0=$5 hit
+	UP_SECS= WATCH_WHY=
 	while kill -0 "$pid" 2>/dev/null; do
 		[ -z "$UP_SECS" ] && grep -q '^@@VMTEST START' "$out" && UP_SECS=$(secs "$t0")
-		if grep -q 'UEFI Interactive Shell' "$serial"; then
-			echo "[vm] firmware fell into the UEFI shell: no bootable ESP" >>"$serial"
+		if hit=$(grep -a -o -m1 -E "$WATCH_FATAL" "$serial"); then
+			WATCH_WHY="stopped: the console shows \"$hit\""
+			echo "[vm] $WATCH_WHY" >>"$serial"
+			sleep 3    # let the console show why
 			[ -s "$d/qemu.pid" ] && kill "$(cat "$d/qemu.pid")" 2>/dev/null
-			return 1
+			return
 		fi
 		sleep 1
 	done
-	return 0
 }
 
 # new_disks DISKDIR: fresh per-scenario overlays over the cached images, scratch disk, EFI vars.
