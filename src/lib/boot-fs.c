@@ -296,6 +296,10 @@ int esp_walk(const struct boot *b, const char *rel, struct esp_list *l)
 		child = rel ? strdup_printf("%s/%s", rel, de->d_name) : strdup(de->d_name);
 		if (!child)
 			return -ENOMEM;
+		/* systemd-boot refreshes its seed at every boot: never record, restore or remove
+		 * it, since putting an old seed back would reuse entropy. */
+		if (strcasecmp(child, "loader/random-seed") == 0)
+			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			return -errno;
 		if (S_ISDIR(st.st_mode)) {
