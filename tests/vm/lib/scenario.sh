@@ -71,7 +71,7 @@ boot_stage() {
 	[ -n "$tpid" ] && wait "$tpid" 2>/dev/null
 	classify "$out" "$serial" "$qrc"
 	ELAPSED=$(secs "$t0")
-	[ -n "$UP_SECS" ] && WHY="$WHY; stage started after $UP_SECS s"
+	NOTE=; [ -n "$UP_SECS" ] && NOTE="; stage started after $UP_SECS s"
 	if [ "${label#lost}" != "$label" ]; then
 		if [ "$VERDICT" = lost ]; then VERDICT=ok
 		elif [ "$VERDICT" != fail ]; then VERDICT=fail WHY="a boot expected to be lost ran the stage"; fi
@@ -89,7 +89,7 @@ expect_matches() {
 }
 
 # report PASS|FAIL SCEN LABEL: one result line.
-report() { printf '%s %s %s (%s s) %s\n' "$1" "$2" "$3" "$ELAPSED" "$WHY"; }
+report() { printf '%s %s %s (%s s) %s%s\n' "$1" "$2" "$3" "$ELAPSED" "$WHY" "${NOTE:-}"; NOTE=; }
 
 # run_scenario DIR: sets SCEN_OK=1 when the scenario behaved as expected.
 run_scenario() {
