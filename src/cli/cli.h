@@ -36,6 +36,12 @@ int cli_usage_error(const struct verb *v, const char *fmt, ...)
 /* Positional argument count check against the verb table. */
 int cli_check_args(const struct verb *v, int n);
 int cli_open_lvm(const struct verb *v, struct lvm **ret);
+/* Options that are all flags ({"name", no_argument, &flag, 1}): getopt_long() sets them; optind
+ * is the first positional argument after. 0, or the exit code of an unknown option. */
+struct option;
+int cli_parse_flags(const struct verb *v, int argc, char **argv, const struct option *opts);
+/* cli_check_args(), then cli_open_lvm(): 0, or the exit code of the first that failed. */
+int cli_check_args_open_lvm(const struct verb *v, int n, struct lvm **ret);
 int cli_exit_code(int r);
 /* Prefix every log line (the boot stage writes to the console among other units). */
 void cli_set_log_prefix(const char *prefix);

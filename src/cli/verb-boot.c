@@ -19,10 +19,7 @@ int verb_boot(const struct verb *v, int argc, char **argv)
 	int r;
 
 	cli_set_log_prefix("rewind: ");
-	r = cli_check_args(v, argc - 1);
-	if (r != 0)
-		return r;
-	r = cli_open_lvm(v, &l);
+	r = cli_check_args_open_lvm(v, argc - 1, &l);
 	if (r != 0)
 		return r;
 	r = txn_boot(l, &o, &res);

@@ -95,28 +95,19 @@ static void print_table(struct json_object *root, bool details)
 
 static int status_or_list(const struct verb *v, int argc, char **argv, bool details)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
+	int json = 0;
+	const struct option opts[] = {
+	    {"json", no_argument, &json, 1},
 	    {},
 	};
 	_cleanup_(lvm_freep) struct lvm *l = NULL;
 	struct json_object *root = NULL;
-	bool json = false;
-	int ch, r;
+	int r;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) >= 0)
-		switch (ch) {
-		case 'j':
-			json = true;
-			break;
-		default:
-			return cli_usage_error(v, "unknown option");
-		}
-	r = cli_check_args(v, argc - optind);
+	r = cli_parse_flags(v, argc, argv, opts);
 	if (r != 0)
 		return r;
-	r = cli_open_lvm(v, &l);
+	r = cli_check_args_open_lvm(v, argc - optind, &l);
 	if (r != 0)
 		return r;
 	r = txn_status_json(l, &root);

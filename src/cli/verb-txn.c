@@ -93,42 +93,34 @@ out:
 	return r;
 }
 
-int verb_commit(const struct verb *v, int argc, char **argv)
+/* commit and cancel: fn on the one transaction, then "<before> TXID <after>". */
+static int txn_verb(const struct verb *v, int argc, int (*fn)(struct lvm *l, char **ret_txid),
+		    const char *before, const char *after)
 {
 	_cleanup_(lvm_freep) struct lvm *l = NULL;
 	_cleanup_free_ char *txid = NULL;
 	int r;
 
-	r = cli_check_args(v, argc - 1);
+	r = cli_check_args_open_lvm(v, argc - 1, &l);
 	if (r != 0)
 		return r;
-	r = cli_open_lvm(v, &l);
-	if (r != 0)
-		return r;
-	r = txn_commit(l, &txid);
+	r = fn(l, &txid);
 	if (r < 0)
 		return cli_fail(v, r);
-	printf("Transaction %s committed; its snapshots are removed.\n", txid ?: "?");
+	printf("%s %s %s\n", before, txid ?: "?", after);
 	return 0;
+}
+
+int verb_commit(const struct verb *v, int argc, char **argv)
+{
+	return txn_verb(v, argc, txn_commit, "Transaction",
+			"committed; its snapshots are removed.");
 }
 
 int verb_cancel(const struct verb *v, int argc, char **argv)
 {
-	_cleanup_(lvm_freep) struct lvm *l = NULL;
-	_cleanup_free_ char *txid = NULL;
-	int r;
-
-	r = cli_check_args(v, argc - 1);
-	if (r != 0)
-		return r;
-	r = cli_open_lvm(v, &l);
-	if (r != 0)
-		return r;
-	r = txn_cancel(l, &txid);
-	if (r < 0)
-		return cli_fail(v, r);
-	printf("Rollback of %s disarmed; the transaction is open again.\n", txid ?: "?");
-	return 0;
+	return txn_verb(v, argc, txn_cancel, "Rollback of",
+			"disarmed; the transaction is open again.");
 }
 
 static int check_initramfs_cb(void *userdata)
@@ -165,34 +157,23 @@ static int reboot_now(const char *txid)
 
 int verb_rollback(const struct verb *v, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"now", no_argument, NULL, 'n'},
-	    {"reboot", no_argument, NULL, 'r'},
+	int now = 0, reboot = 0;
+	const struct option opts[] = {
+	    {"now", no_argument, &now, 1},
+	    {"reboot", no_argument, &reboot, 1},
 	    {},
 	};
 	_cleanup_(lvm_freep) struct lvm *l = NULL;
 	struct txn_rollback_opts o = {.check_initramfs = check_initramfs_cb};
 	struct txn_results res = {};
-	bool reboot = false;
 	size_t armed = 0;
-	int ch, r;
+	int r;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) >= 0)
-		switch (ch) {
-		case 'n':
-			o.now = true;
-			break;
-		case 'r':
-			reboot = true;
-			break;
-		default:
-			return cli_usage_error(v, "unknown option");
-		}
-	r = cli_check_args(v, argc - optind);
+	r = cli_parse_flags(v, argc, argv, opts);
 	if (r != 0)
 		return r;
-	r = cli_open_lvm(v, &l);
+	o.now = now;
+	r = cli_check_args_open_lvm(v, argc - optind, &l);
 	if (r != 0)
 		return r;
 	r = txn_rollback(l, &o, &res);

@@ -165,6 +165,24 @@ int cli_open_lvm(const struct verb *v, struct lvm **ret)
 	return r < 0 ? cli_fail(v, r) : 0;
 }
 
+int cli_parse_flags(const struct verb *v, int argc, char **argv, const struct option *opts)
+{
+	int ch;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+		if (ch != 0)
+			return cli_usage_error(v, "unknown option");
+	return 0;
+}
+
+int cli_check_args_open_lvm(const struct verb *v, int n, struct lvm **ret)
+{
+	int r = cli_check_args(v, n);
+
+	return r != 0 ? r : cli_open_lvm(v, ret);
+}
+
 static void help(void)
 {
 	printf("rewind - an upgrade safety net on LVM snapshots\n\n"

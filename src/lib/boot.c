@@ -36,6 +36,17 @@ static int check_txid(const char *txid)
 	return 0;
 }
 
+/* The file name of txid's rollback entry (its systemd-boot id, as in LoaderEntryOneShot). */
+static int rollback_entry_name(const char *txid, char **ret)
+{
+	int r = check_txid(txid);
+
+	if (r < 0)
+		return r;
+	*ret = entry_file_name(txid);
+	return *ret ? 0 : -ENOMEM;
+}
+
 static bool has_loader_dir(const char *root)
 {
 	_cleanup_free_ char *p = strdup_printf("%s/loader", root);
@@ -187,12 +198,9 @@ int boot_clear_oneshot(struct boot *b, const char *txid)
 	_cleanup_free_ char *oneshot = NULL, *ours = NULL;
 	int r;
 
-	r = check_txid(txid);
+	r = rollback_entry_name(txid, &ours);
 	if (r < 0)
 		return r;
-	ours = entry_file_name(txid);
-	if (!ours)
-		return -ENOMEM;
 	if (efivar_get_string(b->efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, &oneshot) < 0 ||
 	    strcasecmp(oneshot, ours) != 0)
 		return 0;
@@ -222,11 +230,10 @@ int boot_set_oneshot(struct boot *b, const char *txid)
 	_cleanup_free_ char *name = NULL, *path = NULL;
 	int r;
 
-	r = check_txid(txid);
+	r = rollback_entry_name(txid, &name);
 	if (r < 0)
 		return r;
-	name = entry_file_name(txid);
-	path = name ? entry_path(b, name) : NULL;
+	path = entry_path(b, name);
 	if (!path)
 		return -ENOMEM;
 	if (access(path, F_OK) < 0)

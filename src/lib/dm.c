@@ -70,19 +70,33 @@ int dm_resume(const char *name)
 	return dm_simple(DM_DEVICE_RESUME, name);
 }
 
+/* Run a task of type on the device name; -ENODEV when there is no such device. */
+static int dm_run_existing(int type, const char *name, struct dm_task **ret,
+			   struct dm_info *ret_info)
+{
+	_cleanup_(dm_task_destroyp) struct dm_task *dmt = NULL;
+
+	dm_setup_logging();
+	dmt = dm_task_create(type);
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_set_name(dmt, name) || !dm_task_run(dmt) || !dm_task_get_info(dmt, ret_info))
+		return -EIO;
+	if (!ret_info->exists)
+		return -ENODEV;
+	*ret = TAKE_PTR(dmt);
+	return 0;
+}
+
 int dm_is_suspended(const char *name)
 {
 	_cleanup_(dm_task_destroyp) struct dm_task *dmt = NULL;
 	struct dm_info info;
+	int r;
 
-	dm_setup_logging();
-	dmt = dm_task_create(DM_DEVICE_INFO);
-	if (!dmt)
-		return -ENOMEM;
-	if (!dm_task_set_name(dmt, name) || !dm_task_run(dmt) || !dm_task_get_info(dmt, &info))
-		return -EIO;
-	if (!info.exists)
-		return -ENODEV;
+	r = dm_run_existing(DM_DEVICE_INFO, name, &dmt, &info);
+	if (r < 0)
+		return r;
 	return info.suspended ? 1 : 0;
 }
 
@@ -116,15 +130,11 @@ int dm_snap_status(const char *name, struct dm_snap_status *ret)
 	struct dm_info info;
 	uint64_t start, length;
 	char *type = NULL, *params = NULL;
+	int r;
 
-	dm_setup_logging();
-	dmt = dm_task_create(DM_DEVICE_STATUS);
-	if (!dmt)
-		return -ENOMEM;
-	if (!dm_task_set_name(dmt, name) || !dm_task_run(dmt) || !dm_task_get_info(dmt, &info))
-		return -EIO;
-	if (!info.exists)
-		return -ENODEV;
+	r = dm_run_existing(DM_DEVICE_STATUS, name, &dmt, &info);
+	if (r < 0)
+		return r;
 	(void)dm_get_next_target(dmt, NULL, &start, &length, &type, &params);
 	if (!type || !params)
 		return -ENODATA;

@@ -1,19 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Exit codes of the CLI (HACKING.md table), through cli_run() over the fakes. */
-#include "cli/cli.h"
+#include "cli-run.h"
 #include "test.h"
 #include "util.h"
-
-static int run(const char *const *argv)
-{
-	int argc = 0;
-
-	while (argv[argc])
-		argc++;
-	return cli_run(argc, (char **)argv);
-}
-
-#define RUN_CLI(...) run((const char *const[]){"rewind", __VA_ARGS__, NULL})
 
 static unsigned not_root(void)
 {
@@ -28,7 +17,7 @@ static unsigned root(void)
 TEST(test_usage_errors)
 {
 	test_machine();
-	CHECK_EQ_INT(run((const char *const[]){"rewind", NULL}), EXIT_USAGE);
+	CHECK_EQ_INT(run_cli((const char *const[]){"rewind", NULL}), EXIT_USAGE);
 	CHECK_EQ_INT(RUN_CLI("frobnicate"), EXIT_USAGE);
 	CHECK_EQ_INT(RUN_CLI("--bogus"), EXIT_USAGE);
 	CHECK_EQ_INT(RUN_CLI("begin", "--size", "lots"), EXIT_USAGE);

@@ -14,14 +14,14 @@
 
 #include "boot.h"
 #include "efivar.h"
+#include "esp-fixture.h"
 #include "log.h"
+#include "util.h"
 
-#define MID  "0123456789abcdef0123456789abcdef"
-#define KVER "6.1.0-1-amd64"
-#define TX   "20261125-101500"
+#define TX "20261125-101500"
 
 static int failures;
-static char esp[512], efivars[512];
+static char efivars[512];
 
 #define check(expr)                                                                                \
 	do {                                                                                       \
@@ -35,67 +35,6 @@ static void log_to_stderr(void *u, int prio, const char *file, int line, const c
 			  const char *msg)
 {
 	fprintf(stderr, "  [%d] %s\n", prio, msg);
-}
-
-static char *pathf(const char *fmt, ...)
-{
-	static char buf[4][1600];
-	static int k;
-	char rel[900];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(rel, sizeof(rel), fmt, ap);
-	va_end(ap);
-	k = (k + 1) % 4;
-	snprintf(buf[k], sizeof(buf[k]), "%s/%s", esp, rel);
-	return buf[k];
-}
-
-static void mkdirs(const char *path)
-{
-	char p[1024];
-
-	snprintf(p, sizeof(p), "%s", path);
-	for (char *s = p + 1; *s; s++)
-		if (*s == '/') {
-			*s = '\0';
-			mkdir(p, 0755);
-			*s = '/';
-		}
-	mkdir(p, 0755);
-}
-
-static void put(const char *path, const char *content)
-{
-	char dir[1024];
-	FILE *f;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	*strrchr(dir, '/') = '\0';
-	mkdirs(dir);
-	f = fopen(path, "w");
-	fputs(content, f);
-	fclose(f);
-}
-
-static char *slurp(const char *path)
-{
-	static char buf[8192];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static bool exists(const char *path)
-{
-	return access(path, F_OK) == 0;
 }
 
 /* "path sha256\n" for every file under the ESP except rewind/, sorted: the ESP's fingerprint. */
@@ -187,11 +126,8 @@ static const char entry_text[] =
 
 static void make_esp(void)
 {
-	put(pathf("loader/loader.conf"), "timeout 3\n#console-mode keep\n");
-	put(pathf("loader/entries/" MID "-" KVER ".conf"), entry_text);
-	put(pathf(MID "/" KVER "/linux"), "MZ kernel 6.1.0-1 bytes");
-	put(pathf(MID "/" KVER "/initrd.img-" KVER), "initrd of 6.1.0-1, first build");
-	put(pathf("EFI/BOOT/BOOTX64.EFI"), "MZ systemd-boot");
+	esp_make("timeout 3\n#console-mode keep\n", entry_text, "MZ kernel 6.1.0-1 bytes",
+		 "initrd of 6.1.0-1, first build");
 	put(pathf("EFI/vendor/tool.efi"), "MZ some vendor tool");
 }
 
@@ -229,7 +165,7 @@ static void test_open(void)
 	char p[1024];
 
 	snprintf(p, sizeof(p), "%s/nothing", esp);
-	mkdirs(p);
+	mkdir_p(p, 0755);
 	check(boot_open(p, efivars, &b) == -ENOENT && !b);
 	check(boot_open(esp, efivars, &b) == 0 && b);
 	boot_free(b);
@@ -464,7 +400,7 @@ int main(void)
 	}
 	snprintf(esp, sizeof(esp), "%s/esp", root);
 	snprintf(efivars, sizeof(efivars), "%s/efivars", root);
-	mkdirs(efivars);
+	mkdir_p(efivars, 0755);
 	make_esp();
 	set_selected(MID "-" KVER ".conf");
 

@@ -8,82 +8,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli-run.h"
 #include "efivar.h"
+#include "esp-fixture.h"
 #include "test.h"
 #include "txn-esp.h"
 #include "txn.h"
 #include "util.h"
 
-#define MID  "0123456789abcdef0123456789abcdef"
-#define KVER "6.1.0-1-amd64"
 #define NEWK "6.1.0-2-amd64"
 
 static struct lvm *L;
-static char esp[512], efivars[512], state[512], history[600];
+static char efivars[512], state[512], history[600];
 
 static unsigned root(void)
 {
 	return 0;
-}
-
-static int run(const char *const *argv)
-{
-	int argc = 0;
-
-	while (argv[argc])
-		argc++;
-	return cli_run(argc, (char **)argv);
-}
-
-#define RUN_CLI(...) run((const char *const[]){"rewind", __VA_ARGS__, NULL})
-
-static const char *pathf(const char *fmt, ...)
-{
-	static char buf[4][1024];
-	static int k;
-	char rel[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(rel, sizeof(rel), fmt, ap);
-	va_end(ap);
-	k = (k + 1) % 4;
-	snprintf(buf[k], sizeof(buf[k]), "%s/%s", esp, rel);
-	return buf[k];
-}
-
-static void put(const char *path, const char *content)
-{
-	_cleanup_free_ char *dir = strdup(path);
-	FILE *f;
-
-	*strrchr(dir, '/') = '\0';
-	mkdir_p(dir, 0755);
-	f = fopen(path, "we");
-	if (!f)
-		abort();
-	fputs(content, f);
-	fclose(f);
-}
-
-static char *slurp(const char *path)
-{
-	static char buf[8192];
-	FILE *f = fopen(path, "re");
-	size_t n;
-
-	if (!f)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static bool exists(const char *path)
-{
-	return access(path, F_OK) == 0;
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -124,11 +64,7 @@ static const char entry_text[] = "title      Debian GNU/Linux 12 (bookworm)\n"
 /* systemd-boot on the ESP, booted from the Debian entry. */
 static void make_esp(void)
 {
-	put(pathf("loader/loader.conf"), "timeout 3\n");
-	put(pathf("loader/entries/" MID "-" KVER ".conf"), entry_text);
-	put(pathf(MID "/" KVER "/linux"), "MZ kernel " KVER);
-	put(pathf(MID "/" KVER "/initrd.img-" KVER), "initrd of " KVER);
-	put(pathf("EFI/BOOT/BOOTX64.EFI"), "MZ systemd-boot");
+	esp_make("timeout 3\n", entry_text, "MZ kernel " KVER, "initrd of " KVER);
 	CHECK_EQ_INT(efivar_set_string(efivars, "LoaderEntrySelected", EFI_LOADER_GUID,
 				       MID "-" KVER ".conf"),
 		     0);

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The CLI run in-process, as `rewind ARGS...`, for test-cli.c and test-txn-esp.c. */
+#include "cli/cli.h"
+
+/* argv: NULL-terminated, argv[0] included; returns the exit code. */
+static inline int run_cli(const char *const *argv)
+{
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	return cli_run(argc, (char **)argv);
+}
+
+#define RUN_CLI(...) run_cli((const char *const[]){"rewind", __VA_ARGS__, NULL})

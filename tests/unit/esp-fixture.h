@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* A fake systemd-boot ESP in a directory (fake-esp.c), for test-esp.c and test-txn-esp.c. */
+#include <stdbool.h>
+
+/* The machine id and kernel of the Debian entry the fake ESP boots. */
+#define MID  "0123456789abcdef0123456789abcdef"
+#define KVER "6.1.0-1-amd64"
+
+/* The ESP's directory: the test sets it. */
+extern char esp[512];
+
+/* "<esp>/<fmt ...>", in one of four static buffers used in turn. */
+const char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Write content to path, making its directories first; aborts when it cannot. */
+void put(const char *path, const char *content);
+/* The content of path (a static buffer, up to 8 KiB), or NULL when it cannot be read. */
+char *slurp(const char *path);
+bool exists(const char *path);
+
+/* systemd-boot on the ESP with the Debian entry MID-KVER.conf: loader/loader.conf, the entry, its
+ * kernel and initrd under MID/KVER/, and EFI/BOOT/BOOTX64.EFI. */
+void esp_make(const char *loader_conf, const char *entry, const char *linux_image,
+	      const char *initrd);
