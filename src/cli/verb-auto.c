@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The unattended-server verbs, run by units/rewind-*.service: boot-good, auto-commit, monitor.
+ * Under systemd (stderr is the journal stream), each line carries its syslog priority ("<3>"), so
+ * `journalctl -p warning` shows the warnings and errors.
+ */
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "log.h"
+#include "paths.h"
+#include "txn-auto.h"
+#include "util.h"
+
+static bool stderr_is_journal(void)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+	       (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+static void journal_log(void *userdata, int prio, const char *file, int line, const char *fn,
+			const char *msg)
+{
+	fprintf(stderr, "<%d>%s\n", prio, msg);
+}
+
+static void setup_log(void)
+{
+	if (stderr_is_journal())
+		rewind_log_set_fn(journal_log, NULL);
+}
+
+static int load_conf(const struct verb *v, struct conf *c)
+{
+	int r;
+
+	conf_init(c);
+	r = conf_load(path_conf(), c, NULL);
+	return r < 0 ? cli_fail(v, r) : 0;
+}
+
+int verb_boot_good(const struct verb *v, int argc, char **argv)
+{
+	_cleanup_(lvm_freep) struct lvm *l = NULL;
+	int r;
+
+	setup_log();
+	r = cli_check_args(v, argc - 1);
+	if (r != 0)
+		return r;
+	r = cli_open_lvm(v, &l);
+	if (r != 0)
+		return r;
+	r = txn_auto_boot_good(l);
+	return r < 0 ? cli_fail(v, r) : 0;
+}
+
+int verb_auto_commit(const struct verb *v, int argc, char **argv)
+{
+	_cleanup_(lvm_freep) struct lvm *l = NULL;
+	_cleanup_free_ char *txid = NULL;
+	struct conf c;
+	int r;
+
+	setup_log();
+	r = cli_check_args(v, argc - 1);
+	if (r != 0)
+		return r;
+	r = load_conf(v, &c);
+	if (r != 0)
+		return r;
+	r = cli_open_lvm(v, &l);
+	if (r == 0) {
+		r = txn_auto_commit(l, &c, &txid);
+		if (r > 0)
+			printf("Committed transaction %s automatically.\n", txid ?: "?");
+		r = r < 0 ? cli_fail(v, r) : 0;
+	}
+	conf_done(&c);
+	return r;
+}
+
+int verb_monitor(const struct verb *v, int argc, char **argv)
+{
+	_cleanup_(lvm_freep) struct lvm *l = NULL;
+	struct conf c;
+	int r;
+
+	setup_log();
+	r = cli_check_args(v, argc - 1);
+	if (r != 0)
+		return r;
+	r = load_conf(v, &c);
+	if (r != 0)
+		return r;
+	r = cli_open_lvm(v, &l);
+	if (r == 0) {
+		r = txn_monitor(l, &c);
+		r = r < 0 ? cli_fail(v, r) : r > 0 ? EXIT_FAILED : 0;
+	}
+	conf_done(&c);
+	return r;
+}

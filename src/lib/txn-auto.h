@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Unattended servers: boot counting with automatic rollback, automatic commit, and the fill
+ * monitor. The state is LVM tags on the snapshot LVs (rewind:pending=K, rewind:good=M), so it
+ * survives a rollback of root.
+ */
+#include <json-c/json.h>
+
+#include "conf.h"
+#include "lvm.h"
+#include "txn.h"
+
+/*
+ * The initramfs stage's hook, after its one LVM report. No transaction: returns at once (no
+ * configuration read, no LVM command). Otherwise, with auto_rollback_boots = N > 0, for each open
+ * transaction (not the one rd.rewind.rollback= chose, skip_txid): K = rewind:pending; K >= N arms
+ * it for this boot, in memory only (the caller merges it); else every snapshot gets
+ * rewind:pending=K+1 (one lvchange each). Never fails the boot: errors are logged.
+ */
+void txn_auto_boot(struct lvm *l, struct txn_set *s, const char *skip_txid);
+
+/*
+ * rewind boot-good (after boot-complete.target): rewind:pending is dropped and rewind:good=M+1
+ * set on every snapshot of each transaction begun before this boot. 0, or negative errno.
+ */
+int txn_auto_boot_good(struct lvm *l);
+
+/*
+ * rewind auto-commit: commits when auto_commit_after is set, no transaction is armed, each is
+ * older than auto_commit_after, had a boot reach boot-complete.target (good >= 1) and its last
+ * boot was confirmed (pending = 0). 1 committed, 0 not (the reason is logged), or negative errno.
+ */
+int txn_auto_commit(struct lvm *l, const struct conf *c, char **ret_txid);
+
+/*
+ * rewind monitor: warns at monitor_warn_percent, extends by half the snapshot's size (at least
+ * one extent, at most the VG's free extents) at monitor_extend_percent. 0 when all is well or
+ * was extended, 1 when a snapshot is invalid or could not be extended, or negative errno.
+ */
+int txn_monitor(struct lvm *l, const struct conf *c);
+
+/* Adds "auto" to a transaction's status JSON: counters, configuration, commit time left. */
+int txn_auto_status_add(struct json_object *o, const struct txn *t);
+
+/* Overridable for the unit tests: when this boot began (UNIX seconds). */
+extern uint64_t (*txn_auto_boot_time)(void);
