@@ -58,6 +58,10 @@ int verb_list(const struct verb *v, int argc, char **argv);
 int verb_boot(const struct verb *v, int argc, char **argv);
 int verb_check(const struct verb *v, int argc, char **argv);
 int verb_boot_finish(const struct verb *v, int argc, char **argv);
+/* verb-auto.c: the unattended-server units */
+int verb_boot_good(const struct verb *v, int argc, char **argv);
+int verb_auto_commit(const struct verb *v, int argc, char **argv);
+int verb_monitor(const struct verb *v, int argc, char **argv);
 
 /* verb-esp.c: the rollback boot entry of a transaction in status (its "boot" JSON), and the hint
  * after an armed rollback. */

@@ -30,6 +30,9 @@ static const struct verb verbs[] = {
     {"check", 0, 0, VERB_ROOT, verb_check, "check the system"},
     {"boot", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot, "roll back at boot"},
     {"boot-finish", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot_finish, "finish the rollback at boot"},
+    {"boot-good", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot_good, "record a good boot"},
+    {"auto-commit", 0, 0, VERB_ROOT | VERB_LOCK, verb_auto_commit, "commit automatically"},
+    {"monitor", 0, 0, VERB_ROOT | VERB_LOCK, verb_monitor, "monitor the snapshots"},
 };
 
 /*
@@ -195,7 +198,10 @@ static void help(void)
 	       "  rewind cancel\n"
 	       "  rewind check\n"
 	       "  rewind boot              (the initramfs stage)\n"
-	       "  rewind boot-finish       (after the boot that rolled back)\n\n"
+	       "  rewind boot-finish       (after the boot that rolled back)\n"
+	       "  rewind boot-good         (after boot-complete.target)\n"
+	       "  rewind auto-commit       (timer: commit after auto_commit_after)\n"
+	       "  rewind monitor           (timer: warn about and extend filling snapshots)\n\n"
 	       "VOLUME is VG/LV or a mount point. POLICY is SIZE (e.g. 2G), N%%SIZE, N%%USED or "
 	       "N%%FREE.\n"
 	       "Options: -h/--help, --version, -v/--verbose (before the verb).\n"

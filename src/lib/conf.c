@@ -38,7 +38,7 @@ int volume_spec_parse(const char *s, struct volume_spec *ret)
 
 void conf_init(struct conf *c)
 {
-	*c = (struct conf){};
+	*c = (struct conf){.monitor_warn_percent = 70, .monitor_extend_percent = 80};
 	policy_parse(POLICY_DEFAULT, &c->size);
 }
 
@@ -64,6 +64,8 @@ int parse_duration(const char *s, uint64_t *ret)
 	if (!num)
 		return -ENOMEM;
 	len = strlen(num);
+	if (len > 3 && streq(num + len - 3, "min")) /* systemd's spelling of minutes */
+		num[len -= 2] = '\0';
 	if (len > 0 && !isdigit((unsigned char)num[len - 1])) {
 		bool found = false;
 		for (size_t i = 0; i < ELEMENTSOF(units); i++)

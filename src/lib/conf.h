@@ -22,11 +22,11 @@ struct conf {
 	struct volume_spec *volumes; /* empty: the LV holding / */
 	size_t n_volumes;
 	struct policy size;
-	/* Parsed and kept for the units that will use them; no behaviour yet. */
+	/* The unattended-server units (txn-auto.c). */
 	unsigned auto_rollback_boots;	 /* 0: off */
 	uint64_t auto_commit_after;	 /* seconds; 0: off */
-	unsigned monitor_warn_percent;	 /* 0..100 */
-	unsigned monitor_extend_percent; /* 0..100 */
+	unsigned monitor_warn_percent;	 /* 0..100; 0: off; default 70 */
+	unsigned monitor_extend_percent; /* 0..100; 0: off; default 80 */
 };
 
 void conf_init(struct conf *c);
@@ -38,5 +38,5 @@ void conf_done(struct conf *c);
  */
 int conf_load(const char *path, struct conf *c, unsigned *ret_line);
 
-/* "30", "90s", "45m", "12h", "7d", "2w" to seconds. */
+/* "30", "90s", "45m", "30min", "12h", "7d", "2w" to seconds. */
 int parse_duration(const char *s, uint64_t *ret);

@@ -415,6 +415,17 @@ int lvm_lv_remove(struct lvm *l, const char *vg, const char *lv)
 	return lvm_runf(l, NULL, "lvremove -f %s/%s", vg, lv);
 }
 
+int lvm_lv_extend(struct lvm *l, const char *vg, const char *lv, uint64_t bytes)
+{
+	int r = check_vg_lv(vg, lv);
+
+	if (r < 0)
+		return r;
+	if (bytes == 0)
+		return -EINVAL;
+	return lvm_runf(l, NULL, "lvextend -L +%" PRIu64 "b %s/%s", bytes, vg, lv);
+}
+
 int lvm_lv_change_tags(struct lvm *l, const char *vg, const char *lv, char *const *add,
 		       char *const *del)
 {

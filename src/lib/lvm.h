@@ -63,6 +63,8 @@ const char *lvm_lv_dm_name(const struct lvm_lv *lv);
 int lvm_snapshot_create(struct lvm *l, const char *vg, const char *origin, const char *name,
 			uint64_t bytes, char *const *tags);
 int lvm_lv_remove(struct lvm *l, const char *vg, const char *lv);
+/* lvextend -L +<bytes>b VG/LV (LVM rounds up to whole extents). */
+int lvm_lv_extend(struct lvm *l, const char *vg, const char *lv, uint64_t bytes);
 int lvm_lv_change_tags(struct lvm *l, const char *vg, const char *lv, char *const *add,
 		       char *const *del);
 /* sysinit: the initramfs form (no polling, no monitoring, like dracut's activation). */

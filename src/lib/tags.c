@@ -152,6 +152,14 @@ int txn_tags_decode(char *const *tags, struct txn_tags *t)
 				return r;
 			if (r < 0 || t->mnt[0] != '/')
 				goto bad;
+		} else if ((v = startswith(tag, "pending=") ? tag + 8 : NULL) ||
+			   (v = startswith(tag, "good=") ? tag + 5 : NULL)) {
+			/* Counters: a tag set has no order; on duplicates, the larger one wins. */
+			unsigned *p = tag[0] == 'p' ? &t->pending : &t->good;
+			uint64_t n;
+			if (safe_atou64(v, &n) < 0 || n > 1000000)
+				goto bad;
+			*p = MAX(*p, (unsigned)n);
 		} else if (streq(tag, "root")) {
 			if (t->root)
 				goto bad;

@@ -21,6 +21,9 @@ struct txn_tags {
 	uint64_t time;
 	char *mnt; /* decoded mount point, or NULL */
 	bool root;
+	/* Unattended servers (txn-auto.c); absent tags read as 0. */
+	unsigned pending; /* rewind:pending=K  boots since the last confirmed one */
+	unsigned good;	  /* rewind:good=M     boots that reached boot-complete.target */
 };
 
 void txn_tags_done(struct txn_tags *t);
@@ -37,6 +40,9 @@ const char *txn_tags_state_tag(enum txn_state s);
  * duplicates, garbage values or a transaction tag without a state.
  */
 int txn_tags_decode(char *const *tags, struct txn_tags *t);
+/* The counter tags (txn-auto.c): "rewind:pending=" and "rewind:good=". */
+#define TAG_PENDING TAG_PREFIX "pending="
+#define TAG_GOOD    TAG_PREFIX "good="
 
 /* "#xx" escaping of bytes outside the tag alphabet (and of '#' itself). */
 char *tag_escape(const char *s);

@@ -148,9 +148,10 @@ void txn_auto_boot(struct lvm *l, struct txn_set *s, const char *skip_txid)
 			continue;
 		fmt_time(txn_begin_time(t), when, sizeof(when));
 		if (k >= n && !bad) {
-			log_err("%u boots in a row failed (none reached boot-complete.target) since "
-				"transaction %s began at %s; auto_rollback_boots = %u: ROLLING BACK.",
-				k, t->txid, when, n);
+			log_err(
+			    "%u boots in a row failed (none reached boot-complete.target) since "
+			    "transaction %s began at %s; auto_rollback_boots = %u: ROLLING BACK.",
+			    k, t->txid, when, n);
 			for (size_t j = 0; j < t->n_snaps; j++)
 				t->snaps[j].tags.state = TXN_STATE_ARMED;
 			continue;
@@ -201,11 +202,13 @@ int txn_auto_boot_good(struct lvm *l)
 			}
 		}
 		if (pending > 1)
-			log_info("Boot confirmed after %u unconfirmed boot(s): transaction %s has %u "
-				 "good boot(s).",
-				 pending - 1, t->txid, good);
+			log_info(
+			    "Boot confirmed after %u unconfirmed boot(s): transaction %s has %u "
+			    "good boot(s).",
+			    pending - 1, t->txid, good);
 		else
-			log_info("Boot confirmed: transaction %s has %u good boot(s).", t->txid, good);
+			log_info("Boot confirmed: transaction %s has %u good boot(s).", t->txid,
+				 good);
 	}
 	txn_set_done(&s);
 	return ret;
@@ -250,9 +253,10 @@ int txn_auto_commit(struct lvm *l, const struct conf *c, char **ret_txid)
 			goto out;
 		}
 		if (txn_pending(t) > 0) {
-			log_info("Transaction %s: the last boot has not reached boot-complete.target "
-				 "(%u unconfirmed): not committing.",
-				 t->txid, txn_pending(t));
+			log_info(
+			    "Transaction %s: the last boot has not reached boot-complete.target "
+			    "(%u unconfirmed): not committing.",
+			    t->txid, txn_pending(t));
 			goto out;
 		}
 	}
@@ -343,10 +347,11 @@ int txn_monitor(struct lvm *l, const struct conf *c)
 			if (sn->merging)
 				continue;
 			if (sn->invalid) {
-				log_err("Snapshot %s/%s is invalid (overflowed): transaction %s can no "
-					"longer be rolled back. Commit it (rewind commit) to drop the "
-					"snapshots, and begin again with a larger size if wanted.",
-					lv->vg, lv->name, t->txid);
+				log_err(
+				    "Snapshot %s/%s is invalid (overflowed): transaction %s can no "
+				    "longer be rolled back. Commit it (rewind commit) to drop the "
+				    "snapshots, and begin again with a larger size if wanted.",
+				    lv->vg, lv->name, t->txid);
 				ret = 1;
 			} else if (sn->fill < 0)
 				log_debug("Snapshot %s/%s is not active: fill unknown.", lv->vg,
@@ -357,8 +362,8 @@ int txn_monitor(struct lvm *l, const struct conf *c)
 					ret = 1;
 			} else if (c->monitor_warn_percent > 0 &&
 				   sn->fill >= c->monitor_warn_percent)
-				log_warning("Snapshot %s/%s of transaction %s is %.1f%% full%s.", lv->vg,
-					    lv->name, t->txid, sn->fill,
+				log_warning("Snapshot %s/%s of transaction %s is %.1f%% full%s.",
+					    lv->vg, lv->name, t->txid, sn->fill,
 					    c->monitor_extend_percent > 0
 						? "; it is extended at monitor_extend_percent"
 						: "");

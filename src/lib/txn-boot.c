@@ -12,6 +12,7 @@
 #include "dm.h"
 #include "log.h"
 #include "paths.h"
+#include "txn-auto.h"
 #include "txn.h"
 #include "util.h"
 
@@ -223,6 +224,8 @@ int txn_boot(struct lvm *l, const struct txn_boot_opts *o, struct txn_results *r
 	r = txn_set_load(l, false, &s);
 	if (r < 0)
 		return r;
+	/* auto_rollback_boots: count this boot, or arm (in memory) after N failed ones. */
+	txn_auto_boot(l, &s, cmdline_txid);
 	for (size_t i = 0; i < s.n_txns; i++) {
 		const struct txn *t = &s.txns[i];
 		bool chosen = *cmdline_txid && streq(t->txid, cmdline_txid);

@@ -2,6 +2,7 @@
 /* status: the transactions as one JSON document; the CLI prints it or a table made from it. */
 #include "log.h"
 #include "paths.h"
+#include "txn-auto.h"
 #include "txn-esp.h"
 #include "txn.h"
 #include "util.h"
@@ -86,6 +87,7 @@ int txn_status_json(struct lvm *l, struct json_object **ret)
 		r = r ?: add(o, "time", json_object_new_int64((int64_t)time));
 		r = r ?: add(o, "volumes", snaps);
 		r = r ?: txn_esp_status_add(o, t->txid); /* "boot": the rollback entry, or null */
+		r = r ?: txn_auto_status_add(o, t);	 /* "auto": boot counts, auto-commit time */
 		for (size_t j = 0; r >= 0 && j < t->n_snaps; j++)
 			r = json_object_array_add(snaps, snap_json(&t->snaps[j])) < 0 ? -ENOMEM : 0;
 		if (r < 0)

@@ -446,6 +446,28 @@ static int cmd_lvpoll(int argc, char **argv)
 	return LVM2_COMMAND_SUCCEEDED;
 }
 
+/* lvextend -L +<N>b VG/LV */
+static int cmd_lvextend(int argc, char **argv)
+{
+	struct fake_lv *lv = argc == 4 ? lv_arg(argv[3]) : NULL;
+	struct fake_vg *vg = lv ? find_vg(lv->vg) : NULL;
+	uint64_t add;
+	char *end;
+
+	if (!lv || strcmp(argv[1], "-L") != 0 || argv[2][0] != '+')
+		return LVM2_INVALID_PARAMETERS;
+	add = strtoull(argv[2] + 1, &end, 10);
+	if (strcmp(end, "b") != 0 || add == 0)
+		return LVM2_INVALID_PARAMETERS;
+	if (!vg || vg->free < add) {
+		say(LVM2_LOG_ERROR, "Insufficient free space.");
+		return LVM2_PROCESSING_FAILED;
+	}
+	vg->free -= add;
+	lv->size += add;
+	return LVM2_COMMAND_SUCCEEDED;
+}
+
 int lvm2_run(void *handle, const char *cmdline)
 {
 	char *copy = strdup(cmdline), *argv[64];
@@ -480,6 +502,8 @@ int lvm2_run(void *handle, const char *cmdline)
 		rc = cmd_lvconvert(argc, argv);
 	else if (strcmp(argv[0], "lvpoll") == 0)
 		rc = cmd_lvpoll(argc, argv);
+	else if (strcmp(argv[0], "lvextend") == 0)
+		rc = cmd_lvextend(argc, argv);
 	else
 		rc = LVM2_NO_SUCH_COMMAND;
 out:
