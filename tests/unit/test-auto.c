@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Unattended servers: boot counting and automatic rollback, boot-good, auto-commit, monitor. */
+#include <errno.h>
+#include <inttypes.h>
+#include <time.h>
+
+#include "cli-run.h"
+#include "test.h"
+#include "txn-auto.h"
+#include "txn.h"
+#include "util.h"
+
+static struct lvm *L;
+static void age(uint64_t secs);
+static uint64_t boot_time;
+
+static uint64_t fake_boot_time(void)
+{
+	return boot_time;
+}
+
+static unsigned root(void)
+{
+	return 0;
+}
+
+/* T1 on / and /srv, begun 2 h ago, before this boot began (boot-good counts this boot). */
+static void begin_both(void)
+{
+	struct volume_spec specs[2] = {{.target = (char *)"/"}, {.target = (char *)"/srv"}};
+	struct txn_begin_opts o = {.txid = "T1", .volumes = specs, .n_volumes = 2};
+	struct conf c;
+
+	test_machine();
+	conf_init(&c);
+	CHECK_EQ_INT(txn_begin(L, &c, &o, NULL), 0);
+	boot_time = (uint64_t)time(NULL) - 3600;
+	txn_auto_boot_time = fake_boot_time;
+	age(7200);
+}
+
+static struct fake_lv *rsnap(void)
+{
+	return fake_find_lv("vg0", "root-rewind-T1");
+}
+
+static struct fake_lv *dsnap(void)
+{
+	return fake_find_lv("vg1", "data-rewind-T1");
+}
+
+/* What the initramfs sees: nothing mounted; root active (dracut), data inactive. */
+static void initramfs(void)
+{
+	strcpy(fake_find_lv("vg0", "root")->attr, "owi-a-----");
+	strcpy(fake_find_lv("vg1", "data")->attr, "owi-------");
+	dsnap()->attr[4] = '-';
+	test_mounts((const char *const[]){NULL});
+}
+
+/* The running system again: both active and mounted. */
+static void running(void)
+{
+	strcpy(fake_find_lv("vg0", "root")->attr, "owi-ao----");
+	strcpy(fake_find_lv("vg1", "data")->attr, "owi-ao----");
+	if (dsnap())
+		dsnap()->attr[4] = 'a';
+	test_mounts((const char *const[]){"/dev/mapper/vg0-root", "/", "/dev/mapper/vg1-data",
+					  "/srv", NULL});
+}
+
+static int boot(struct txn_results *res)
+{
+	struct txn_boot_opts o = {};
+
+	initramfs();
+	fake_events_reset();
+	return txn_boot(L, &o, res);
+}
+
+/* One boot that fails before boot-complete.target: nothing rolled back. */
+static void failed_boot(void)
+{
+	struct txn_results res = {};
+
+	CHECK_EQ_INT(boot(&res), 0);
+	CHECK_EQ_INT(res.n, 0);
+	txn_results_done(&res);
+}
+
+static void good_boot(void)
+{
+	running();
+	CHECK_EQ_INT(txn_auto_boot_good(L), 0);
+}
+
+/* Move the transaction's begin time back by secs. */
+static void age(uint64_t secs)
+{
+	struct fake_lv *s[] = {rsnap(), dsnap()};
+
+	for (size_t i = 0; i < ELEMENTSOF(s); i++)
+		for (int t = 0; s[i] && t < s[i]->n_tags; t++)
+			if (startswith(s[i]->tags[t], "rewind:time="))
+				snprintf(s[i]->tags[t], sizeof(s[i]->tags[t]),
+					 "rewind:time=%" PRIu64, (uint64_t)time(NULL) - secs);
+}
+
+static void armed(void)
+{
+	struct txn_rollback_opts o = {};
+	struct txn_results res = {};
+
+	running();
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), 0);
+	txn_results_done(&res);
+}
+
+TEST(test_no_transaction_costs_one_report)
+{
+	struct txn_results res = {};
+
+	test_machine();
+	test_write("rewind.conf", "auto_rollback_boots = 2\n");
+	fake_events_reset();
+	CHECK_EQ_INT(txn_boot(L, &(struct txn_boot_opts){}, &res), 0);
+	CHECK_EQ_INT(fake_n_events(), 1);
+	CHECK(fake_event_find("lvm lvs --reportformat json", 0) == 0);
+	txn_results_done(&res);
+}
+
+TEST(test_off_costs_one_report)
+{
+	begin_both();
+	test_write("rewind.conf", "auto_rollback_boots = 0\n");
+	failed_boot();
+	CHECK_EQ_INT(fake_n_events(), 1);
+	CHECK(!fake_lv_has_tag(rsnap(), "rewind:pending=1"));
+}
+
+TEST(test_boot_counts)
+{
+	begin_both();
+	test_write("rewind.conf", "auto_rollback_boots = 3\n");
+	failed_boot();
+	CHECK_EQ_INT(fake_n_events(), 3); /* the report, one lvchange per snapshot */
+	CHECK(fake_event_find("lvm lvchange --addtag rewind:pending=1 vg0/root-rewind-T1", 0) > 0);
+	CHECK(fake_event_find("lvm lvchange --addtag rewind:pending=1 vg1/data-rewind-T1", 0) > 0);
+	failed_boot();
+	CHECK(fake_event_find("lvm lvchange --deltag rewind:pending=1 --addtag rewind:pending=2 "
+			      "vg0/root-rewind-T1",
+			      0) > 0);
+	CHECK(fake_lv_has_tag(rsnap(), "rewind:pending=2"));
+	CHECK(fake_lv_has_tag(dsnap(), "rewind:pending=2"));
+	CHECK(!fake_lv_has_tag(rsnap(), "rewind:pending=1"));
+	CHECK(fake_lv_has_tag(rsnap(), "rewind:state=open"));
+}
+
+TEST(test_nth_failed_boot_rolls_back)
+{
+	struct txn_results res = {};
+
+	begin_both();
+	test_write("rewind.conf", "auto_rollback_boots = 2\n");
+	failed_boot();
+	failed_boot(); /* pending=2: the 2nd failed boot; this one is still counted */
+	CHECK(rsnap() && dsnap());
+	CHECK_EQ_INT(boot(&res), 0);
+	CHECK(test_log_contains("2 boots in a row failed"));
+	CHECK(test_log_contains("ROLLING BACK"));
+	CHECK_EQ_INT(res.n, 2);
+	for (size_t i = 0; i < res.n; i++)
+		CHECK_EQ_INT(res.r[i].action, TXN_MERGED);
+	CHECK_STREQ(res.txid, "T1");
+	CHECK(rsnap() == NULL);
+	CHECK(dsnap() == NULL);
+	CHECK_EQ_INT(fake_event_count("lvm lvchange --deltag rewind:pending"), 0);
+	txn_results_done(&res);
+}
+
+TEST(test_boot_good_resets)
+{
+	begin_both();
+	test_write("rewind.conf", "auto_rollback_boots = 2\n");
+	failed_boot();
+	failed_boot();
+	fake_events_reset();
+	good_boot();
+	CHECK(
+	    fake_event_find(
+		"lvm lvchange --deltag rewind:pending=2 --addtag rewind:good=1 vg0/root-rewind-T1",
+		0) > 0);
+	CHECK(!fake_lv_has_tag(rsnap(), "rewind:pending=2"));
+	CHECK(fake_lv_has_tag(rsnap(), "rewind:good=1"));
+	CHECK(fake_lv_has_tag(dsnap(), "rewind:good=1"));
+	failed_boot(); /* counting starts again: no rollback */
+	CHECK(rsnap() && fake_lv_has_tag(rsnap(), "rewind:pending=1"));
+	good_boot();
+	CHECK(fake_lv_has_tag(rsnap(), "rewind:good=2"));
+	CHECK(!fake_lv_has_tag(rsnap(), "rewind:good=1"));
+	CHECK(!fake_lv_has_tag(rsnap(), "rewind:pending=1"));
+}
+
+TEST(test_boot_good_not_the_boot_that_began)
+{
+	begin_both();
+	age(0);
+	boot_time = (uint64_t)time(NULL) - 60; /* began now, the boot a minute ago */
+	fake_events_reset();
+	CHECK_EQ_INT(txn_auto_boot_good(L), 0);
+	CHECK_EQ_INT(fake_event_count("lvm lvchange"), 0);
+	CHECK(!fake_lv_has_tag(rsnap(), "rewind:good=1"));
+	CHECK(test_log_contains("began during this boot"));
+}
+
+TEST(test_armed_or_invalid_not_counted_or_armed)
+{
+	struct txn_results res = {};
+
+	begin_both();
+	test_write("rewind.conf", "auto_rollback_boots = 1\n");
+	failed_boot();
+	rsnap()->snapshot_invalid = 1;
+	CHECK_EQ_INT(boot(&res), 0);
+	CHECK_EQ_INT(res.n, 0); /* not armed: an invalid snapshot cannot be merged */
+	CHECK(test_log_contains("is invalid (overflowed)"));
+	txn_results_done(&res);
+	CHECK(fake_lv_has_tag(dsnap(), "rewind:pending=2"));
+}
+
+TEST(test_auto_commit)
+{
+	struct conf c;
+
+	begin_both();
+	conf_init(&c);
+	CHECK_EQ_INT(txn_auto_commit(L, &c, NULL), 0); /* off */
+	CHECK(test_log_contains("auto_commit_after is 0"));
+	c.auto_commit_after = 3600;
+	age(60);
+	CHECK_EQ_INT(txn_auto_commit(L, &c, NULL), 0); /* too young */
+	CHECK(test_log_contains("is 1min old: committing once it is 1h 0min old (in 59min)"));
+	age(7200);
+	CHECK_EQ_INT(txn_auto_commit(L, &c, NULL), 0); /* no good boot */
+	CHECK(test_log_contains("no boot since it began"));
+	test_write("rewind.conf", "auto_rollback_boots = 3\n");
+	failed_boot();
+	good_boot();
+	failed_boot(); /* the latest boot is not confirmed (yet) */
+	running();
+	CHECK_EQ_INT(txn_auto_commit(L, &c, NULL), 0);
+	CHECK(test_log_contains("the last boot has not reached"));
+	CHECK(rsnap() && dsnap());
+	good_boot();
+	CHECK_EQ_INT(txn_auto_commit(L, &c, NULL), 1);
+	CHECK(rsnap() == NULL && dsnap() == NULL);
+	CHECK_EQ_INT(txn_auto_commit(L, &c, NULL), 0); /* nothing open */
+}
+
+TEST(test_auto_commit_not_armed)
+{
+	struct conf c;
+
+	begin_both();
+	conf_init(&c);
+	c.auto_commit_after = 60;
+	age(7200);
+	good_boot();
+	armed();
+	CHECK_EQ_INT(txn_auto_commit(L, &c, NULL), 0);
+	CHECK(test_log_contains("armed for rollback"));
+	CHECK(rsnap() && dsnap());
+}
+
+static void fill(struct fake_lv *lv, const char *params)
+{
+	strcpy(lv->dm_target, "snapshot");
+	strcpy(lv->dm_params, params);
+}
+
+TEST(test_monitor_quiet_and_warn)
+{
+	struct conf c;
+
+	begin_both();
+	conf_init(&c);
+	fill(rsnap(), "1000/2000 16"); /* 50% */
+	fake_events_reset();
+	CHECK_EQ_INT(txn_monitor(L, &c), 0);
+	CHECK(!test_log_contains("of transaction T1 is"));
+	fill(rsnap(), "1500/2000 16"); /* 75% */
+	CHECK_EQ_INT(txn_monitor(L, &c), 0);
+	CHECK(test_log_contains("root-rewind-T1 of transaction T1 is 75.0% full"));
+	CHECK_EQ_INT(fake_event_count("lvm lvextend"), 0);
+	CHECK_EQ_INT(fake_event_count("lvm vgs"), 0);
+}
+
+TEST(test_monitor_extends)
+{
+	struct conf c;
+	uint64_t size, add, free0;
+	char cmd[128];
+
+	begin_both();
+	free0 = fake_vg_free("vg0");
+	size = rsnap()->size;
+	add = (size / 2 + (4ULL << 20) - 1) / (4ULL << 20) * (4ULL << 20);
+	conf_init(&c);
+	fill(rsnap(), "1700/2000 16"); /* 85% */
+	CHECK_EQ_INT(txn_monitor(L, &c), 0);
+	snprintf(cmd, sizeof(cmd), "lvm lvextend -L +%" PRIu64 "b vg0/root-rewind-T1", add);
+	CHECK(fake_event_find(cmd, 0) >= 0);
+	CHECK_EQ_INT(rsnap()->size, size + add);
+	CHECK_EQ_INT(fake_vg_free("vg0"), free0 - add);
+	CHECK(test_log_contains("was 85.0% full: extended it by"));
+	CHECK_EQ_INT(fake_event_count("lvm lvextend"), 1); /* not data, at 3.2% */
+}
+
+TEST(test_monitor_extend_fails)
+{
+	struct conf c;
+
+	begin_both();
+	fake_fail_command("lvextend", 1, false);
+	conf_init(&c);
+	fill(rsnap(), "1900/2000 16");
+	CHECK_EQ_INT(txn_monitor(L, &c), 1);
+	CHECK(test_log_contains("Failed to extend snapshot vg0/root-rewind-T1 (95.0% full)"));
+	CHECK(test_log_contains("can no longer be rolled back"));
+}
+
+TEST(test_monitor_vg_full)
+{
+	struct conf c;
+
+	begin_both();
+	/* Someone else takes the VG's free space, all but less than one extent. */
+	CHECK_EQ_INT(lvm_lv_extend(L, "vg0", "root", fake_vg_free("vg0") - (1 << 20)), 0);
+	conf_init(&c);
+	fill(rsnap(), "1900/2000 16");
+	fake_events_reset();
+	CHECK_EQ_INT(txn_monitor(L, &c), 1);
+	CHECK(test_log_contains("IS 95.0% FULL AND VOLUME GROUP vg0 HAS NO FREE SPACE"));
+	CHECK(test_log_contains("can no longer be rolled back"));
+	CHECK_EQ_INT(fake_event_count("lvm vgs"), 1);
+	CHECK_EQ_INT(fake_event_count("lvm lvextend"), 0);
+}
+
+TEST(test_monitor_partial_extend)
+{
+	struct conf c;
+	char cmd[128];
+
+	begin_both();
+	/* Two extents left: extended by those, with a warning. */
+	CHECK_EQ_INT(lvm_lv_extend(L, "vg0", "root", fake_vg_free("vg0") - (8ULL << 20)), 0);
+	conf_init(&c);
+	fill(rsnap(), "1900/2000 16");
+	CHECK_EQ_INT(txn_monitor(L, &c), 0);
+	snprintf(cmd, sizeof(cmd), "lvm lvextend -L +%llub vg0/root-rewind-T1", 8ULL << 20);
+	CHECK(fake_event_find(cmd, 0) >= 0);
+	CHECK(test_log_contains("Volume group vg0 is now full"));
+}
+
+TEST(test_monitor_invalid)
+{
+	struct conf c;
+
+	begin_both();
+	rsnap()->snapshot_invalid = 1;
+	conf_init(&c);
+	CHECK_EQ_INT(txn_monitor(L, &c), 1);
+	CHECK(test_log_contains("transaction T1 can no longer be rolled back"));
+	CHECK(test_log_contains("rewind commit"));
+	CHECK_EQ_INT(fake_event_count("lvm lvextend"), 0);
+}
+
+TEST(test_monitor_off)
+{
+	struct conf c;
+
+	begin_both();
+	conf_init(&c);
+	c.monitor_warn_percent = c.monitor_extend_percent = 0;
+	fill(rsnap(), "1900/2000 16");
+	CHECK_EQ_INT(txn_monitor(L, &c), 0);
+	CHECK_EQ_INT(fake_event_count("lvm lvextend"), 0);
+	CHECK(!test_log_contains("of transaction T1 is"));
+}
+
+TEST(test_cli_verbs)
+{
+	begin_both();
+	cli_geteuid = root;
+	CHECK_EQ_INT(RUN_CLI("monitor"), 0);
+	CHECK_EQ_INT(RUN_CLI("auto-commit"), 0);
+	CHECK_EQ_INT(RUN_CLI("boot-good"), 0);
+	CHECK(fake_lv_has_tag(rsnap(), "rewind:good=1"));
+	rsnap()->snapshot_invalid = 1;
+	CHECK_EQ_INT(RUN_CLI("monitor"), EXIT_FAILED);
+	CHECK_EQ_INT(RUN_CLI("monitor", "extra"), EXIT_USAGE);
+	test_write("rewind.conf", "auto_commit_after = 1min\n");
+	age(120);
+	rsnap()->snapshot_invalid = 0;
+	CHECK_EQ_INT(RUN_CLI("auto-commit"), 0);
+	CHECK(rsnap() == NULL);
+}
+
+TEST(test_status_json)
+{
+	struct json_object *o = NULL;
+	const char *s;
+
+	begin_both();
+	test_write("rewind.conf", "auto_rollback_boots = 3\nauto_commit_after = 2d\n");
+	failed_boot();
+	running();
+	CHECK_EQ_INT(txn_status_json(L, &o), 0);
+	s = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : "";
+	CHECK(strstr(s, "\"pending_boots\":1"));
+	CHECK(strstr(s, "\"good_boots\":0"));
+	CHECK(strstr(s, "\"auto_rollback_boots\":3"));
+	CHECK(strstr(s, "\"auto_commit_after\":172800"));
+	CHECK(strstr(s, "\"auto_commit_not_before\":"));
+	json_object_put(o);
+}
+
+int main(void)
+{
+	int n_failed = 0;
+
+	if (lvm_new(&L) < 0)
+		return 1;
+	RUN(test_no_transaction_costs_one_report);
+	RUN(test_off_costs_one_report);
+	RUN(test_boot_counts);
+	RUN(test_nth_failed_boot_rolls_back);
+	RUN(test_boot_good_resets);
+	RUN(test_boot_good_not_the_boot_that_began);
+	RUN(test_armed_or_invalid_not_counted_or_armed);
+	RUN(test_auto_commit);
+	RUN(test_auto_commit_not_armed);
+	RUN(test_monitor_quiet_and_warn);
+	RUN(test_monitor_extends);
+	RUN(test_monitor_vg_full);
+	RUN(test_monitor_extend_fails);
+	RUN(test_monitor_partial_extend);
+	RUN(test_monitor_invalid);
+	RUN(test_monitor_off);
+	RUN(test_cli_verbs);
+	RUN(test_status_json);
+	lvm_free(L);
+	return n_failed ? 1 : 0;
+}
