@@ -11,4 +11,5 @@ vmtest_reboot() { sync; systemctl reboot; sleep infinity; }
 
 # vmtest_expect_lost_boots K: tell the harness that the next K boots will not reach a stage
 # (e.g. boots that fail on purpose before an automatic rollback). Say it before rebooting.
-vmtest_expect_lost_boots() { printf '@@VMTEST LOST-BOOTS %d\n' "$1" >"${VMTEST_RESULTS:-/dev/null}"; }
+# It is a line on the stage's stdout (the results port, which only one process can open).
+vmtest_expect_lost_boots() { printf '\n@@VMTEST LOST-BOOTS %d\n' "$1"; }
