@@ -19,6 +19,8 @@ installkernel() {
 
 install() {
 	inst_binary "$(command -v rewind)" /usr/sbin/rewind
+	# auto_rollback_boots is read by the boot stage; rebuild the initramfs after changing it.
+	[[ -f /etc/rewind/rewind.conf ]] && inst_simple /etc/rewind/rewind.conf
 	if dracut_module_included "systemd"; then
 		inst_simple "$moddir/rewind-initrd.service" "$systemdsystemunitdir/rewind-initrd.service"
 		$SYSTEMCTL -q --root "$initdir" add-wants initrd.target rewind-initrd.service
