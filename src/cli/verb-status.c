@@ -42,6 +42,34 @@ static void format_size(int64_t b, char *buf, size_t size)
 		snprintf(buf, size, "%.0fM", (double)b / (1 << 20));
 }
 
+/* Boot counts, and what the unattended units will do (rewind-units(7)). */
+static void print_auto(struct json_object *a)
+{
+	struct json_object *nb = jobj(a, "auto_commit_not_before");
+	int64_t rb = json_object_get_int64(jobj(a, "auto_rollback_boots"));
+	char when[32];
+
+	if (!a)
+		return;
+	printf("  Boots: %" PRId64 " reached boot-complete.target, %" PRId64 " since then did not",
+	       json_object_get_int64(jobj(a, "good_boots")),
+	       json_object_get_int64(jobj(a, "pending_boots")));
+	if (rb > 0)
+		printf(" (automatic rollback after %" PRId64 ")", rb);
+	printf("\n");
+	if (nb) {
+		int64_t left = json_object_get_int64(nb) - (int64_t)time(NULL);
+
+		format_time(json_object_get_int64(nb), when, sizeof(when));
+		if (left > 0)
+			printf("  Automatic commit: not before %s (%" PRId64 "h%02" PRId64
+			       "m left), once a boot reached boot-complete.target\n",
+			       when, left / 3600, left / 60 % 60);
+		else
+			printf("  Automatic commit: due (grace period over since %s)\n", when);
+	}
+}
+
 static void print_table(struct json_object *root, bool details)
 {
 	struct json_object *txns = jobj(root, "transactions"), *last = jobj(root, "last_boot");
@@ -60,6 +88,7 @@ static void print_table(struct json_object *root, bool details)
 		if (!details)
 			continue;
 		cli_print_boot_entry(t);
+		print_auto(jobj(t, "auto"));
 		printf("  %-20s %-40s %-6s %7s %6s  %s\n", "VOLUME", "SNAPSHOT", "STATE", "SIZE",
 		       "FILL", "MOUNT");
 		for (size_t j = 0; vols && j < json_object_array_length(vols); j++) {
