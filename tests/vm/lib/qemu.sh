@@ -34,7 +34,7 @@ choose_accel() {
 # sys.qcow2, data.qcow2, scratch.img, vars.fd. Returns QEMU's (or timeout's 124) exit status.
 qemu_boot() {
 	local d=$1 ctl=$2 out=$3 serial=$4 qlog=$5 t=$6 c=$QEMU_CACHE
-	: >"$out"; : >"$serial"; rm -f "$d/qemu.pid"
+	rm -f "$d/qemu.pid"
 	timeout -k 10 "$t" "$QEMU" -machine q35 "${ACCEL_ARGS[@]}" -smp 2 -m "$QEMU_MEM" \
 		-display none -nodefaults -no-reboot -monitor none -nic none -pidfile "$d/qemu.pid" \
 		-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
@@ -63,8 +63,8 @@ qemu_watch() {
 	local d=$1 serial=$2 pid=$3 out=$4 t0=$5 hit
 	UP_SECS= WATCH_WHY=
 	while kill -0 "$pid" 2>/dev/null; do
-		[ -z "$UP_SECS" ] && grep -q '^@@VMTEST START' "$out" && UP_SECS=$(secs "$t0")
-		if hit=$(grep -a -o -m1 -E "$WATCH_FATAL" "$serial"); then
+		[ -z "$UP_SECS" ] && grep -qs '^@@VMTEST START' "$out" && UP_SECS=$(secs "$t0")
+		if hit=$(grep -s -a -o -m1 -E "$WATCH_FATAL" "$serial"); then
 			WATCH_WHY="stopped: the console shows \"$hit\""
 			echo "[vm] $WATCH_WHY" >>"$serial"
 			sleep 3    # let the console show why

@@ -59,6 +59,7 @@ boot_stage() {
 	cp -rL "$scen/." "$ctl/scenario/" && echo "$n" >"$ctl/stage" &&
 		tar -C "$ctl" --owner=0 --group=0 -cf "$WORK/ctl.tar" ./stage ./scenario || die "ctl tar"
 	info "boot $BOOTNO: $label"
+	: >"$out"; : >"$serial"
 	t0=$(now_ms)
 	qemu_boot "$WORK" "$WORK/ctl.tar" "$out" "$serial" "$LOGDIR/boot-$BOOTNO.qemu" "$BOOT_TIMEOUT" &
 	qpid=$!
