@@ -30,7 +30,7 @@ build_layer() {
 		ln -sf /dev/null "$l/etc/systemd/system/$u"
 	done
 	# TCG is slow, slower still when runs share the host: give units 5 min, not 90 s (and
-	# /dev/vg1/data, which udev's LVM autoactivation brings up late, its own 5 min in fstab)
+	# the fstab devices their own 5 min: udev's coldplug can take more than 90 s under load)
 	install -Dm644 /dev/stdin "$l/etc/systemd/system.conf.d/vmtest.conf" <<-EOT
 	[Manager]
 	DefaultTimeoutStartSec=300s
@@ -42,7 +42,7 @@ build_layer() {
 	echo "layout=bls" >"$l/etc/kernel/install.conf"
 	cat >"$l/etc/fstab" <<-EOT
 	/dev/mapper/vg0-root  /          ext4  errors=remount-ro  0 1
-	UUID=$ESP_UUID        /boot/efi  vfat  umask=0077         0 1
+	UUID=$ESP_UUID        /boot/efi  vfat  umask=0077,x-systemd.device-timeout=300s  0 1
 	/dev/vg1/data         /srv/data  ext4  defaults,x-systemd.device-timeout=300s  0 2
 	EOT
 	# image/dracut.conf is baked into the cached base; here it gets slim: only these drivers

@@ -30,11 +30,26 @@ choose_accel() {
 	else ACCEL_ARGS=("${tcg[@]}"); ACCEL=tcg; fi
 }
 
+# guest_slot: wait for one of REWIND_VM_JOBS host-wide guest slots (default 1: on a 2-core host
+# a second TCG guest makes every boot 2 to 3 times slower and 90 s device timeouts fire). The
+# slot is a flock held by the calling (per-boot) subshell until QEMU exits.
+guest_slot() {
+	local i said=
+	while :; do
+		for ((i = 1; i <= ${REWIND_VM_JOBS:-1}; i++)); do
+			exec 8>"$CACHE_ROOT/guest-slot-$i" && flock -n 8 && return 0
+		done
+		[ -z "$said" ] && info "waiting for a free guest slot (REWIND_VM_JOBS=${REWIND_VM_JOBS:-1})"
+		said=1; sleep 2
+	done
+}
+
 # qemu_boot DISKDIR CTL OUT SERIAL QLOG TIMEOUT: one boot, one QEMU process. Disks in DISKDIR:
 # sys.qcow2, data.qcow2, scratch.img, vars.fd. Returns QEMU's (or timeout's 124) exit status.
 qemu_boot() {
 	local d=$1 ctl=$2 out=$3 serial=$4 qlog=$5 t=$6 c=$QEMU_CACHE
 	rm -f "$d/qemu.pid"
+	guest_slot
 	timeout -k 10 "$t" "$QEMU" -machine q35 "${ACCEL_ARGS[@]}" -smp 2 -m "$QEMU_MEM" \
 		-display none -nodefaults -no-reboot -monitor none -nic none -pidfile "$d/qemu.pid" \
 		-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
