@@ -8,7 +8,7 @@ QEMU_CACHE=${REWIND_VM_DISK_CACHE:-unsafe}   # guest flushes are not forced to t
 # choose_accel: sets ACCEL_ARGS from OPT_ACCEL (kvm|tcg|auto). auto probes KVM once per host boot
 # (a kernel that panics at once; a working KVM exits in seconds, a broken one hangs: 25 s cap).
 choose_accel() {
-	local tcg=(-accel tcg,thread=multi -cpu max) kvm=(-accel kvm -cpu host) probe res
+	local tcg=(-accel tcg,thread=multi -cpu "${REWIND_VM_CPU:-max}") kvm=(-accel kvm -cpu host) probe res
 	case $OPT_ACCEL in
 	tcg) ACCEL_ARGS=("${tcg[@]}"); ACCEL=tcg; return ;;
 	kvm) ACCEL_ARGS=("${kvm[@]}"); ACCEL=kvm; return ;;
@@ -71,7 +71,7 @@ qemu_boot() {
 
 # qemu_watch DISKDIR SERIAL PID OUT T0: while PID runs, stop QEMU early when the console shows that
 # the guest can never reach a stage: the firmware fell back to the UEFI shell, or systemd entered
-# emergency mode. Sets WATCH_WHY (empty if QEMU ended by itself) and UP_SECS (seconds from QEMU start
+# emergency mode; or cut its power (SIGKILL) when the console matches $CUT_WHEN. Sets WATCH_WHY (empty if QEMU ended by itself) and UP_SECS (seconds from QEMU start
 # until the stage started, within the 1 s poll).
 WATCH_FATAL='UEFI Interactive Shell|You are in emergency mode|Entering emergency mode'
 qemu_watch() {
@@ -79,6 +79,13 @@ qemu_watch() {
 	UP_SECS= WATCH_WHY=
 	while kill -0 "$pid" 2>/dev/null; do
 		[ -z "$UP_SECS" ] && grep -qs '^@@VMTEST START' "$out" && UP_SECS=$(secs "$t0")
+		# A power cut: SIGKILL, so nothing in the guest gets to flush or finish.
+		if [ -n "${CUT_WHEN:-}" ] && hit=$(grep -s -a -o -m1 -E "$CUT_WHEN" "$serial"); then
+			WATCH_WHY="power cut when the console showed \"$hit\""
+			echo "[vm] $WATCH_WHY" >>"$serial"
+			[ -s "$d/qemu.pid" ] && kill -9 "$(cat "$d/qemu.pid")" 2>/dev/null
+			return
+		fi
 		if hit=$(grep -s -a -o -m1 -E "$WATCH_FATAL" "$serial"); then
 			WATCH_WHY="stopped: the console shows \"$hit\""
 			echo "[vm] $WATCH_WHY" >>"$serial"

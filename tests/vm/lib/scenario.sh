@@ -9,6 +9,9 @@
 #   stage-N.lost-boots      K: after stage N, K boots are expected NOT to reach a stage (the guest
 #                           must go down by itself, e.g. a failing boot); a stage may also print
 #                           "@@VMTEST LOST-BOOTS K" (vmtest_expect_lost_boots K) to its output.
+#   stage-N.cut-when        ERE: the boot after stage N loses power (QEMU is SIGKILLed) as soon
+#                           as the console matches it, e.g. in the middle of a merge; that boot
+#                           counts as a lost boot (one more besides stage-N.lost-boots)
 #   timeout                 seconds per boot for this scenario (overrides --timeout)
 
 # proto OUT KEY: the argument of the last "@@VMTEST KEY ..." line, or nothing.
@@ -20,6 +23,9 @@ classify() {
 	local out=$1 serial=$2 qrc=$3 rc down=
 	grep -q 'reboot: Restarting system' "$serial" && down=rebooted
 	grep -q 'reboot: Power down' "$serial" && down="powered off"
+	if [ "${WATCH_WHY#power cut}" != "$WATCH_WHY" ] && ! has_proto "$out" START; then
+		VERDICT=lost WHY=$WATCH_WHY; return
+	fi
 	if [ -n "$WATCH_WHY" ]; then VERDICT=fail WHY=$WATCH_WHY; return; fi
 	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 		VERDICT=fail WHY="timed out after ${BOOT_TIMEOUT} s"
@@ -124,6 +130,18 @@ run_scenario() {
 		report PASS "$name" "stage-$n"
 		lost=$(proto "$LOGDIR/boot-$BOOTNO.out" LOST-BOOTS)
 		[ -e "$dir/stage-$n.lost-boots" ] && lost=$(cat "$dir/stage-$n.lost-boots")
+		if [ -e "$dir/stage-$n.cut-when" ]; then
+			CUT_WHEN=$(grep -v '^#' "$dir/stage-$n.cut-when" | head -n 1)
+			boot_stage "$dir" $((n + 1)) "lost-boot-power-cut"
+			CUT_WHEN=
+			if [ "$VERDICT" = ok ] && [ "${WATCH_WHY#power cut}" != "$WATCH_WHY" ]; then
+				WHY=$WATCH_WHY; report PASS "$name" "lost-boot-power-cut"
+			else
+				[ "$VERDICT" = ok ] && WHY="the console never matched: $CUT_WHEN"
+				report FAIL "$name" "lost-boot-power-cut"; ok=0
+				FAIL_DESC="lost-boot-power-cut: $WHY"; break
+			fi
+		fi
 		for ((k = 1; k <= ${lost:-0}; k++)); do
 			boot_stage "$dir" $((n + 1)) "lost-boot-$k"
 			if [ "$VERDICT" = ok ]; then report PASS "$name" "lost-boot-$k"
