@@ -59,10 +59,11 @@ int verb_boot_good(const struct verb *v, int argc, char **argv)
 	return r < 0 ? cli_fail(v, r) : 0;
 }
 
-int verb_auto_commit(const struct verb *v, int argc, char **argv)
+/* The timer verbs: check the arguments, read rewind.conf, open LVM, then run fn. */
+static int with_conf(const struct verb *v, int argc,
+		     int (*fn)(const struct verb *v, struct lvm *l, const struct conf *c))
 {
 	_cleanup_(lvm_freep) struct lvm *l = NULL;
-	_cleanup_free_ char *txid = NULL;
 	struct conf c;
 	int r;
 
@@ -74,34 +75,35 @@ int verb_auto_commit(const struct verb *v, int argc, char **argv)
 	if (r != 0)
 		return r;
 	r = cli_open_lvm(v, &l);
-	if (r == 0) {
-		r = txn_auto_commit(l, &c, &txid);
-		if (r > 0)
-			printf("Committed transaction %s automatically.\n", txid ?: "?");
-		r = r < 0 ? cli_fail(v, r) : 0;
-	}
+	if (r == 0)
+		r = fn(v, l, &c);
 	conf_done(&c);
 	return r;
 }
 
+static int auto_commit(const struct verb *v, struct lvm *l, const struct conf *c)
+{
+	_cleanup_free_ char *txid = NULL;
+	int r = txn_auto_commit(l, c, &txid);
+
+	if (r > 0)
+		printf("Committed transaction %s automatically.\n", txid ?: "?");
+	return r < 0 ? cli_fail(v, r) : 0;
+}
+
+int verb_auto_commit(const struct verb *v, int argc, char **argv)
+{
+	return with_conf(v, argc, auto_commit);
+}
+
+static int monitor(const struct verb *v, struct lvm *l, const struct conf *c)
+{
+	int r = txn_monitor(l, c);
+
+	return r < 0 ? cli_fail(v, r) : r > 0 ? EXIT_FAILED : 0;
+}
+
 int verb_monitor(const struct verb *v, int argc, char **argv)
 {
-	_cleanup_(lvm_freep) struct lvm *l = NULL;
-	struct conf c;
-	int r;
-
-	setup_log();
-	r = cli_check_args(v, argc - 1);
-	if (r != 0)
-		return r;
-	r = load_conf(v, &c);
-	if (r != 0)
-		return r;
-	r = cli_open_lvm(v, &l);
-	if (r == 0) {
-		r = txn_monitor(l, &c);
-		r = r < 0 ? cli_fail(v, r) : r > 0 ? EXIT_FAILED : 0;
-	}
-	conf_done(&c);
-	return r;
+	return with_conf(v, argc, monitor);
 }
