@@ -1,0 +1,25 @@
+#!/bin/bash
+# Nobody at the console: an upgrade breaks /sbin/init, so every boot dies right after the
+# initramfs. With auto_rollback_boots = 2 the initramfs counts the boots that never reached
+# boot-complete.target and, at the third, rolls root back by itself.
+set -euxo pipefail
+. /usr/local/lib/vmtest/vmtest.sh
+kver=$(uname -r)
+mkdir -p /etc/rewind
+echo 'auto_rollback_boots = 2' >>/etc/rewind/rewind.conf
+# The initramfs reads rewind.conf: rebuild it, and put it where systemd-boot loads it.
+dracut -f "/boot/initrd.img-$kver" "$kver"
+lsinitrd "/boot/initrd.img-$kver" | grep -q 'etc/rewind/rewind.conf'
+cp "/boot/initrd.img-$kver" "/boot/efi/$(cat /etc/machine-id)/$kver/initrd.img-$kver"
+sync
+
+echo before >/etc/rewind-marker
+rewind begin --name a1 /
+echo after >/etc/rewind-marker
+# The "upgrade" that breaks the boot: PID 1 exits, the kernel panics (panic=-1 reboots).
+rm /sbin/init
+printf '#!/bin/sh\nexit 1\n' >/sbin/init
+chmod +x /sbin/init
+sync
+vmtest_expect_lost_boots 2
+systemctl reboot

@@ -1,0 +1,9 @@
+#!/bin/bash
+# Two boots died; the third rolled back in the initramfs and came up healthy.
+set -euxo pipefail
+[ -L /sbin/init ]
+grep -qx before /etc/rewind-marker
+[ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0)" ]
+journalctl -b --no-pager | grep -i 'rewind' | grep -iE 'boots|roll' | tee "$VMTEST_STATE/journal"
+grep -qiE 'ROLLING BACK' "$VMTEST_STATE/journal"
+grep -q '"rolled-back"' /run/rewind/outcome.json
