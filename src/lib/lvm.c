@@ -199,6 +199,16 @@ static int report_array(const char *text, const char *kind, struct json_object *
 	return 0;
 }
 
+static void unbracket(char *name)
+{
+	size_t n = strlen(name);
+
+	if (n >= 2 && name[0] == '[' && name[n - 1] == ']') {
+		memmove(name, name + 1, n - 2);
+		name[n - 2] = '\0';
+	}
+}
+
 static int parse_lv(struct json_object *o, struct lvm_lv *lv)
 {
 	const char *pct = jstr(o, "snap_percent"), *tags = jstr(o, "lv_tags");
@@ -208,6 +218,8 @@ static int parse_lv(struct json_object *o, struct lvm_lv *lv)
 	    jdup(o, "lv_attr", &lv->attr) < 0 || jdup(o, "origin", &lv->origin) < 0 ||
 	    jdup(o, "lv_dm_path", &lv->dm_path) < 0 || jdup(o, "lv_path", &lv->path) < 0)
 		return -ENOMEM;
+	/* LVM brackets the names of hidden LVs, such as a snapshot that is merging. */
+	unbracket(lv->name);
 	lv->tags = strv_split_char(tags, ',');
 	if (!lv->tags)
 		return -ENOMEM;

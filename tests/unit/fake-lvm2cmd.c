@@ -258,7 +258,13 @@ static int report(bool vg_report)
 				strcat(tags, ",");
 			strcat(tags, lv->tags[t]);
 		}
-		json_object_object_add(o, "lv_name", jstr(lv->name));
+		/* Like LVM, bracket the name of a hidden LV: a snapshot that is merging. */
+		if (lv->attr[0] == 'S') {
+			char hidden[300];
+			snprintf(hidden, sizeof(hidden), "[%s]", lv->name);
+			json_object_object_add(o, "lv_name", jstr(hidden));
+		} else
+			json_object_object_add(o, "lv_name", jstr(lv->name));
 		json_object_object_add(o, "vg_name", jstr(lv->vg));
 		json_object_object_add(o, "lv_tags", jstr(tags));
 		json_object_object_add(o, "lv_attr", jstr(lv->attr));
