@@ -9,7 +9,7 @@ mkdir -p /etc/rewind
 echo 'auto_rollback_boots = 2' >>/etc/rewind/rewind.conf
 # The initramfs reads rewind.conf: rebuild it, and put it where systemd-boot loads it.
 dracut -f "/boot/initrd.img-$kver" "$kver"
-lsinitrd "/boot/initrd.img-$kver" | grep -q 'etc/rewind/rewind.conf'
+lsinitrd "/boot/initrd.img-$kver" | grep "etc/rewind/rewind.conf" >/dev/null
 cp "/boot/initrd.img-$kver" "/boot/efi/$(cat /etc/machine-id)/$kver/initrd.img-$kver"
 sync
 
