@@ -2,6 +2,7 @@
 # Two boots died; the third rolled back in the initramfs and came up healthy.
 set -euxo pipefail
 [ -L /sbin/init ]
+[ -x /usr/lib/systemd/systemd ]
 grep -qx before /etc/rewind-marker
 [ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0)" ]
 journalctl -b --no-pager | grep -i 'rewind' | grep -iE 'boots|roll' | tee "$VMTEST_STATE/journal"
