@@ -49,10 +49,7 @@ int verb_boot_good(const struct verb *v, int argc, char **argv)
 	int r;
 
 	setup_log();
-	r = cli_check_args(v, argc - 1);
-	if (r != 0)
-		return r;
-	r = cli_open_lvm(v, &l);
+	r = cli_check_args_open_lvm(v, argc - 1, &l);
 	if (r != 0)
 		return r;
 	r = txn_auto_boot_good(l);
