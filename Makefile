@@ -60,7 +60,7 @@ $(B)/tests/test-%: tests/unit/test-%.c tests/unit/*.h $(FAKE_OBJ) $(HARNESS_OBJ)
 		$(B)/librewind.a $(shell pkg-config --libs libkmod json-c mount libcrypto)
 
 unit: deps $(B)/rewind $(TEST_BIN)
-	@tests/unit/run $(TEST_BIN)
+	@tests/unit/run $(TEST_BIN) tests/unit/test-kernel-install.sh
 
 # libFuzzer on the tag decoder for FUZZ_SECONDS (clang).
 FUZZ_SECONDS ?= 30
@@ -79,7 +79,7 @@ install: $(B)/rewind
 	install -m644 $(filter-out %.sh,$(wildcard dracut/90rewind/*)) $(DESTDIR)$(DRACUTDIR)/90rewind/
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PRESETDIR)
 	for f in units/*.service units/*.timer; do [ -e "$$f" ] && install -m644 "$$f" $(DESTDIR)$(UNITDIR)/; done; true
-	install -Dm755 kernel/91-rewind-cmdline.install $(DESTDIR)$(LIBDIR)/kernel/install.d/91-rewind-cmdline.install
+	install -Dm755 kernel/91-rewind.install $(DESTDIR)$(LIBDIR)/kernel/install.d/91-rewind.install
 	install -m644 units/90-rewind.preset $(DESTDIR)$(PRESETDIR)/
 	systemctl --root=$(or $(DESTDIR),/) preset $(notdir $(wildcard units/*.service units/*.timer)) || true
 	for f in man/*.[0-9]; do [ -e "$$f" ] && install -Dm644 "$$f" $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/}; done; true

@@ -13,6 +13,30 @@ static const char *jstr(struct json_object *o, const char *key)
 	return o && json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : NULL;
 }
 
+/* systemd-boot's boot counters on the entries (boot-count.c). */
+static void print_counters(struct json_object *boot)
+{
+	struct json_object *counted = NULL;
+
+	if (!json_object_object_get_ex(boot, "counted", &counted) || !counted)
+		return;
+	printf("  systemd-boot counts boots: %s tries per entry, then the next entry, in the end "
+	       "the rollback entry\n",
+	       jstr(boot, "tries") ?: "?");
+	for (size_t i = 0; i < json_object_array_length(counted); i++) {
+		struct json_object *e = json_object_array_get_idx(counted, i), *t = NULL;
+
+		json_object_object_get_ex(e, "tries_left", &t);
+		if (!t)
+			printf("    %s: booted fine (counter removed)\n", jstr(e, "entry") ?: "?");
+		else if (json_object_get_int(t) == 0)
+			printf("    %s: NO TRIES LEFT, marked bad\n", jstr(e, "entry") ?: "?");
+		else
+			printf("    %s: %d tr%s left\n", jstr(e, "entry") ?: "?",
+			       json_object_get_int(t), json_object_get_int(t) == 1 ? "y" : "ies");
+	}
+}
+
 void cli_print_boot_entry(struct json_object *txn)
 {
 	struct json_object *boot = NULL, *present = NULL;
@@ -23,6 +47,7 @@ void cli_print_boot_entry(struct json_object *txn)
 	printf("  Boot entry: \"%s\", pinned kernel %s%s\n", jstr(boot, "title") ?: "?",
 	       jstr(boot, "version") ?: "?",
 	       present && !json_object_get_boolean(present) ? "  MISSING from the ESP" : "");
+	print_counters(boot);
 }
 
 void cli_print_rollback_entry_hint(const char *txid)

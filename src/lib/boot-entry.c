@@ -424,7 +424,14 @@ int entry_booted(const struct boot *b, struct entry **l, size_t n, const char **
 
 	r = efivar_get_string(b->efivars, "LoaderEntrySelected", EFI_LOADER_GUID, &selected);
 	if (r >= 0 && *selected) {
-		lower = entry_lowercase(selected);
+		size_t len = strlen(selected);
+		int tries;
+
+		/* systemd-boot 252 keeps a boot counter in the id: "NAME+3.conf" for a file that
+		 * is now NAME+2-1.conf. */
+		lower = len > 5 && strcasecmp(selected + len - 5, ".conf") == 0
+			    ? entry_id(selected, &tries)
+			    : entry_lowercase(selected);
 		if (!lower)
 			return -ENOMEM;
 		for (size_t k = 0; k < n; k++)
@@ -450,20 +457,52 @@ int entry_booted(const struct boot *b, struct entry **l, size_t n, const char **
 
 /* Warn when the new entry would take over the default: only possible when no entry has a
  * sort-key and nothing configures a default (then systemd-boot orders by id alone). */
-void entry_check_default_kept(const struct boot *b, struct entry **l, size_t n, struct entry *ours)
+/* Would systemd-boot boot ours by default, with the other entries as they are (others_bad false)
+ * or with all of them out of tries (true)? ours may be in l already. */
+static bool default_is(const struct boot *b, struct entry **l, size_t n, struct entry *ours,
+		       bool others_bad)
 {
 	_cleanup_free_ struct entry **all = calloc(n + 1, sizeof(*all));
+	_cleanup_free_ int *tries = calloc(n + 1, sizeof(*tries));
+	size_t m = 0;
 	int i;
 
-	if (!all)
-		return;
-	memcpy(all, l, n * sizeof(*l));
-	all[n] = ours;
-	qsort(all, n + 1, sizeof(*all), entry_compare);
-	i = default_index(b, all, n + 1);
-	if (i >= 0 && all[i] == ours)
+	if (!all || !tries)
+		return !others_bad; /* OOM: do not warn */
+	for (size_t k = 0; k < n; k++) {
+		tries[k] = l[k]->tries_left;
+		if (l[k] == ours)
+			continue;
+		if (others_bad)
+			l[k]->tries_left = 0;
+		all[m++] = l[k];
+	}
+	all[m++] = ours;
+	qsort(all, m, sizeof(*all), entry_compare);
+	i = default_index(b, all, m);
+	for (size_t k = 0; k < n; k++)
+		l[k]->tries_left = tries[k];
+	return i >= 0 && all[i] == ours;
+}
+
+void entry_check_default_kept(const struct boot *b, struct entry **l, size_t n, struct entry *ours)
+{
+	if (default_is(b, l, n, ours, false))
 		log_warning(
 		    "systemd-boot may pick the rollback entry %s as its default: no entry has "
 		    "a sort-key and no default is configured; set 'default' in %s/" LOADER_CONF,
 		    ours->file, b->esp);
+}
+
+void entry_check_fallback(const struct boot *b, struct entry **l, size_t n, struct entry *ours)
+{
+	if (!default_is(b, l, n, ours, true))
+		log_warning(
+		    "When every entry has used up its tries, systemd-boot would still not boot the "
+		    "rollback entry %s: the default set in %s/" LOADER_CONF
+		    " or in LoaderEntryDefault (bootctl set-default) does not match it. A kernel "
+		    "that dies before the initramfs is then not rolled back automatically. Remove "
+		    "that default (systemd-boot then boots the first entry with tries left), or "
+		    "make it match %s.",
+		    ours->file, b->esp, ours->id);
 }

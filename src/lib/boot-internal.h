@@ -9,12 +9,14 @@
  *   boot-entry.c     Boot Loader Specification entries and systemd-boot's order and default
  *   boot-pin.c       what to pin, the space it needs, the rollback entry, writing and removing it
  *   boot-manifest.c  manifest.json: record the ESP (sha256, backups), then put it back
+ *   boot-count.c     systemd-boot boot counters on the entries, for the automatic rollback
  *
  * Layout on the ESP, per transaction:
  *   loader/entries/rewind-TXID.conf       the rollback entry (pinned kernel, rd.rewind.rollback=)
  *   rewind/TXID/linux, initrd-N, devicetree   copies of the booted entry's files
  *   rewind/TXID/backup/loader/...         copies of loader.conf and the entries, for restore
  *   rewind/TXID/manifest.json             every file on the ESP outside rewind/ with its sha256
+ *   rewind/TXID/counted, tries            the entries given a boot counter, and N (boot-count.c)
  *
  * The ESP is FAT: no symlinks, no hard links, case-insensitive names. Every write goes to a
  * temporary name in the same directory, is fsync()ed, renamed, and the directory fsync()ed.
@@ -125,6 +127,8 @@ int entries_load_sorted(const struct boot *b, struct entry ***ret, size_t *ret_n
 int entry_booted(const struct boot *b, struct entry **l, size_t n, const char **ret_how);
 /* Warn when systemd-boot would make ours the default. */
 void entry_check_default_kept(const struct boot *b, struct entry **l, size_t n, struct entry *ours);
+/* Warn when systemd-boot would not fall back to ours once every other entry is out of tries. */
+void entry_check_fallback(const struct boot *b, struct entry **l, size_t n, struct entry *ours);
 
 /* ---- boot-pin.c ---- */
 
@@ -138,6 +142,17 @@ int pin_write(struct boot *b, const char *txid, time_t when, struct entry *boote
 	      const struct pin_plan *plan, const struct esp_list *files, struct entry *ours);
 /* Remove the rollback entry, then rewind/TXID/. */
 int pin_remove(const struct boot *b, const char *txid);
+
+/* ---- boot-count.c ---- */
+
+/* At begin (auto_rollback_boots = tries): give every entry without a boot counter "+tries" and
+ * list it in rewind/TXID/counted. Call after the pin: the manifest holds the names as they were.
+ */
+int count_arm(const struct boot *b, const char *txid, unsigned tries);
+/* At commit: take the counters off again; an entry systemd-boot marked bad stays so (warned). */
+int count_disarm(const struct boot *b, const char *txid);
+/* Add "tries" and "counted" to o (status); nothing without boot counting. */
+int count_describe(const struct boot *b, const char *txid, json_object *o);
 
 /* ---- boot-manifest.c ---- */
 

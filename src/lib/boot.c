@@ -211,6 +211,17 @@ int boot_clear_oneshot(struct boot *b, const char *txid)
 	return 1;
 }
 
+int boot_count(struct boot *b, const char *txid, unsigned tries)
+{
+	int r = check_txid(txid);
+
+	if (r < 0)
+		return r;
+	if (tries == 0)
+		return 0;
+	return count_arm(b, txid, tries);
+}
+
 int boot_unpin(struct boot *b, const char *txid)
 {
 	int r;
@@ -219,6 +230,10 @@ int boot_unpin(struct boot *b, const char *txid)
 	 */
 	r = boot_clear_oneshot(b, txid);
 	if (r == -EINVAL)
+		return r;
+	/* Before pin_remove(): it removes the list of what we counted. */
+	r = count_disarm(b, txid);
+	if (r < 0)
 		return r;
 	return pin_remove(b, txid);
 }
@@ -287,8 +302,10 @@ int boot_describe(struct boot *b, const char *txid, struct json_object **ret)
 		r = boot_json_add_u64(o, "size", size);
 	if (r >= 0)
 		r = boot_json_add_str(o, "esp", b->esp);
+	if (r >= 0)
+		r = count_describe(b, txid, o);
 	if (r < 0)
-		return -ENOMEM;
+		return r;
 	*ret = TAKE_PTR(o);
 	return 0;
 }

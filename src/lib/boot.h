@@ -34,14 +34,23 @@ void boot_set_free_space(struct boot *b, uint64_t bytes);
  * saying how much is needed and free) before anything is written. On failure nothing is left.
  */
 int boot_pin(struct boot *b, const char *txid, time_t when);
+/*
+ * At begin, after boot_pin(), when the automatic rollback is on (tries = auto_rollback_boots):
+ * give every entry a systemd-boot boot counter "+tries", so that a kernel dying before the
+ * initramfs is counted too, and systemd-boot falls back to the rollback entry once all are used
+ * up. Warns when its configured default would keep it from falling back. 0 when tries is 0.
+ */
+int boot_count(struct boot *b, const char *txid, unsigned tries);
 /* After a root rollback: make the ESP match the manifest again, then drop the pin. Idempotent. */
 int boot_restore(struct boot *b, const char *txid);
-/* After commit: remove the rollback entry and the pinned files. Idempotent. */
+/* After commit: take back the boot counters (an entry systemd-boot marked bad stays bad, warned),
+ * remove the rollback entry and the pinned files. Idempotent. */
 int boot_unpin(struct boot *b, const char *txid);
 /* rollback --reboot: boot the rollback entry once (LoaderEntryOneShot). */
 int boot_set_oneshot(struct boot *b, const char *txid);
 /* cancel: a one-shot boot of our rollback entry would roll back anyway (rd.rewind.rollback=):
  * clear it. 1 when cleared, 0 when it was not ours or not set. */
 int boot_clear_oneshot(struct boot *b, const char *txid);
-/* For status: {"entry", "present", "title", "pinned_from", "linux", "version", "size"}. */
+/* For status: {"entry", "present", "title", "pinned_from", "linux", "version", "size", "esp",
+ * and with boot counting "tries" and "counted": [{"entry", "tries_left"}]}. */
 int boot_describe(struct boot *b, const char *txid, struct json_object **ret);

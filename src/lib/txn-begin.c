@@ -305,7 +305,7 @@ int txn_begin(struct lvm *l, const struct conf *c, const struct txn_begin_opts *
 	for (size_t i = 0; r >= 0 && i < n; i++)
 		has_root = has_root || v[i].root;
 	if (r >= 0)
-		r = txn_esp_pin(txid, has_root, time(NULL)); /* -ENOSPC: the ESP is full */
+		r = txn_esp_pin(txid, has_root, time(NULL), c->auto_rollback_boots); /* -ENOSPC */
 	if (r < 0) {
 		remove_created(l, v, n);
 		goto out;

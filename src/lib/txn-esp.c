@@ -38,7 +38,7 @@ static int esp_open(struct boot **ret)
 	return 0;
 }
 
-int txn_esp_pin(const char *txid, bool has_root, time_t when)
+int txn_esp_pin(const char *txid, bool has_root, time_t when, unsigned tries)
 {
 	_cleanup_(boot_freep) struct boot *b = NULL;
 	int r;
@@ -68,6 +68,11 @@ int txn_esp_pin(const char *txid, bool has_root, time_t when)
 		/* -ENOENT, -EEXIST, -EACCES... would read as "wrong state" or "not root". */
 		return log_err_errno(-EIO, "Failed to pin the booted kernel on %s: %s",
 				     boot_esp_root(b), strerror(-r));
+	/* Not fatal: the initramfs still counts the boots that get as far as it. */
+	r = boot_count(b, txid, tries);
+	if (r < 0)
+		log_warning("systemd-boot does not count the boots of transaction %s: %s", txid,
+			    strerror(-r));
 	return 0;
 }
 

@@ -18,8 +18,9 @@ struct json_object;
  * right for the old root). 0 also when nothing is pinned: no ESP, no root volume, or a booted
  * entry that cannot be pinned (a unified kernel image: warned). -ENOSPC (ESP full) and -EINVAL
  * as boot_pin() returns them, -EIO for any other failure. The caller removes the snapshots.
+ * tries > 0 (auto_rollback_boots): systemd-boot counts the boots too (boot_count()).
  */
-int txn_esp_pin(const char *txid, bool has_root, time_t when);
+int txn_esp_pin(const char *txid, bool has_root, time_t when, unsigned tries);
 
 /* commit, after the snapshots are removed: remove the rollback entry and the pinned files. */
 int txn_esp_unpin(const char *txid);

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * systemd-boot's boot counting ("Automatic Boot Assessment") for the automatic rollback.
+ *
+ * The initramfs counts the boots that never reach boot-complete.target, but only the boots that
+ * get as far as the initramfs. A kernel that dies before it is caught by systemd-boot alone: an
+ * entry named NAME+LEFT[-DONE].conf is renamed by systemd-boot at each try (+2 -> +1-1 -> +0-2)
+ * and once no tries are left it is sorted last, so systemd-boot boots the next entry, and in
+ * the end our rollback entry, which has no counter. systemd-bless-boot.service drops the counter
+ * of an entry whose boot reached boot-complete.target.
+ *
+ *   rewind/TXID/counted   the entries we gave a counter, one NAME (file name without the
+ *                         counter and ".conf") per line; 91-rewind.install appends new kernels
+ *   rewind/TXID/tries     N, for 91-rewind.install
+ */
+#include <ctype.h>
+#include <stdio.h>
+
+#include "boot-internal.h"
+#include "log.h"
+#include "util.h"
+
+#define COUNTED_MAX (64u * 1024u)
+
+/* A NAME from the counted list, which is read back from the ESP: one harmless file name. */
+static bool counted_name_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > 200 || s[0] == '.' || entry_boot_counter(s))
+		return false;
+	for (const char *c = s; *c; c++)
+		if (*c == '/' || *c == '\\' || !isprint((unsigned char)*c))
+			return false;
+	return true;
+}
+
+/* "NAME.conf" of an entry we may count: ours and those with a counter already are left alone. */
+static char *countable_name(const struct entry *e)
+{
+	size_t len = strlen(e->file);
+
+	if (e->tries_left >= 0 || startswith(e->id, "rewind-") || len <= 5)
+		return NULL;
+	return strndup(e->file, len - 5);
+}
+
+static int rename_entry(const struct boot *b, const char *from, const char *to)
+{
+	_cleanup_free_ char *f = entry_path(b, from), *t = entry_path(b, to);
+
+	if (!f || !t)
+		return -ENOMEM;
+	if (access(t, F_OK) == 0)
+		return -EEXIST;
+	if (rename(f, t) < 0)
+		return -errno;
+	log_debug("Renamed boot entry %s to %s", from, to);
+	return 0;
+}
+
+int count_arm(const struct boot *b, const char *txid, unsigned tries)
+{
+	_cleanup_free_ char *ours_file = entry_file_name(txid);
+	_cleanup_free_ char *ours_id = ours_file ? entry_lowercase(ours_file) : NULL;
+	struct entry *ours = NULL;
+	_cleanup_free_ char *counted = pin_path(b, txid, "counted");
+	_cleanup_free_ char *triesf = pin_path(b, txid, "tries");
+	_cleanup_free_ char *list = strdup(""), *num = strdup_printf("%u\n", tries);
+	_cleanup_free_ char *dir = esp_path(b, ENTRIES_DIR);
+	struct entry **l = NULL;
+	size_t n = 0, done = 0;
+	int r;
+
+	if (!counted || !triesf || !list || !num || !dir || !ours_id)
+		return -ENOMEM;
+	r = entries_load_sorted(b, &l, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (streq(l[i]->id, ours_id))
+			ours = l[i];
+	if (!ours) {
+		entries_free(l, n);
+		return log_err_errno(-ENOENT, "No rollback entry %s: nothing to fall back to",
+				     ours_file);
+	}
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		_cleanup_free_ char *name = countable_name(l[i]);
+		char *nl;
+
+		if (!name)
+			continue;
+		nl = strdup_printf("%s%s\n", list, name);
+		if (!nl)
+			r = -ENOMEM;
+		free(list);
+		list = nl;
+	}
+	/* The list first: commit takes back whatever it names, renamed or not. */
+	if (r >= 0)
+		r = esp_write_file(counted, list);
+	if (r >= 0)
+		r = esp_write_file(triesf, num);
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		_cleanup_free_ char *name = countable_name(l[i]);
+		_cleanup_free_ char *to = name ? strdup_printf("%s+%u.conf", name, tries) : NULL;
+		int k;
+
+		if (!name)
+			continue;
+		k = to ? rename_entry(b, l[i]->file, to) : -ENOMEM;
+		if (k < 0)
+			log_warning("Failed to add a boot counter to %s, systemd-boot does not "
+				    "count its boots: %s",
+				    l[i]->file, strerror(-k));
+		else {
+			l[i]->tries_left = (int)tries;
+			done++;
+		}
+	}
+	if (r >= 0) {
+		(void)esp_fsync_parent(counted);
+		(void)esp_fsync_dir(dir);
+		log_info("systemd-boot counts the boots of %zu entr%s: each gets %u tr%s before it "
+			 "falls back to the next, and in the end to %s.",
+			 done, done == 1 ? "y" : "ies", tries, tries == 1 ? "y" : "ies", ours->file);
+		entry_check_fallback(b, l, n, ours);
+	}
+	entries_free(l, n);
+	return r;
+}
+
+static int counted_read(const struct boot *b, const char *txid, char **ret)
+{
+	_cleanup_free_ char *path = pin_path(b, txid, "counted");
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *s = NULL;
+	size_t len;
+
+	if (!path)
+		return -ENOMEM;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	s = calloc(1, COUNTED_MAX + 1);
+	if (!s)
+		return -ENOMEM;
+	len = fread(s, 1, COUNTED_MAX, f);
+	if (ferror(f))
+		return -EIO;
+	s[len] = '\0';
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+/* Take back the counter of NAME, whatever systemd-boot made of it. */
+static void disarm_one(const struct boot *b, struct entry **l, size_t n, const char *name)
+{
+	_cleanup_free_ char *conf = strdup_printf("%s.conf", name);
+	_cleanup_free_ char *id = conf ? entry_lowercase(conf) : NULL;
+
+	if (!id)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		int r;
+
+		if (!streq(l[i]->id, id) || l[i]->tries_left < 0)
+			continue;
+		if (l[i]->tries_left == 0) {
+			log_warning("systemd-boot marked boot entry %s bad: it used up its tries "
+				    "without reaching boot-complete.target. It stays marked; rename "
+				    "it to %s once it is fixed, or remove it.",
+				    l[i]->file, conf);
+			continue;
+		}
+		r = rename_entry(b, l[i]->file, conf);
+		if (r < 0)
+			log_warning("Failed to remove the boot counter of %s: %s", l[i]->file,
+				    strerror(-r));
+	}
+}
+
+int count_disarm(const struct boot *b, const char *txid)
+{
+	_cleanup_free_ char *list = NULL, *dir = esp_path(b, ENTRIES_DIR);
+	struct entry **l = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!dir)
+		return -ENOMEM;
+	r = counted_read(b, txid, &list);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return log_err_errno(r, "Failed to read the boot entries counted for %s: %s", txid,
+				     strerror(-r));
+	r = entries_load_sorted(b, &l, &n);
+	if (r < 0)
+		return r;
+	for (char *save = NULL, *name = strtok_r(list, "\n", &save); name;
+	     name = strtok_r(NULL, "\n", &save)) {
+		if (!counted_name_ok(name)) {
+			log_warning("Ignoring a bad name in the list of counted boot entries of %s",
+				    txid);
+			continue;
+		}
+		disarm_one(b, l, n, name);
+	}
+	(void)esp_fsync_dir(dir);
+	entries_free(l, n);
+	return 0;
+}
+
+int count_describe(const struct boot *b, const char *txid, json_object *o)
+{
+	_cleanup_free_ char *list = NULL, *tries = NULL, *triesf = pin_path(b, txid, "tries");
+	_cleanup_(json_object_putp) json_object *a = json_object_new_array();
+	struct entry **l = NULL;
+	size_t n = 0;
+	uint64_t t;
+	int r;
+
+	if (!triesf || !a)
+		return -ENOMEM;
+	if (counted_read(b, txid, &list) < 0 || read_one_line_file(triesf, &tries) < 0 ||
+	    safe_atou64(tries, &t) < 0 || t > 1000)
+		return 0;
+	r = entries_load_sorted(b, &l, &n);
+	if (r < 0)
+		return 0;
+	for (char *save = NULL, *name = strtok_r(list, "\n", &save); name && r >= 0;
+	     name = strtok_r(NULL, "\n", &save)) {
+		_cleanup_free_ char *conf = strdup_printf("%s.conf", name);
+		_cleanup_free_ char *id = conf ? entry_lowercase(conf) : NULL;
+
+		if (!id) {
+			r = -ENOMEM;
+			break;
+		}
+		for (size_t i = 0; i < n && r >= 0; i++) {
+			json_object *e;
+
+			if (!counted_name_ok(name) || !streq(l[i]->id, id))
+				continue;
+			e = json_object_new_object();
+			r = e ? boot_json_add_str(e, "entry", l[i]->file) : -ENOMEM;
+			if (r >= 0)
+				r = json_object_object_add(e, "tries_left",
+							   l[i]->tries_left < 0
+							       ? NULL
+							       : json_object_new_int(l[i]->tries_left));
+			if (r >= 0)
+				r = json_object_array_add(a, e);
+			if (r < 0)
+				json_object_put(e);
+		}
+	}
+	entries_free(l, n);
+	if (r >= 0)
+		r = boot_json_add_u64(o, "tries", t);
+	if (r >= 0)
+		r = json_object_object_add(o, "counted", TAKE_PTR(a));
+	return r < 0 ? -ENOMEM : 0;
+}

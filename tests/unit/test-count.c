@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* boot-count.c: systemd-boot boot counters at begin, and what commit and rollback make of them
+ * after systemd-boot and systemd-bless-boot renamed the entries. */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "efivar.h"
+#include "esp-fixture.h"
+#include "log.h"
+#include "util.h"
+
+static int failures;
+static char efivars[512];
+static char logged[16384];
+
+#define check(expr)                                                                                \
+	do {                                                                                       \
+		if (!(expr)) {                                                                     \
+			fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #expr);           \
+			failures++;                                                                \
+		}                                                                                  \
+	} while (0)
+
+#define E(name) "loader/entries/" name
+#define CUR	MID "-" KVER
+#define OLD	MID "-6.0.0-9-amd64"
+#define NEW	MID "-6.2.0-1-amd64"
+
+static void capture(void *u, int prio, const char *file, int line, const char *fn, const char *msg)
+{
+	size_t len = strlen(logged);
+
+	if (getenv("TEST_VERBOSE"))
+		fprintf(stderr, "  [%d] %s\n", prio, msg);
+	snprintf(logged + len, sizeof(logged) - len, "%d %s\n", prio, msg);
+}
+
+static char *entry(const char *version)
+{
+	static char buf[512];
+
+	snprintf(buf, sizeof(buf),
+		 "title Debian\nversion %s\nmachine-id " MID "\nsort-key debian\nlinux /" MID "/" KVER
+		 "/linux\noptions root=/dev/mapper/vg0-root ro\n",
+		 version);
+	return buf;
+}
+
+/* A fresh ESP: the booted entry, an older one, and one the admin counts himself. */
+static void setup(const char *loader_conf)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", esp);
+	check(system(cmd) == 0);
+	esp_make(loader_conf, entry(KVER), "MZ kernel", "initrd");
+	put(pathf(E(OLD ".conf")), entry("6.0.0-9-amd64"));
+	put(pathf(E("other+5.conf")), "title Other\nlinux /" MID "/" KVER "/linux\n");
+	check(efivar_set_string(efivars, "LoaderEntrySelected", EFI_LOADER_GUID, CUR ".conf") == 0);
+	logged[0] = '\0';
+}
+
+static void sd_rename(const char *from, const char *to)
+{
+	check(rename(pathf(E("%s"), from), pathf(E("%s"), to)) == 0);
+}
+
+static void test_arm_commit(struct boot *b)
+{
+	json_object *o = NULL, *counted;
+
+	setup("timeout 3\n");
+	check(boot_pin(b, "t1", time(NULL)) == 0);
+	check(boot_count(b, "t1", 2) == 0);
+	check(exists(pathf(E(CUR "+2.conf"))) && !exists(pathf(E(CUR ".conf"))));
+	check(exists(pathf(E(OLD "+2.conf"))));
+	check(exists(pathf(E("other+5.conf"))));
+	check(exists(pathf(E("rewind-t1.conf"))));
+	check(slurp(pathf("rewind/t1/counted")) &&
+	      streq(slurp(pathf("rewind/t1/counted")), CUR "\n" OLD "\n"));
+	check(slurp(pathf("rewind/t1/tries")) && streq(slurp(pathf("rewind/t1/tries")), "2\n"));
+	check(!strstr(logged, "would still not boot"));
+
+	/* systemd-boot tried CUR once and OLD twice; 91-rewind.install counted NEW, which then
+	 * booted fine and systemd-bless-boot took its counter off */
+	sd_rename(CUR "+2.conf", CUR "+1-1.conf");
+	sd_rename(OLD "+2.conf", OLD "+0-2.conf");
+	put(pathf(E(NEW ".conf")), entry("6.2.0-1-amd64"));
+	put(pathf("rewind/t1/counted"), CUR "\n" OLD "\n" NEW "\n");
+
+	check(boot_describe(b, "t1", &o) == 0 && o);
+	counted = o ? json_object_object_get(o, "counted") : NULL;
+	check(json_object_get_int(json_object_object_get(o, "tries")) == 2);
+	check(counted && json_object_array_length(counted) == 3);
+	for (size_t i = 0; counted && i < json_object_array_length(counted); i++) {
+		json_object *e = json_object_array_get_idx(counted, i);
+		const char *f = json_object_get_string(json_object_object_get(e, "entry"));
+		json_object *t = json_object_object_get(e, "tries_left");
+
+		if (streq(f, CUR "+1-1.conf"))
+			check(json_object_get_int(t) == 1);
+		else if (streq(f, OLD "+0-2.conf"))
+			check(t && json_object_get_int(t) == 0);
+		else
+			check(streq(f, NEW ".conf") && !t);
+	}
+	json_object_put(o);
+
+	check(boot_unpin(b, "t1") == 0);
+	check(exists(pathf(E(CUR ".conf"))) && !exists(pathf(E(CUR "+1-1.conf"))));
+	/* bad stays bad: taking its counter off would make it the default again */
+	check(exists(pathf(E(OLD "+0-2.conf"))));
+	check(strstr(logged, "marked boot entry " OLD "+0-2.conf bad"));
+	check(exists(pathf(E(NEW ".conf"))));
+	check(exists(pathf(E("other+5.conf"))));
+	check(!exists(pathf("rewind")) && !exists(pathf(E("rewind-t1.conf"))));
+}
+
+/* systemd-boot 252 reports the id it booted with the counter it had: CUR+2.conf, now +1-1. */
+static void test_selected_with_counter(struct boot *b)
+{
+	json_object *o = NULL;
+
+	setup("timeout 3\n");
+	sd_rename(CUR ".conf", CUR "+1-1.conf");
+	check(efivar_set_string(efivars, "LoaderEntrySelected", EFI_LOADER_GUID, CUR "+2.conf") ==
+	      0);
+	check(boot_pin(b, "t2", time(NULL)) == 0);
+	check(boot_describe(b, "t2", &o) == 0 && o);
+	check(o && streq(json_object_get_string(json_object_object_get(o, "pinned_from")),
+			 CUR ".conf"));
+	json_object_put(o);
+	/* counted by someone else already: left alone, and so not taken back by commit */
+	check(boot_count(b, "t2", 3) == 0);
+	check(exists(pathf(E(CUR "+1-1.conf"))));
+	check(boot_unpin(b, "t2") == 0);
+	check(exists(pathf(E(CUR "+1-1.conf"))));
+}
+
+/* A default pattern that only matches Debian's entries keeps systemd-boot on a bad one. */
+static void test_fallback_warning(struct boot *b)
+{
+	setup("timeout 3\ndefault " MID "-*\n");
+	check(boot_pin(b, "t3", time(NULL)) == 0);
+	check(boot_count(b, "t3", 2) == 0);
+	check(strstr(logged, "would still not boot the rollback entry rewind-t3.conf"));
+	check(boot_unpin(b, "t3") == 0);
+
+	/* a pattern the rollback entry matches is fine */
+	setup("timeout 3\ndefault *\n");
+	check(boot_pin(b, "t4", time(NULL)) == 0);
+	check(boot_count(b, "t4", 2) == 0);
+	check(!strstr(logged, "would still not boot"));
+	check(boot_unpin(b, "t4") == 0);
+}
+
+/* After a rollback the manifest puts the names back as they were before begin. */
+static void test_restore(struct boot *b)
+{
+	setup("timeout 3\n");
+	check(boot_pin(b, "t5", time(NULL)) == 0);
+	check(boot_count(b, "t5", 1) == 0);
+	sd_rename(CUR "+1.conf", CUR "+0-1.conf");
+	sd_rename(OLD "+1.conf", OLD "+0-1.conf");
+	put(pathf(E(NEW "+1.conf")), entry("6.2.0-1-amd64"));
+	check(boot_restore(b, "t5") == 0);
+	check(exists(pathf(E(CUR ".conf"))) && exists(pathf(E(OLD ".conf"))));
+	check(!exists(pathf(E(CUR "+0-1.conf"))) && !exists(pathf(E(OLD "+0-1.conf"))));
+	check(!exists(pathf(E(NEW "+1.conf"))));
+	check(exists(pathf(E("other+5.conf"))));
+}
+
+/* The list is read back from the ESP: a name that is not one harmless file name is skipped. */
+static void test_bad_list(struct boot *b)
+{
+	setup("timeout 3\n");
+	check(boot_count(b, "t6", 2) == -ENOENT); /* no rollback entry to fall back to */
+	check(boot_count(b, "../x", 2) == -EINVAL);
+	check(boot_pin(b, "t6", time(NULL)) == 0);
+	check(boot_count(b, "t6", 0) == 0 && !exists(pathf("rewind/t6/counted")));
+	put(pathf(E("x.conf")), "title X\nlinux /" MID "/" KVER "/linux\n");
+	put(pathf(E("x+1-1.conf")), "title X\nlinux /" MID "/" KVER "/linux\n");
+	put(pathf("rewind/t6/counted"), "../../" CUR "\n.hidden\nx\n" CUR "+1\n\n");
+	sd_rename(CUR ".conf", CUR "+1-1.conf");
+	check(boot_unpin(b, "t6") == 0);
+	check(strstr(logged, "Ignoring a bad name"));
+	check(exists(pathf(E(CUR "+1-1.conf"))));
+	/* never over an existing file */
+	check(exists(pathf(E("x.conf"))) && exists(pathf(E("x+1-1.conf"))));
+}
+
+#define RUN(call, name)                                                                            \
+	do {                                                                                       \
+		int _f0 = failures;                                                                \
+		call;                                                                              \
+		printf("%s %s\n", failures == _f0 ? "PASS" : "FAIL", name);            \
+	} while (0)
+
+int main(void)
+{
+	char tmpl[] = "/tmp/test-count.XXXXXX", *root = mkdtemp(tmpl);
+	struct boot *b = NULL;
+	char cmd[600];
+
+	rewind_log_set_fn(capture, NULL);
+	rewind_log_set_priority(REWIND_LOG_DEBUG);
+	snprintf(esp, sizeof(esp), "%s/esp", root);
+	snprintf(efivars, sizeof(efivars), "%s/efivars", root);
+	mkdir_p(efivars, 0755);
+	setup("timeout 3\n");
+	if (boot_open(esp, efivars, &b) < 0) {
+		fprintf(stderr, "FAIL: boot_open\n");
+		return 1;
+	}
+	RUN(test_arm_commit(b), "arm_commit");
+	RUN(test_selected_with_counter(b), "selected_with_counter");
+	RUN(test_fallback_warning(b), "fallback_warning");
+	RUN(test_restore(b), "restore");
+	RUN(test_bad_list(b), "bad_list");
+	boot_free(b);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	if (system(cmd) != 0)
+		return 1;
+	return failures ? 1 : 0;
+}
