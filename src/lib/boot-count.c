@@ -124,7 +124,8 @@ int count_arm(const struct boot *b, const char *txid, unsigned tries)
 		(void)esp_fsync_dir(dir);
 		log_info("systemd-boot counts the boots of %zu entr%s: each gets %u tr%s before it "
 			 "falls back to the next, and in the end to %s.",
-			 done, done == 1 ? "y" : "ies", tries, tries == 1 ? "y" : "ies", ours->file);
+			 done, done == 1 ? "y" : "ies", tries, tries == 1 ? "y" : "ies",
+			 ours->file);
 		entry_check_fallback(b, l, n, ours);
 	}
 	entries_free(l, n);
@@ -168,10 +169,11 @@ static void disarm_one(const struct boot *b, struct entry **l, size_t n, const c
 		if (!streq(l[i]->id, id) || l[i]->tries_left < 0)
 			continue;
 		if (l[i]->tries_left == 0) {
-			log_warning("systemd-boot marked boot entry %s bad: it used up its tries "
-				    "without reaching boot-complete.target. It stays marked; rename "
-				    "it to %s once it is fixed, or remove it.",
-				    l[i]->file, conf);
+			log_warning(
+			    "systemd-boot marked boot entry %s bad: it used up its tries "
+			    "without reaching boot-complete.target. It stays marked; rename "
+			    "it to %s once it is fixed, or remove it.",
+			    l[i]->file, conf);
 			continue;
 		}
 		r = rename_entry(b, l[i]->file, conf);
@@ -247,10 +249,10 @@ int count_describe(const struct boot *b, const char *txid, json_object *o)
 			e = json_object_new_object();
 			r = e ? boot_json_add_str(e, "entry", l[i]->file) : -ENOMEM;
 			if (r >= 0)
-				r = json_object_object_add(e, "tries_left",
-							   l[i]->tries_left < 0
-							       ? NULL
-							       : json_object_new_int(l[i]->tries_left));
+				r = json_object_object_add(
+				    e, "tries_left",
+				    l[i]->tries_left < 0 ? NULL
+							 : json_object_new_int(l[i]->tries_left));
 			if (r >= 0)
 				r = json_object_array_add(a, e);
 			if (r < 0)

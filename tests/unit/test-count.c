@@ -45,8 +45,8 @@ static char *entry(const char *version)
 	static char buf[512];
 
 	snprintf(buf, sizeof(buf),
-		 "title Debian\nversion %s\nmachine-id " MID "\nsort-key debian\nlinux /" MID "/" KVER
-		 "/linux\noptions root=/dev/mapper/vg0-root ro\n",
+		 "title Debian\nversion %s\nmachine-id " MID "\nsort-key debian\nlinux /" MID
+		 "/" KVER "/linux\noptions root=/dev/mapper/vg0-root ro\n",
 		 version);
 	return buf;
 }
@@ -132,8 +132,8 @@ static void test_selected_with_counter(struct boot *b)
 	      0);
 	check(boot_pin(b, "t2", time(NULL)) == 0);
 	check(boot_describe(b, "t2", &o) == 0 && o);
-	check(o && streq(json_object_get_string(json_object_object_get(o, "pinned_from")),
-			 CUR ".conf"));
+	check(o &&
+	      streq(json_object_get_string(json_object_object_get(o, "pinned_from")), CUR ".conf"));
 	json_object_put(o);
 	/* counted by someone else already: left alone, and so not taken back by commit */
 	check(boot_count(b, "t2", 3) == 0);
@@ -198,7 +198,7 @@ static void test_bad_list(struct boot *b)
 	do {                                                                                       \
 		int _f0 = failures;                                                                \
 		call;                                                                              \
-		printf("%s %s\n", failures == _f0 ? "PASS" : "FAIL", name);            \
+		printf("%s %s\n", failures == _f0 ? "PASS" : "FAIL", name);                        \
 	} while (0)
 
 int main(void)
