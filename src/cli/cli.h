@@ -60,6 +60,7 @@ int verb_check(const struct verb *v, int argc, char **argv);
 int verb_boot_finish(const struct verb *v, int argc, char **argv);
 /* verb-auto.c: the unattended-server units */
 int verb_boot_good(const struct verb *v, int argc, char **argv);
+int verb_boot_failed(const struct verb *v, int argc, char **argv);
 int verb_auto_commit(const struct verb *v, int argc, char **argv);
 int verb_monitor(const struct verb *v, int argc, char **argv);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The unattended-server verbs, run by units/rewind-*.service: boot-good, auto-commit, monitor.
+ * The unattended-server verbs, run by units/rewind-*.service: boot-good, boot-failed, auto-commit,
+ * monitor.
  * Under systemd (stderr is the journal stream), each line carries its syslog priority ("<3>"), so
  * `journalctl -p warning` shows the warnings and errors.
  */
@@ -103,4 +104,25 @@ static int monitor(const struct verb *v, struct lvm *l, const struct conf *c)
 int verb_monitor(const struct verb *v, int argc, char **argv)
 {
 	return with_conf(v, argc, monitor);
+}
+
+/* The unit's ExecCondition=: 0 reboots, EXIT_STATE (nothing to do) or an error does not. */
+static int boot_failed(const struct verb *v, struct lvm *l, const struct conf *c)
+{
+	_cleanup_free_ char *cmdline = NULL, *txid = NULL;
+	int r;
+
+	(void)read_one_line_file(path_cmdline(), &cmdline);
+	r = txn_auto_boot_failed(l, c, cmdline, &txid);
+	if (r < 0)
+		return cli_fail(v, r);
+	if (r == 0)
+		return EXIT_STATE;
+	printf("Rebooting: this boot failed during transaction %s.\n", txid);
+	return 0;
+}
+
+int verb_boot_failed(const struct verb *v, int argc, char **argv)
+{
+	return with_conf(v, argc, boot_failed);
 }

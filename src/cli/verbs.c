@@ -31,6 +31,8 @@ static const struct verb verbs[] = {
     {"boot", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot, "roll back at boot"},
     {"boot-finish", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot_finish, "finish the rollback at boot"},
     {"boot-good", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot_good, "record a good boot"},
+    {"boot-failed", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot_failed,
+     "in emergency mode: should this boot reboot"},
     {"auto-commit", 0, 0, VERB_ROOT | VERB_LOCK, verb_auto_commit, "commit automatically"},
     {"monitor", 0, 0, VERB_ROOT | VERB_LOCK, verb_monitor, "monitor the snapshots"},
 };
@@ -200,6 +202,7 @@ static void help(void)
 	       "  rewind boot              (the initramfs stage)\n"
 	       "  rewind boot-finish       (after the boot that rolled back)\n"
 	       "  rewind boot-good         (after boot-complete.target)\n"
+	       "  rewind boot-failed       (emergency mode: exit 0 to reboot, 3 not)\n"
 	       "  rewind auto-commit       (timer: commit after auto_commit_after)\n"
 	       "  rewind monitor           (timer: warn about and extend filling snapshots)\n\n"
 	       "VOLUME is VG/LV or a mount point. POLICY is SIZE (e.g. 2G), N%%SIZE, N%%USED or "

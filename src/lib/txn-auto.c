@@ -214,6 +214,61 @@ int txn_auto_boot_good(struct lvm *l)
 	return ret;
 }
 
+/* A person asked for this shell on the kernel command line (systemd's and SysV's spellings). */
+static bool cmdline_wants_emergency(const char *cmdline)
+{
+	static const char *const words[] = {"emergency",
+					    "rescue",
+					    "single",
+					    "s",
+					    "S",
+					    "1",
+					    "-b",
+					    "systemd.unit=emergency.target",
+					    "systemd.unit=rescue.target",
+					    "rd.rewind.stay"};
+	_cleanup_strv_ char **l = strv_split_ws(cmdline ?: "");
+
+	for (size_t i = 0; l && l[i]; i++)
+		for (size_t k = 0; k < ELEMENTSOF(words); k++)
+			if (streq(l[i], words[k]))
+				return true;
+	return false;
+}
+
+int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const char *cmdline, char **ret_txid)
+{
+	struct txn_set s = {};
+	int r;
+
+	if (c->auto_rollback_boots == 0) {
+		log_info("auto_rollback_boots is off: no reboot, the emergency shell stays.");
+		return 0;
+	}
+	if (cmdline_wants_emergency(cmdline)) {
+		log_info("The kernel command line asks for this shell: no reboot.");
+		return 0;
+	}
+	r = txn_set_load(l, false, &s);
+	if (r < 0)
+		return r;
+	if (s.n_txns == 0) {
+		log_info("No transaction is open: no reboot, the emergency shell stays.");
+		txn_set_done(&s);
+		return 0;
+	}
+	log_err(
+	    "This boot failed (emergency mode) while transaction %s is open, and "
+	    "auto_rollback_boots = %u: REBOOTING, this boot counts as failed. To keep the shell: "
+	    "systemctl stop rewind-failed-boot.timer",
+	    s.txns[0].txid, c->auto_rollback_boots);
+	r = 1;
+	if (ret_txid && !(*ret_txid = strdup(s.txns[0].txid)))
+		r = -ENOMEM;
+	txn_set_done(&s);
+	return r;
+}
+
 int txn_auto_commit(struct lvm *l, const struct conf *c, char **ret_txid)
 {
 	struct txn_set s = {};

@@ -28,6 +28,15 @@ void txn_auto_boot(struct lvm *l, struct txn_set *s, const char *skip_txid);
 int txn_auto_boot_good(struct lvm *l);
 
 /*
+ * rewind boot-failed (rewind-failed-boot.timer, pulled in by emergency.target): should this boot,
+ * stuck in emergency mode, reboot so that it counts as failed? 1 when auto_rollback_boots is on,
+ * a transaction is open and the kernel command line (cmdline) does not ask for the shell
+ * (emergency, rescue, single, systemd.unit=emergency.target, rd.rewind.stay...); 0 when not (the
+ * reason is logged), or negative errno. *ret_txid: the transaction, when 1.
+ */
+int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const char *cmdline, char **ret_txid);
+
+/*
  * rewind auto-commit: commits when auto_commit_after is set, no transaction is armed, each is
  * older than auto_commit_after, had a boot reach boot-complete.target (good >= 1) and its last
  * boot was confirmed (pending = 0). 1 committed, 0 not (the reason is logged), or negative errno.

@@ -406,6 +406,43 @@ TEST(test_cli_verbs)
 	CHECK(rsnap() == NULL);
 }
 
+/* Emergency mode: reboot only for an open transaction with auto_rollback_boots, and not when a
+ * person asked for the shell on the kernel command line. */
+TEST(test_boot_failed)
+{
+	struct conf c;
+	char *txid = NULL;
+
+	cli_geteuid = root;
+	test_machine();
+	conf_init(&c);
+	c.auto_rollback_boots = 2;
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro quiet", &txid), 0);
+	CHECK(test_log_contains("No transaction is open"));
+	begin_both();
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "root=/dev/vg0/root ro quiet", &txid), 1);
+	CHECK(txid && streq(txid, "T1"));
+	CHECK(test_log_contains("REBOOTING"));
+	free(txid);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro systemd.unit=emergency.target", NULL), 0);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro single", NULL), 0);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro rd.rewind.stay", NULL), 0);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, NULL, NULL), 1);
+	/* a word that merely contains one does not count */
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro xemergency rescue=0", NULL), 1);
+	c.auto_rollback_boots = 0;
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro", NULL), 0);
+
+	/* the verb: 0 reboots, 3 does not */
+	test_write("cmdline", "root=/dev/vg0/root ro\n");
+	CHECK_EQ_INT(RUN_CLI("boot-failed"), EXIT_STATE);
+	test_write("rewind.conf", "auto_rollback_boots = 2\n");
+	CHECK_EQ_INT(RUN_CLI("boot-failed"), 0);
+	test_write("cmdline", "root=/dev/vg0/root ro emergency\n");
+	CHECK_EQ_INT(RUN_CLI("boot-failed"), EXIT_STATE);
+	CHECK_EQ_INT(RUN_CLI("boot-failed", "x"), EXIT_USAGE);
+}
+
 TEST(test_status_json)
 {
 	struct json_object *o = NULL;
@@ -448,6 +485,7 @@ int main(void)
 	RUN(test_monitor_invalid);
 	RUN(test_monitor_off);
 	RUN(test_cli_verbs);
+	RUN(test_boot_failed);
 	RUN(test_status_json);
 	lvm_free(L);
 	return n_failed ? 1 : 0;

@@ -73,7 +73,8 @@ qemu_boot() {
 # the guest can never reach a stage: the firmware fell back to the UEFI shell, or systemd entered
 # emergency mode; or cut its power (SIGKILL) when the console matches $CUT_WHEN. Sets WATCH_WHY (empty if QEMU ended by itself) and UP_SECS (seconds from QEMU start
 # until the stage started, within the 1 s poll).
-WATCH_FATAL='UEFI Interactive Shell|You are in emergency mode|Entering emergency mode'
+WATCH_FATAL_ALL='UEFI Interactive Shell|You are in emergency mode|Entering emergency mode'
+WATCH_FATAL=$WATCH_FATAL_ALL
 qemu_watch() {
 	local d=$1 serial=$2 pid=$3 out=$4 t0=$5 hit
 	UP_SECS= WATCH_WHY=

@@ -13,6 +13,8 @@
 #                           as the console matches it, e.g. in the middle of a merge; that boot
 #                           counts as a lost boot (one more besides stage-N.lost-boots)
 #   timeout                 seconds per boot for this scenario (overrides --timeout)
+#   allow-emergency         emergency mode is part of the scenario (the guest must get out of it
+#                           by itself): the watchdog stops QEMU only on the UEFI shell
 
 # proto OUT KEY: the argument of the last "@@VMTEST KEY ..." line, or nothing.
 proto() { sed -n "s/^@@VMTEST $2 *//p" "$1" | tail -n 1; }
@@ -109,6 +111,8 @@ run_scenario() {
 	[ -n "$last" ] || { echo "FAIL $name (no stage-N.sh)"; return; }
 	BOOT_TIMEOUT=$OPT_TIMEOUT
 	[ -e "$dir/timeout" ] && BOOT_TIMEOUT=$(cat "$dir/timeout")
+	WATCH_FATAL=$WATCH_FATAL_ALL
+	[ -e "$dir/allow-emergency" ] && WATCH_FATAL='UEFI Interactive Shell'
 	LOGDIR=$LOG_ROOT/$name-$(date +%Y%m%d-%H%M%S)-$$
 	WORK=$LOGDIR/disks; BOOTNO=0
 	mkdir -p "$LOGDIR"; new_disks "$WORK"

@@ -6,6 +6,7 @@
 # begin gave every entry "+2" and 91-rewind.install gave the new one "+2" as well; when all are
 # used up, systemd-boot falls back to rewind's rollback entry, which rolls root back.
 set -euxo pipefail
+. /usr/local/lib/vmtest/vmtest.sh
 . "$VMTEST_SCENARIO/esp.sh"
 kver=$(uname -r)
 mkdir -p /etc/rewind
