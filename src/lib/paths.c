@@ -35,6 +35,11 @@ const char *path_statedir(void)
 	return env_or("REWIND_STATEDIR", "/var/lib/rewind");
 }
 
+const char *path_panic(void)
+{
+	return env_or("REWIND_PANIC", "/proc/sys/kernel/panic");
+}
+
 const char *path_esp(void)
 {
 	return env_or("REWIND_ESP", NULL);

@@ -10,6 +10,7 @@ const char *path_rundir(void);	  /* REWIND_RUNDIR     /run/rewind */
 const char *path_cmdline(void);	  /* REWIND_CMDLINE    /proc/cmdline */
 const char *path_mountinfo(void); /* REWIND_MOUNTINFO  /proc/self/mountinfo */
 const char *path_statedir(void);  /* REWIND_STATEDIR   /var/lib/rewind */
+const char *path_panic(void);	  /* REWIND_PANIC      /proc/sys/kernel/panic */
 /* NULL when unset: boot_open() looks in /efi, /boot/efi, /boot and /sys/firmware/efi/efivars. */
 const char *path_esp(void);	/* REWIND_ESP */
 const char *path_efivars(void); /* REWIND_EFIVARS */

@@ -214,6 +214,19 @@ int txn_auto_boot_good(struct lvm *l)
 	return ret;
 }
 
+void txn_auto_check_begin(const struct conf *c)
+{
+	_cleanup_free_ char *panic = NULL;
+
+	if (c->auto_rollback_boots == 0 || read_one_line_file(path_panic(), &panic) < 0)
+		return;
+	if (streq(strstrip(panic), "0"))
+		log_warning(
+		    "A kernel panic halts this machine (kernel.panic = 0): such a boot never "
+		    "ends, so it is never counted and never rolled back. Add panic=10 to the "
+		    "kernel command line (/etc/kernel/cmdline) so a panic reboots.");
+}
+
 /* A person asked for this shell on the kernel command line (systemd's and SysV's spellings). */
 static bool cmdline_wants_emergency(const char *cmdline)
 {

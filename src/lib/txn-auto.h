@@ -27,6 +27,10 @@ void txn_auto_boot(struct lvm *l, struct txn_set *s, const char *skip_txid);
  */
 int txn_auto_boot_good(struct lvm *l);
 
+/* begin, with auto_rollback_boots on: warn about what would keep a failed boot from ending (a
+ * kernel panic that halts instead of rebooting). */
+void txn_auto_check_begin(const struct conf *c);
+
 /*
  * rewind boot-failed (rewind-failed-boot.timer, pulled in by emergency.target): should this boot,
  * stuck in emergency mode, reboot so that it counts as failed? 1 when auto_rollback_boots is on,

@@ -11,6 +11,7 @@
 #include "kmod.h"
 #include "log.h"
 #include "mnt.h"
+#include "txn-auto.h"
 #include "txn-esp.h"
 #include "txn.h"
 #include "util.h"
@@ -310,6 +311,7 @@ int txn_begin(struct lvm *l, const struct conf *c, const struct txn_begin_opts *
 		remove_created(l, v, n);
 		goto out;
 	}
+	txn_auto_check_begin(c);
 	if (ret_txid)
 		*ret_txid = strdup(txid);
 out:

@@ -30,6 +30,12 @@ bool test_log_contains(const char *s)
 	return strstr(test_log(), s) != NULL;
 }
 
+void test_log_reset(void)
+{
+	free(logbuf);
+	logbuf = NULL;
+}
+
 void test_setup(void)
 {
 	static char dir[] = "/tmp/rewind-test-XXXXXX";

@@ -443,6 +443,31 @@ TEST(test_boot_failed)
 	CHECK_EQ_INT(RUN_CLI("boot-failed", "x"), EXIT_USAGE);
 }
 
+/* With automatic rollback, begin warns when a kernel panic would halt the machine for good. */
+TEST(test_begin_warns_panic_halts)
+{
+	struct volume_spec spec = {.target = (char *)"/"};
+	struct txn_begin_opts o = {.txid = "P1", .volumes = &spec, .n_volumes = 1};
+	struct conf c;
+
+	setenv("REWIND_PANIC", test_write("panic", "0\n"), 1);
+	test_machine();
+	conf_init(&c);
+	CHECK_EQ_INT(txn_begin(L, &c, &o, NULL), 0);
+	CHECK(!test_log_contains("kernel.panic = 0")); /* automatic rollback is off */
+	CHECK_EQ_INT(txn_commit(L, NULL), 0);
+	c.auto_rollback_boots = 2;
+	CHECK_EQ_INT(txn_begin(L, &c, &o, NULL), 0);
+	CHECK(test_log_contains("kernel.panic = 0"));
+	CHECK(test_log_contains("panic=10"));
+	CHECK_EQ_INT(txn_commit(L, NULL), 0);
+	setenv("REWIND_PANIC", test_write("panic", "-1\n"), 1);
+	test_log_reset();
+	CHECK_EQ_INT(txn_begin(L, &c, &o, NULL), 0);
+	CHECK(!test_log_contains("kernel.panic = 0"));
+	unsetenv("REWIND_PANIC");
+}
+
 TEST(test_status_json)
 {
 	struct json_object *o = NULL;
@@ -486,6 +511,7 @@ int main(void)
 	RUN(test_monitor_off);
 	RUN(test_cli_verbs);
 	RUN(test_boot_failed);
+	RUN(test_begin_warns_panic_halts);
 	RUN(test_status_json);
 	lvm_free(L);
 	return n_failed ? 1 : 0;

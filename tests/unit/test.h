@@ -66,5 +66,6 @@ void test_mounts(const char *const *pairs);
 /* The log messages since test_setup(), one per line. */
 const char *test_log(void);
 bool test_log_contains(const char *s);
+void test_log_reset(void);
 /* The standard machine: vg0/root (mounted on /) and vg1/data (mounted on /srv). */
 void test_machine(void);
