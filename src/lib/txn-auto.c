@@ -255,7 +255,7 @@ int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const char *cmdlin
 	int r;
 
 	if (c->auto_rollback_boots == 0) {
-		log_info("auto_rollback_boots is off: no reboot, the emergency shell stays.");
+		log_info("auto_rollback_boots is off: no reboot.");
 		return 0;
 	}
 	if (cmdline_wants_emergency(cmdline)) {
@@ -266,18 +266,23 @@ int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const char *cmdlin
 	if (r < 0)
 		return r;
 	if (s.n_txns == 0) {
-		log_info("No transaction is open: no reboot, the emergency shell stays.");
-		txn_set_done(&s);
-		return 0;
+		log_info("No transaction is open: no reboot.");
+		r = 0;
+	} else if (txn_pending(&s.txns[0]) == 0) {
+		/* Confirmed by rewind-boot-good.service, or the boot that began it: not failed. */
+		log_info("This boot of transaction %s was not counted as unconfirmed: no reboot.",
+			 s.txns[0].txid);
+		r = 0;
+	} else {
+		log_err("This boot failed (it never reached boot-complete.target) while transaction "
+			"%s is open, and auto_rollback_boots = %u: REBOOTING, this boot counts as "
+			"failed. To stay: systemctl stop rewind-failed-boot.timer "
+			"rewind-boot-deadline.timer",
+			s.txns[0].txid, c->auto_rollback_boots);
+		r = 1;
+		if (ret_txid && !(*ret_txid = strdup(s.txns[0].txid)))
+			r = -ENOMEM;
 	}
-	log_err(
-	    "This boot failed (emergency mode) while transaction %s is open, and "
-	    "auto_rollback_boots = %u: REBOOTING, this boot counts as failed. To keep the shell: "
-	    "systemctl stop rewind-failed-boot.timer",
-	    s.txns[0].txid, c->auto_rollback_boots);
-	r = 1;
-	if (ret_txid && !(*ret_txid = strdup(s.txns[0].txid)))
-		r = -ENOMEM;
 	txn_set_done(&s);
 	return r;
 }

@@ -420,6 +420,11 @@ TEST(test_boot_failed)
 	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro quiet", &txid), 0);
 	CHECK(test_log_contains("No transaction is open"));
 	begin_both();
+	/* the boot that began it was never counted: it has not failed */
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro quiet", &txid), 0);
+	test_write("rewind.conf", "auto_rollback_boots = 2\n");
+	failed_boot();
+	running();
 	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "root=/dev/vg0/root ro quiet", &txid), 1);
 	CHECK(txid && streq(txid, "T1"));
 	CHECK(test_log_contains("REBOOTING"));
@@ -435,12 +440,17 @@ TEST(test_boot_failed)
 
 	/* the verb: 0 reboots, 3 does not */
 	test_write("cmdline", "root=/dev/vg0/root ro\n");
-	CHECK_EQ_INT(RUN_CLI("boot-failed"), EXIT_STATE);
-	test_write("rewind.conf", "auto_rollback_boots = 2\n");
 	CHECK_EQ_INT(RUN_CLI("boot-failed"), 0);
 	test_write("cmdline", "root=/dev/vg0/root ro emergency\n");
 	CHECK_EQ_INT(RUN_CLI("boot-failed"), EXIT_STATE);
 	CHECK_EQ_INT(RUN_CLI("boot-failed", "x"), EXIT_USAGE);
+	test_write("cmdline", "root=/dev/vg0/root ro\n");
+	test_write("rewind.conf", "auto_rollback_boots = 0\n");
+	CHECK_EQ_INT(RUN_CLI("boot-failed"), EXIT_STATE);
+	/* a boot that reached boot-complete.target is not failed */
+	test_write("rewind.conf", "auto_rollback_boots = 2\n");
+	good_boot();
+	CHECK_EQ_INT(RUN_CLI("boot-failed"), EXIT_STATE);
 }
 
 /* With automatic rollback, begin warns when a kernel panic would halt the machine for good. */
