@@ -3,10 +3,28 @@
 
 /* A fake systemd-boot ESP in a directory (fake-esp.c), for test-esp.c and test-txn-esp.c. */
 #include <stdbool.h>
+#include <stdio.h>
 
 /* The machine id and kernel of the Debian entry the fake ESP boots. */
 #define MID  "0123456789abcdef0123456789abcdef"
 #define KVER "6.1.0-1-amd64"
+
+/* The ESP tests' own checks (no test.h harness): a failed check() counts in failures, and RUN_ESP
+ * prints one PASS/FAIL line per test, as tests/unit/run counts them. */
+extern int failures;
+#define check(expr)                                                                                \
+	do {                                                                                       \
+		if (!(expr)) {                                                                     \
+			fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #expr);           \
+			failures++;                                                                \
+		}                                                                                  \
+	} while (0)
+#define RUN_ESP(call, name)                                                                        \
+	do {                                                                                       \
+		int _f0 = failures;                                                                \
+		call;                                                                              \
+		printf("%s %s\n", failures == _f0 ? "PASS" : "FAIL", name);                        \
+	} while (0)
 
 /* The ESP's directory: the test sets it. */
 extern char esp[512];

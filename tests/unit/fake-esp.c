@@ -10,6 +10,7 @@
 #include "util.h"
 
 char esp[512];
+int failures;
 
 const char *pathf(const char *fmt, ...)
 {

@@ -20,16 +20,7 @@
 
 #define TX "20261125-101500"
 
-static int failures;
 static char efivars[512];
-
-#define check(expr)                                                                                \
-	do {                                                                                       \
-		if (!(expr)) {                                                                     \
-			fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #expr);           \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
 
 static void log_to_stderr(void *u, int prio, const char *file, int line, const char *fn,
 			  const char *msg)
@@ -382,14 +373,6 @@ static void test_bad_input(struct boot *b, const char *before)
 	check(strcmp(before, after) == 0);
 	free(after);
 }
-
-/* One PASS/FAIL line per test, as tests/unit/run counts them. */
-#define RUN_ESP(call, name)                                                                        \
-	do {                                                                                       \
-		int _f0 = failures;                                                                \
-		call;                                                                              \
-		printf("%s %s\n", failures == _f0 ? "PASS" : "FAIL", name);                        \
-	} while (0)
 
 int main(void)
 {

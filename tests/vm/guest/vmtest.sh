@@ -13,3 +13,16 @@ vmtest_reboot() { sync; systemctl reboot; sleep infinity; }
 # (e.g. boots that fail on purpose before an automatic rollback). Say it before rebooting.
 # It is a line on the stage's stdout (the results port, which only one process can open).
 vmtest_expect_lost_boots() { printf '\n@@VMTEST LOST-BOOTS %d\n' "$1"; }
+
+# vmtest_auto_rollback_boots N: set auto_rollback_boots = N in rewind.conf, and rebuild the
+# initramfs that systemd-boot loads, because the initramfs stage reads rewind.conf from it.
+vmtest_auto_rollback_boots() {
+	local kver
+	kver=$(uname -r)
+	mkdir -p /etc/rewind
+	echo "auto_rollback_boots = $1" >>/etc/rewind/rewind.conf
+	dracut -f "/boot/initrd.img-$kver" "$kver"
+	lsinitrd "/boot/initrd.img-$kver" | grep "etc/rewind/rewind.conf" >/dev/null
+	cp "/boot/initrd.img-$kver" "/boot/efi/$(cat /etc/machine-id)/$kver/initrd.img-$kver"
+	sync
+}

@@ -5,11 +5,7 @@
 # grace period shortened here to 20 s), the initramfs counts it, and the third boot rolls back.
 set -euxo pipefail
 . /usr/local/lib/vmtest/vmtest.sh
-kver=$(uname -r)
-mkdir -p /etc/rewind
-echo 'auto_rollback_boots = 2' >>/etc/rewind/rewind.conf
-dracut -f "/boot/initrd.img-$kver" "$kver"
-cp "/boot/initrd.img-$kver" "/boot/efi/$(cat /etc/machine-id)/$kver/initrd.img-$kver"
+vmtest_auto_rollback_boots 2
 mkdir -p /etc/systemd/system/rewind-failed-boot.timer.d
 printf '[Timer]\nOnActiveSec=\nOnActiveSec=20s\n' \
 	>/etc/systemd/system/rewind-failed-boot.timer.d/vmtest.conf

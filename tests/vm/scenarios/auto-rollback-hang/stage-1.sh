@@ -5,11 +5,7 @@
 # boot, which then counts as failed, and the next boot rolls back.
 set -euxo pipefail
 . /usr/local/lib/vmtest/vmtest.sh
-kver=$(uname -r)
-mkdir -p /etc/rewind
-echo 'auto_rollback_boots = 1' >>/etc/rewind/rewind.conf
-dracut -f "/boot/initrd.img-$kver" "$kver"
-cp "/boot/initrd.img-$kver" "/boot/efi/$(cat /etc/machine-id)/$kver/initrd.img-$kver"
+vmtest_auto_rollback_boots 1
 mkdir -p /etc/systemd/system/rewind-boot-deadline.timer.d
 printf '[Timer]\nOnBootSec=\nOnBootSec=150s\n' \
 	>/etc/systemd/system/rewind-boot-deadline.timer.d/vmtest.conf

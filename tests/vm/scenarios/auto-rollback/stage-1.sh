@@ -4,14 +4,7 @@
 # boot-complete.target and, at the third, rolls root back by itself.
 set -euxo pipefail
 . /usr/local/lib/vmtest/vmtest.sh
-kver=$(uname -r)
-mkdir -p /etc/rewind
-echo 'auto_rollback_boots = 2' >>/etc/rewind/rewind.conf
-# The initramfs reads rewind.conf: rebuild it, and put it where systemd-boot loads it.
-dracut -f "/boot/initrd.img-$kver" "$kver"
-lsinitrd "/boot/initrd.img-$kver" | grep "etc/rewind/rewind.conf" >/dev/null
-cp "/boot/initrd.img-$kver" "/boot/efi/$(cat /etc/machine-id)/$kver/initrd.img-$kver"
-sync
+vmtest_auto_rollback_boots 2
 
 echo before >/etc/rewind-marker
 rewind begin --name a1 /
