@@ -274,11 +274,12 @@ int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const char *cmdlin
 			 s.txns[0].txid);
 		r = 0;
 	} else {
-		log_err("This boot failed (it never reached boot-complete.target) while transaction "
-			"%s is open, and auto_rollback_boots = %u: REBOOTING, this boot counts as "
-			"failed. To stay: systemctl stop rewind-failed-boot.timer "
-			"rewind-boot-deadline.timer",
-			s.txns[0].txid, c->auto_rollback_boots);
+		log_err(
+		    "This boot failed (it never reached boot-complete.target) while transaction "
+		    "%s is open, and auto_rollback_boots = %u: REBOOTING, this boot counts as "
+		    "failed. To stay: systemctl stop rewind-failed-boot.timer "
+		    "rewind-boot-deadline.timer",
+		    s.txns[0].txid, c->auto_rollback_boots);
 		r = 1;
 		if (ret_txid && !(*ret_txid = strdup(s.txns[0].txid)))
 			r = -ENOMEM;
