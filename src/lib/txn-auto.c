@@ -149,18 +149,18 @@ void txn_auto_boot(struct lvm *l, struct txn_set *s, const char *skip_txid)
 		fmt_time(txn_begin_time(t), when, sizeof(when));
 		if (k >= n && !bad) {
 			log_err(
-			    "%u boots in a row failed (none reached boot-complete.target) since "
+			    "%u boot%s in a row failed (none reached boot-complete.target) since "
 			    "transaction %s began at %s; auto_rollback_boots = %u: ROLLING BACK.",
-			    k, t->txid, when, n);
+			    k, k == 1 ? "" : "s", t->txid, when, n);
 			for (size_t j = 0; j < t->n_snaps; j++)
 				t->snaps[j].tags.state = TXN_STATE_ARMED;
 			continue;
 		}
 		if (k >= n)
-			log_err("%u boots in a row failed since transaction %s began at %s, but "
+			log_err("%u boot%s in a row failed since transaction %s began at %s, but "
 				"snapshot %s/%s is invalid (overflowed): it cannot be rolled back. "
 				"Commit it with 'rewind commit'.",
-				k, t->txid, when, bad->lv->vg, bad->lv->name);
+				k, k == 1 ? "" : "s", t->txid, when, bad->lv->vg, bad->lv->name);
 		for (size_t j = 0; j < t->n_snaps; j++)
 			if (snap_set_counters(l, &t->snaps[j], (int)k + 1, -1) < 0)
 				log_err("Failed to count this boot on %s/%s.", t->snaps[j].lv->vg,

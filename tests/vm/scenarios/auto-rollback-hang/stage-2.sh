@@ -6,5 +6,5 @@ grep -qx before /etc/rewind-marker
 [ ! -e /etc/systemd/system/upgrade-hang.service ]
 [ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0)" ]
 journalctl -b --no-pager | grep -i 'rewind' | grep -iE 'boots|roll' | tee "$VMTEST_STATE/journal"
-grep -q '1 boots in a row failed' "$VMTEST_STATE/journal"
+grep -q '1 boot in a row failed' "$VMTEST_STATE/journal"
 grep -q '"rolled-back"' /run/rewind/outcome.json
