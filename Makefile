@@ -80,6 +80,7 @@ install: $(B)/rewind
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PRESETDIR)
 	for f in units/*.service units/*.timer; do [ -e "$$f" ] && install -m644 "$$f" $(DESTDIR)$(UNITDIR)/; done; true
 	install -Dm755 kernel/91-rewind.install $(DESTDIR)$(LIBDIR)/kernel/install.d/91-rewind.install
+	rm -f $(DESTDIR)$(LIBDIR)/kernel/install.d/91-rewind-cmdline.install # its old name
 	install -m644 units/90-rewind.preset $(DESTDIR)$(PRESETDIR)/
 	systemctl --root=$(or $(DESTDIR),/) preset $(notdir $(wildcard units/*.service units/*.timer)) || true
 	for f in man/*.[0-9]; do [ -e "$$f" ] && install -Dm644 "$$f" $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/}; done; true

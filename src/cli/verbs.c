@@ -32,7 +32,7 @@ static const struct verb verbs[] = {
     {"boot-finish", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot_finish, "finish the rollback at boot"},
     {"boot-good", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot_good, "record a good boot"},
     {"boot-failed", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot_failed,
-     "in emergency mode: should this boot reboot"},
+     "decide whether a failed boot reboots"},
     {"auto-commit", 0, 0, VERB_ROOT | VERB_LOCK, verb_auto_commit, "commit automatically"},
     {"monitor", 0, 0, VERB_ROOT | VERB_LOCK, verb_monitor, "monitor the snapshots"},
 };

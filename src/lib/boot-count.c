@@ -17,10 +17,13 @@
 #include <stdio.h>
 
 #include "boot-internal.h"
+#include "efivar.h"
 #include "log.h"
 #include "util.h"
 
 #define COUNTED_MAX (64u * 1024u)
+/* LoaderFeatures: the boot loader counts tries (systemd's EFI_LOADER_FEATURE_BOOT_COUNTING). */
+#define LOADER_FEATURE_BOOT_COUNTING (UINT64_C(1) << 4)
 
 /* A NAME from the counted list, which is read back from the ESP: one harmless file name. */
 static bool counted_name_ok(const char *s)
@@ -35,14 +38,21 @@ static bool counted_name_ok(const char *s)
 	return true;
 }
 
-/* "NAME.conf" of an entry we may count: ours and those with a counter already are left alone. */
+/* NAME of an entry we count: a Linux entry (not another OS's or a tool's "efi" entry) without a
+ * counter, and not ours. */
 static char *countable_name(const struct entry *e)
 {
 	size_t len = strlen(e->file);
+	char *name;
 
-	if (e->tries_left >= 0 || startswith(e->id, "rewind-") || len <= 5)
+	if (e->tries_left >= 0 || startswith(e->id, "rewind-") || !e->linux_path || len <= 5)
 		return NULL;
-	return strndup(e->file, len - 5);
+	name = strndup(e->file, len - 5);
+	if (name && !counted_name_ok(name)) {
+		free(name);
+		name = NULL;
+	}
+	return name;
 }
 
 static int rename_entry(const struct boot *b, const char *from, const char *to)
@@ -70,10 +80,18 @@ int count_arm(const struct boot *b, const char *txid, unsigned tries)
 	_cleanup_free_ char *dir = esp_path(b, ENTRIES_DIR);
 	struct entry **l = NULL;
 	size_t n = 0, done = 0;
+	uint64_t features = 0;
+	_cleanup_free_ char *configured_file = NULL;
+	int configured;
 	int r;
 
 	if (!counted || !triesf || !list || !num || !dir || !ours_id)
 		return -ENOMEM;
+	r = efivar_get_u64(b->efivars, "LoaderFeatures", EFI_LOADER_GUID, &features);
+	if (r < 0 || !(features & LOADER_FEATURE_BOOT_COUNTING))
+		return log_err_errno(-EOPNOTSUPP,
+				     "The boot loader does not count boots (LoaderFeatures: %s)",
+				     r < 0 ? strerror(-r) : "no boot counting");
 	r = entries_load_sorted(b, &l, &n);
 	if (r < 0)
 		return r;
@@ -97,6 +115,9 @@ int count_arm(const struct boot *b, const char *txid, unsigned tries)
 		free(list);
 		list = nl;
 	}
+	configured = entry_configured_default(b, l, n);
+	if (configured >= 0 && !(configured_file = strdup(l[configured]->file)))
+		r = -ENOMEM;
 	/* The list first: commit takes back whatever it names, renamed or not. */
 	if (r >= 0)
 		r = esp_write_file(counted, list);
@@ -115,6 +136,8 @@ int count_arm(const struct boot *b, const char *txid, unsigned tries)
 				    "count its boots: %s",
 				    l[i]->file, strerror(-k));
 		else {
+			free(l[i]->file);
+			l[i]->file = TAKE_PTR(to);
 			l[i]->tries_left = (int)tries;
 			done++;
 		}
@@ -127,6 +150,13 @@ int count_arm(const struct boot *b, const char *txid, unsigned tries)
 			 done, done == 1 ? "y" : "ies", tries, tries == 1 ? "y" : "ies",
 			 ours->file);
 		entry_check_fallback(b, l, n, ours);
+		if (configured_file && entry_configured_default(b, l, n) < 0)
+			log_warning(
+			    "The default boot entry set in %s/" LOADER_CONF
+			    " or by bootctl set-default named %s by its file name, which now "
+			    "has a boot counter: until commit, systemd-boot boots the first "
+			    "entry in its order instead. Use a pattern (NAME*) as the default.",
+			    b->esp, configured_file);
 	}
 	entries_free(l, n);
 	return r;

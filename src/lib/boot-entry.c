@@ -345,15 +345,19 @@ static bool entry_bootable(const struct entry *e)
 	return e->linux_path || e->efi;
 }
 
+/* systemd-boot 252 matches a default against the file name as it is, boot counter included. */
 static int entry_find_pattern(struct entry **l, size_t n, const char *pattern)
 {
 	_cleanup_free_ char *p = pattern ? entry_lowercase(pattern) : NULL;
 
 	if (!p || !*p)
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (entry_bootable(l[i]) && fnmatch(p, l[i]->id, 0) == 0)
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *name = entry_lowercase(l[i]->file);
+
+		if (name && entry_bootable(l[i]) && fnmatch(p, name, 0) == 0)
 			return (int)i;
+	}
 	return -1;
 }
 
@@ -381,11 +385,10 @@ static int loader_conf_default(const struct boot *b, char **ret)
 }
 
 /*
- * The index of the entry systemd-boot would boot by default (sorted list), as it chooses without
- * a one-shot: LoaderEntryDefault (or @saved: LoaderEntryLastBooted), then loader.conf's default
- * pattern (or @saved), then the first entry in its order. -1 when none.
+ * The entry the configured default names (sorted list): LoaderEntryDefault (or @saved:
+ * LoaderEntryLastBooted), then loader.conf's default pattern (or @saved). -1 when none matches.
  */
-static int default_index(const struct boot *b, struct entry **l, size_t n)
+int entry_configured_default(const struct boot *b, struct entry **l, size_t n)
 {
 	_cleanup_free_ char *efidef = NULL, *confdef = NULL, *saved = NULL;
 	int i;
@@ -398,6 +401,15 @@ static int default_index(const struct boot *b, struct entry **l, size_t n)
 	i = entry_find_pattern(l, n, efidef && streq(efidef, "@saved") ? saved : efidef);
 	if (i < 0)
 		i = entry_find_pattern(l, n, confdef && streq(confdef, "@saved") ? saved : confdef);
+	return i;
+}
+
+/* The index of the entry systemd-boot would boot by default, as it chooses without a one-shot:
+ * the configured default, else the first entry in its order. -1 when none. */
+static int default_index(const struct boot *b, struct entry **l, size_t n)
+{
+	int i = entry_configured_default(b, l, n);
+
 	for (size_t k = 0; i < 0 && k < n; k++)
 		if (entry_bootable(l[k]))
 			i = (int)k;
@@ -458,7 +470,7 @@ int entry_booted(const struct boot *b, struct entry **l, size_t n, const char **
 /* Warn when the new entry would take over the default: only possible when no entry has a
  * sort-key and nothing configures a default (then systemd-boot orders by id alone). */
 /* Would systemd-boot boot ours by default, with the other entries as they are (others_bad false)
- * or with all of them out of tries (true)? ours may be in l already. */
+ * or with all counted ones out of tries (true)? ours may be in l already. */
 static bool default_is(const struct boot *b, struct entry **l, size_t n, struct entry *ours,
 		       bool others_bad)
 {
@@ -468,12 +480,13 @@ static bool default_is(const struct boot *b, struct entry **l, size_t n, struct 
 	int i;
 
 	if (!all || !tries)
-		return !others_bad; /* OOM: do not warn */
+		return others_bad; /* OOM: do not warn */
 	for (size_t k = 0; k < n; k++) {
 		tries[k] = l[k]->tries_left;
 		if (l[k] == ours)
 			continue;
-		if (others_bad)
+		/* Only entries with a counter run out of tries. */
+		if (others_bad && l[k]->tries_left > 0)
 			l[k]->tries_left = 0;
 		all[m++] = l[k];
 	}

@@ -125,6 +125,8 @@ const char *entry_boot_counter(const char *s);
 int entries_load_sorted(const struct boot *b, struct entry ***ret, size_t *ret_n);
 /* The index of the entry that booted; *ret_how says how it was found. */
 int entry_booted(const struct boot *b, struct entry **l, size_t n, const char **ret_how);
+/* The entry the configured default (LoaderEntryDefault, loader.conf) matches, or -1. */
+int entry_configured_default(const struct boot *b, struct entry **l, size_t n);
 /* Warn when systemd-boot would make ours the default. */
 void entry_check_default_kept(const struct boot *b, struct entry **l, size_t n, struct entry *ours);
 /* Warn when systemd-boot would not fall back to ours once every other entry is out of tries. */

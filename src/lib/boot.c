@@ -302,8 +302,9 @@ int boot_describe(struct boot *b, const char *txid, struct json_object **ret)
 		r = boot_json_add_u64(o, "size", size);
 	if (r >= 0)
 		r = boot_json_add_str(o, "esp", b->esp);
-	if (r >= 0)
-		r = count_describe(b, txid, o);
+	if (r < 0)
+		return -ENOMEM; /* json-c says -1 */
+	r = count_describe(b, txid, o);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(o);

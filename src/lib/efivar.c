@@ -253,6 +253,24 @@ int utf16le_to_utf8(const uint8_t *buf, size_t size, char **ret)
 	return 0;
 }
 
+int efivar_get_u64(const char *dir, const char *name, const char *guid, uint64_t *ret)
+{
+	_cleanup_free_ void *data = NULL;
+	uint64_t v = 0;
+	size_t size;
+	int r;
+
+	r = efivar_read(dir, name, guid, NULL, &data, &size);
+	if (r < 0)
+		return r;
+	if (size == 0 || size > 8)
+		return -EBADMSG;
+	for (size_t i = size; i > 0; i--)
+		v = v << 8 | ((const uint8_t *)data)[i - 1];
+	*ret = v;
+	return 0;
+}
+
 int efivar_get_string(const char *dir, const char *name, const char *guid, char **ret)
 {
 	_cleanup_free_ void *data = NULL;

@@ -23,6 +23,9 @@ int efivar_write(const char *dir, const char *name, const char *guid, uint32_t a
 		 const void *data, size_t size);
 int efivar_delete(const char *dir, const char *name, const char *guid);
 
+/* A little-endian integer of 1 to 8 bytes (LoaderFeatures); -EBADMSG for any other size. */
+int efivar_get_u64(const char *dir, const char *name, const char *guid, uint64_t *ret);
+
 /* UTF-16LE strings, as systemd-boot reads and writes them (NUL-terminated). */
 int efivar_get_string(const char *dir, const char *name, const char *guid, char **ret);
 int efivar_set_string(const char *dir, const char *name, const char *guid, const char *value);

@@ -35,9 +35,9 @@ const char *path_statedir(void)
 	return env_or("REWIND_STATEDIR", "/var/lib/rewind");
 }
 
-const char *path_panic(void)
+const char *path_bless_boot(void)
 {
-	return env_or("REWIND_PANIC", "/proc/sys/kernel/panic");
+	return env_or("REWIND_BLESS_BOOT", "/usr/lib/systemd/systemd-bless-boot");
 }
 
 const char *path_esp(void)

@@ -216,15 +216,22 @@ int txn_auto_boot_good(struct lvm *l)
 
 void txn_auto_check_begin(const struct conf *c)
 {
-	_cleanup_free_ char *panic = NULL;
+	_cleanup_free_ char *cmdline = NULL;
+	_cleanup_strv_ char **l = NULL;
+	bool reboots = false;
 
-	if (c->auto_rollback_boots == 0 || read_one_line_file(path_panic(), &panic) < 0)
+	if (c->auto_rollback_boots == 0 || read_one_line_file(path_cmdline(), &cmdline) < 0)
 		return;
-	if (streq(strstrip(panic), "0"))
+	l = strv_split_ws(cmdline);
+	for (size_t i = 0; l && l[i]; i++)
+		if (startswith(l[i], "panic="))
+			reboots = !streq(l[i] + strlen("panic="), "0"); /* the last one counts */
+	if (!reboots)
 		log_warning(
-		    "A kernel panic halts this machine (kernel.panic = 0): such a boot never "
-		    "ends, so it is never counted and never rolled back. Add panic=10 to the "
-		    "kernel command line (/etc/kernel/cmdline) so a panic reboots.");
+		    "The kernel command line has no panic=N: a kernel panic halts this "
+		    "machine, so that boot never ends and is never counted or rolled back. Add "
+		    "panic=10 to the kernel command line (for new kernels: /etc/kernel/cmdline, "
+		    "which replaces the whole command line, so start from /proc/cmdline).");
 }
 
 /* A person asked for this shell on the kernel command line (systemd's and SysV's spellings). */
@@ -239,27 +246,44 @@ static bool cmdline_wants_emergency(const char *cmdline)
 					    "-b",
 					    "systemd.unit=emergency.target",
 					    "systemd.unit=rescue.target",
-					    "rd.rewind.stay"};
+					    "rd.rewind.stay",
+					    "rd.rewind=0"};
 	_cleanup_strv_ char **l = strv_split_ws(cmdline ?: "");
 
-	for (size_t i = 0; l && l[i]; i++)
+	for (size_t i = 0; l && l[i]; i++) {
+		/* The rollback entry's boot: rebooting would only boot the same entry again. */
+		if (startswith(l[i], "rd.rewind.rollback="))
+			return true;
 		for (size_t k = 0; k < ELEMENTSOF(words); k++)
 			if (streq(l[i], words[k]))
 				return true;
+	}
+	return false;
+}
+
+static bool txn_unrollable(const struct txn *t)
+{
+	for (size_t j = 0; j < t->n_snaps; j++)
+		if (t->snaps[j].invalid || t->snaps[j].merging)
+			return true;
 	return false;
 }
 
 int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const char *cmdline, char **ret_txid)
 {
+	_cleanup_free_ char *outcome = strdup_printf("%s/outcome.json", path_rundir());
 	struct txn_set s = {};
 	int r;
 
+	if (!outcome)
+		return -ENOMEM;
 	if (c->auto_rollback_boots == 0) {
 		log_info("auto_rollback_boots is off: no reboot.");
 		return 0;
 	}
 	if (cmdline_wants_emergency(cmdline)) {
-		log_info("The kernel command line asks for this shell: no reboot.");
+		log_info("The kernel command line asks for this shell, or chose the rollback entry "
+			 "or rd.rewind=0: no reboot.");
 		return 0;
 	}
 	r = txn_set_load(l, false, &s);
@@ -267,6 +291,18 @@ int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const char *cmdlin
 		return r;
 	if (s.n_txns == 0) {
 		log_info("No transaction is open: no reboot.");
+		r = 0;
+	} else if (access(outcome, F_OK) == 0) {
+		/* A rollback ran at this boot and did not end the transaction: another boot would
+		 * only repeat it. */
+		log_err("The rollback at this boot did not complete (%s): no reboot, it would be "
+			"repeated. See rewind status.",
+			outcome);
+		r = 0;
+	} else if (txn_unrollable(&s.txns[0])) {
+		log_err("Transaction %s has an invalid (overflowed) or merging snapshot: a reboot "
+			"cannot roll it back; no reboot.",
+			s.txns[0].txid);
 		r = 0;
 	} else if (txn_pending(&s.txns[0]) == 0) {
 		/* Confirmed by rewind-boot-good.service, or the boot that began it: not failed. */

@@ -68,11 +68,18 @@ int txn_esp_pin(const char *txid, bool has_root, time_t when, unsigned tries)
 		/* -ENOENT, -EEXIST, -EACCES... would read as "wrong state" or "not root". */
 		return log_err_errno(-EIO, "Failed to pin the booted kernel on %s: %s",
 				     boot_esp_root(b), strerror(-r));
-	/* Not fatal: the initramfs still counts the boots that get as far as it. */
-	r = boot_count(b, txid, tries);
-	if (r < 0)
-		log_warning("systemd-boot does not count the boots of transaction %s: %s", txid,
-			    strerror(-r));
+	/* Not fatal: the initramfs still counts the boots that get as far as it. Without
+	 * systemd-bless-boot, good boots would use up the tries too and end in a rollback. */
+	if (tries > 0 && access(path_bless_boot(), X_OK) < 0)
+		log_warning("%s is missing: systemd-boot does not count the boots of transaction "
+			    "%s (a kernel that dies before the initramfs is not rolled back).",
+			    path_bless_boot(), txid);
+	else {
+		r = boot_count(b, txid, tries);
+		if (r < 0)
+			log_warning("systemd-boot does not count the boots of transaction %s: %s",
+				    txid, strerror(-r));
+	}
 	return 0;
 }
 

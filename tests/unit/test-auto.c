@@ -432,6 +432,18 @@ TEST(test_boot_failed)
 	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro systemd.unit=emergency.target", NULL), 0);
 	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro single", NULL), 0);
 	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro rd.rewind.stay", NULL), 0);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro rd.rewind=0", NULL), 0);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro rd.rewind.rollback=T1", NULL), 0);
+	/* a rollback ran at this boot and failed: rebooting would only repeat it */
+	test_write("run/outcome.json", "{\"txid\":\"T1\",\"result\":\"failed\"}\n");
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro", NULL), 0);
+	CHECK(test_log_contains("did not complete"));
+	unlink(strdup_printf("%s/run/outcome.json", test_tmpdir));
+	/* an overflowed snapshot cannot be rolled back: no reboot loop */
+	rsnap()->snapshot_invalid = 1;
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro", NULL), 0);
+	CHECK(test_log_contains("invalid (overflowed) or merging"));
+	rsnap()->snapshot_invalid = 0;
 	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, NULL, NULL), 1);
 	/* a word that merely contains one does not count */
 	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro xemergency rescue=0", NULL), 1);
@@ -460,22 +472,26 @@ TEST(test_begin_warns_panic_halts)
 	struct txn_begin_opts o = {.txid = "P1", .volumes = &spec, .n_volumes = 1};
 	struct conf c;
 
-	setenv("REWIND_PANIC", test_write("panic", "0\n"), 1);
+	test_write("cmdline", "root=/dev/vg0/root ro quiet\n");
 	test_machine();
 	conf_init(&c);
 	CHECK_EQ_INT(txn_begin(L, &c, &o, NULL), 0);
-	CHECK(!test_log_contains("kernel.panic = 0")); /* automatic rollback is off */
+	CHECK(!test_log_contains("no panic=N")); /* automatic rollback is off */
 	CHECK_EQ_INT(txn_commit(L, NULL), 0);
 	c.auto_rollback_boots = 2;
 	CHECK_EQ_INT(txn_begin(L, &c, &o, NULL), 0);
-	CHECK(test_log_contains("kernel.panic = 0"));
+	CHECK(test_log_contains("no panic=N"));
 	CHECK(test_log_contains("panic=10"));
 	CHECK_EQ_INT(txn_commit(L, NULL), 0);
-	setenv("REWIND_PANIC", test_write("panic", "-1\n"), 1);
+	test_write("cmdline", "root=/dev/vg0/root ro panic=0\n");
 	test_log_reset();
 	CHECK_EQ_INT(txn_begin(L, &c, &o, NULL), 0);
-	CHECK(!test_log_contains("kernel.panic = 0"));
-	unsetenv("REWIND_PANIC");
+	CHECK(test_log_contains("no panic=N"));
+	CHECK_EQ_INT(txn_commit(L, NULL), 0);
+	test_write("cmdline", "root=/dev/vg0/root panic=0 ro panic=10\n");
+	test_log_reset();
+	CHECK_EQ_INT(txn_begin(L, &c, &o, NULL), 0);
+	CHECK(!test_log_contains("no panic=N"));
 }
 
 TEST(test_status_json)

@@ -42,6 +42,12 @@ static char *entry(const char *version)
 	return buf;
 }
 
+static void set_features(uint64_t f)
+{
+	check(efivar_write(efivars, "LoaderFeatures", EFI_LOADER_GUID, EFI_VARIABLE_NV_BS_RT, &f,
+			   sizeof(f)) == 0);
+}
+
 /* A fresh ESP: the booted entry, an older one, and one the admin counts himself. */
 static void setup(const char *loader_conf)
 {
@@ -52,7 +58,10 @@ static void setup(const char *loader_conf)
 	esp_make(loader_conf, entry(KVER), "MZ kernel", "initrd");
 	put(pathf(E(OLD ".conf")), entry("6.0.0-9-amd64"));
 	put(pathf(E("other+5.conf")), "title Other\nlinux /" MID "/" KVER "/linux\n");
+	/* another OS's or a tool's entry: never counted */
+	put(pathf(E("memtest.conf")), "title Memtest\nefi /" MID "/" KVER "/linux\n");
 	check(efivar_set_string(efivars, "LoaderEntrySelected", EFI_LOADER_GUID, CUR ".conf") == 0);
+	set_features(0x7f); /* systemd-boot 252: boot counting is bit 4 */
 	logged[0] = '\0';
 }
 
@@ -71,6 +80,7 @@ static void test_arm_commit(struct boot *b)
 	check(exists(pathf(E(CUR "+2.conf"))) && !exists(pathf(E(CUR ".conf"))));
 	check(exists(pathf(E(OLD "+2.conf"))));
 	check(exists(pathf(E("other+5.conf"))));
+	check(exists(pathf(E("memtest.conf"))));
 	check(exists(pathf(E("rewind-t1.conf"))));
 	check(slurp(pathf("rewind/t1/counted")) &&
 	      streq(slurp(pathf("rewind/t1/counted")), CUR "\n" OLD "\n"));
@@ -147,7 +157,27 @@ static void test_fallback_warning(struct boot *b)
 	check(boot_pin(b, "t4", time(NULL)) == 0);
 	check(boot_count(b, "t4", 2) == 0);
 	check(!strstr(logged, "would still not boot"));
+	check(!strstr(logged, "now has a boot counter"));
 	check(boot_unpin(b, "t4") == 0);
+
+	/* systemd-boot 252 matches the file name, counter included: an exact default stops
+	 * matching, which falls back fine but changes the default until commit */
+	setup("timeout 3\ndefault " OLD ".conf\n");
+	check(boot_pin(b, "t7", time(NULL)) == 0);
+	check(boot_count(b, "t7", 2) == 0);
+	check(!strstr(logged, "would still not boot"));
+	check(strstr(logged, "named " OLD ".conf by its file name, which now has a boot counter"));
+	check(boot_unpin(b, "t7") == 0);
+
+	/* a boot loader that does not count: nothing renamed */
+	setup("timeout 3\n");
+	set_features(0x0f);
+	check(boot_pin(b, "t8", time(NULL)) == 0);
+	check(boot_count(b, "t8", 2) == -EOPNOTSUPP);
+	check(exists(pathf(E(CUR ".conf"))) && !exists(pathf("rewind/t8/counted")));
+	check(efivar_delete(efivars, "LoaderFeatures", EFI_LOADER_GUID) == 0);
+	check(boot_count(b, "t8", 2) == -EOPNOTSUPP);
+	check(boot_unpin(b, "t8") == 0);
 }
 
 /* After a rollback the manifest puts the names back as they were before begin. */
