@@ -201,6 +201,39 @@ TEST(test_commit_unpins)
 	CHECK(nothing_pinned("T2"));
 }
 
+/* auto_rollback_boots: begin gives the entries systemd-boot counters, commit takes them back;
+ * not without systemd-bless-boot, which good boots need so as not to use up the tries. */
+TEST(test_begin_counts_boots)
+{
+	struct volume_spec spec = {.target = (char *)"/"};
+	struct txn_begin_opts o = {.txid = "T1", .volumes = &spec, .n_volumes = 1};
+	uint64_t features = 1u << 4;
+	struct conf c;
+
+	setup();
+	make_esp();
+	CHECK_EQ_INT(efivar_write(efivars, "LoaderFeatures", EFI_LOADER_GUID, EFI_VARIABLE_NV_BS_RT,
+				  &features, sizeof(features)),
+		     0);
+	conf_init(&c);
+	c.auto_rollback_boots = 2;
+	setenv("REWIND_BLESS_BOOT", "/nonexistent/systemd-bless-boot", 1);
+	CHECK_EQ_INT(txn_begin(L, &c, &o, NULL), 0);
+	CHECK(pinned("T1"));
+	CHECK(exists(pathf("loader/entries/" MID "-" KVER ".conf")));
+	CHECK(test_log_contains("systemd-bless-boot is missing"));
+	CHECK_EQ_INT(txn_commit(L, NULL), 0);
+
+	setenv("REWIND_BLESS_BOOT", "/bin/sh", 1);
+	CHECK_EQ_INT(txn_begin(L, &c, &o, NULL), 0);
+	CHECK(exists(pathf("loader/entries/" MID "-" KVER "+2.conf")));
+	CHECK(!exists(pathf("loader/entries/" MID "-" KVER ".conf")));
+	CHECK_EQ_INT(txn_commit(L, NULL), 0);
+	CHECK(exists(pathf("loader/entries/" MID "-" KVER ".conf")));
+	CHECK(!exists(pathf("loader/entries/" MID "-" KVER "+2.conf")));
+	unsetenv("REWIND_BLESS_BOOT");
+}
+
 TEST(test_cancel_keeps_pin)
 {
 	char *oneshot = NULL;
@@ -372,6 +405,7 @@ int main(void)
 		return 1;
 	RUN(test_begin_pins);
 	RUN(test_commit_unpins);
+	RUN(test_begin_counts_boots);
 	RUN(test_cancel_keeps_pin);
 	RUN(test_begin_esp_full);
 	RUN(test_begin_esp_refuses_txid);
