@@ -75,10 +75,23 @@ qemu_boot() {
 # until the stage started, within the 1 s poll).
 WATCH_FATAL_ALL='UEFI Interactive Shell|You are in emergency mode|Entering emergency mode'
 WATCH_FATAL=$WATCH_FATAL_ALL
+# A console silent this long before the kernel ran init: the emulator hung (TCG on this host has
+# hung in early kernel init, e.g. after "IP idents hash table entries"). Nothing of the guest OS or
+# the scenario has run yet, so the harness may retry that boot (WATCH_STALL=1).
+STALL_SECS=${REWIND_VM_STALL_SECS:-120}
 qemu_watch() {
-	local d=$1 serial=$2 pid=$3 out=$4 t0=$5 hit
-	UP_SECS= WATCH_WHY=
+	local d=$1 serial=$2 pid=$3 out=$4 t0=$5 hit size=-1 quiet=0 s
+	UP_SECS= WATCH_WHY= WATCH_STALL=
 	while kill -0 "$pid" 2>/dev/null; do
+		s=$(stat -c %s "$serial" 2>/dev/null || echo 0)
+		if [ "$s" = "$size" ]; then quiet=$((quiet + 1)); else size=$s quiet=0; fi
+		if [ "$quiet" -ge "$STALL_SECS" ] && ! grep -qa 'Run /init as init process' "$serial"; then
+			WATCH_WHY="stalled: no console output for $STALL_SECS s before the guest ran init"
+			WATCH_STALL=1
+			echo "[vm] $WATCH_WHY" >>"$serial"
+			[ -s "$d/qemu.pid" ] && kill -9 "$(cat "$d/qemu.pid")" 2>/dev/null
+			return
+		fi
 		[ -z "$UP_SECS" ] && grep -qs '^@@VMTEST START' "$out" && UP_SECS=$(secs "$t0")
 		# A power cut: SIGKILL, so nothing in the guest gets to flush or finish.
 		if [ -n "${CUT_WHEN:-}" ] && hit=$(grep -s -a -o -m1 -E "$CUT_WHEN" "$serial"); then

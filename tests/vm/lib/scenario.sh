@@ -67,20 +67,39 @@ boot_stage() {
 	cp -rL "$scen/." "$ctl/scenario/" && echo "$n" >"$ctl/stage" &&
 		tar -C "$ctl" --owner=0 --group=0 -cf "$WORK/ctl.tar" ./stage ./scenario || die "ctl tar"
 	info "boot $BOOTNO: $label"
-	: >"$out"; : >"$serial"
-	t0=$(now_ms)
-	qemu_boot "$WORK" "$WORK/ctl.tar" "$out" "$serial" "$LOGDIR/boot-$BOOTNO.qemu" "$BOOT_TIMEOUT" &
-	qpid=$!
-	if [ -n "$OPT_SHOW" ]; then
-		tail -n +1 -F --pid="$qpid" "$out" 2>/dev/null | grep --line-buffered -v '^@@VMTEST' &
-		tpid=$!
-	fi
-	qemu_watch "$WORK" "$serial" "$qpid" "$out" "$t0"
-	wait "$qpid"; local qrc=$?
-	[ -n "$tpid" ] && wait "$tpid" 2>/dev/null
+	local try retried='' qrc
+	for try in 1 2; do
+		# The state before the boot, for a retry: the boot loader already changes it (one-shot
+		# variable, boot counters on the ESP) before the guest can hang.
+		qemu-img snapshot -c pre "$WORK/sys.qcow2" && qemu-img snapshot -c pre "$WORK/data.qcow2" &&
+			cp "$WORK/vars.fd" "$WORK/vars.fd.pre" || die "snapshot before boot $BOOTNO"
+		: >"$out"; : >"$serial"
+		t0=$(now_ms)
+		qemu_boot "$WORK" "$WORK/ctl.tar" "$out" "$serial" "$LOGDIR/boot-$BOOTNO.qemu" "$BOOT_TIMEOUT" &
+		qpid=$!
+		if [ -n "$OPT_SHOW" ]; then
+			tail -n +1 -F --pid="$qpid" "$out" 2>/dev/null | grep --line-buffered -v '^@@VMTEST' &
+			tpid=$!
+		fi
+		qemu_watch "$WORK" "$serial" "$qpid" "$out" "$t0"
+		wait "$qpid"; qrc=$?
+		[ -n "$tpid" ] && wait "$tpid" 2>/dev/null
+		if [ -n "$WATCH_STALL" ] && [ "$try" = 1 ]; then
+			mv "$serial" "$serial.stalled"
+			qemu-img snapshot -a pre "$WORK/sys.qcow2" && qemu-img snapshot -a pre "$WORK/data.qcow2" &&
+				cp "$WORK/vars.fd.pre" "$WORK/vars.fd" || die "restore before retrying boot $BOOTNO"
+			qemu-img snapshot -d pre "$WORK/sys.qcow2"; qemu-img snapshot -d pre "$WORK/data.qcow2"
+			info "boot $BOOTNO: $WATCH_WHY; retrying it once from the same disks and EFI variables"
+			retried="; retried once after the guest stalled before init (log: ${serial##*/}.stalled)"
+			continue
+		fi
+		qemu-img snapshot -d pre "$WORK/sys.qcow2"; qemu-img snapshot -d pre "$WORK/data.qcow2"
+		break
+	done
 	classify "$out" "$serial" "$qrc"
 	ELAPSED=$(secs "$t0")
 	NOTE=; [ -n "$UP_SECS" ] && NOTE="; stage started after $UP_SECS s"
+	NOTE="$NOTE$retried"
 	if [ "${label#lost}" != "$label" ]; then
 		if [ "$VERDICT" = lost ]; then VERDICT=ok
 		elif [ "$VERDICT" != fail ]; then VERDICT=fail WHY="a boot expected to be lost ran the stage"; fi
