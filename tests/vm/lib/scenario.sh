@@ -82,7 +82,7 @@ boot_stage() {
 			tpid=$!
 		fi
 		qemu_watch "$WORK" "$serial" "$qpid" "$out" "$t0"
-		wait "$qpid"; qrc=$?
+		{ wait "$qpid"; } 2>/dev/null; qrc=$? # no "Killed" line for a stopped guest
 		[ -n "$tpid" ] && wait "$tpid" 2>/dev/null
 		if [ -n "$WATCH_STALL" ] && [ "$try" = 1 ]; then
 			mv "$serial" "$serial.stalled"
