@@ -264,9 +264,12 @@ int count_describe(const struct boot *b, const char *txid, json_object *o)
 		return 0;
 	for (char *save = NULL, *name = strtok_r(list, "\n", &save); name && r >= 0;
 	     name = strtok_r(NULL, "\n", &save)) {
-		_cleanup_free_ char *conf = strdup_printf("%s.conf", name);
-		_cleanup_free_ char *id = conf ? entry_lowercase(conf) : NULL;
+		_cleanup_free_ char *conf = NULL, *id = NULL;
 
+		if (!counted_name_ok(name))
+			continue;
+		conf = strdup_printf("%s.conf", name);
+		id = conf ? entry_lowercase(conf) : NULL;
 		if (!id) {
 			r = -ENOMEM;
 			break;
@@ -274,7 +277,7 @@ int count_describe(const struct boot *b, const char *txid, json_object *o)
 		for (size_t i = 0; i < n && r >= 0; i++) {
 			json_object *e;
 
-			if (!counted_name_ok(name) || !streq(l[i]->id, id))
+			if (!streq(l[i]->id, id))
 				continue;
 			e = json_object_new_object();
 			r = e ? boot_json_add_str(e, "entry", l[i]->file) : -ENOMEM;
