@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "txn-esp.h"
+#include "txn.h"
 #include "util.h"
 
 static const char *jstr(struct json_object *o, const char *key)
@@ -67,13 +68,22 @@ int verb_boot_finish(const struct verb *v, int argc, char **argv)
 	_cleanup_free_ char *line = NULL;
 	int r;
 
+	_cleanup_(lvm_freep) struct lvm *l = NULL;
+	int f;
+
 	r = cli_check_args(v, argc - 1);
 	if (r != 0)
 		return r;
 	r = txn_esp_boot_finish(&line);
 	if (line)
 		printf("%s\n", line);
+	/* The initramfs found an interrupted commit or begin (path_rundir()/finish). */
+	f = lvm_new(&l);
+	if (f >= 0)
+		f = txn_finish_interrupted(l);
 	if (r < 0)
 		return cli_fail(v, r);
+	if (f < 0)
+		return cli_fail(v, f);
 	return 0;
 }

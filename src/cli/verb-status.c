@@ -55,7 +55,10 @@ static void print_auto(struct json_object *a)
 	       json_object_get_int64(jobj(a, "good_boots")),
 	       json_object_get_int64(jobj(a, "pending_boots")));
 	if (rb > 0)
-		printf(" (automatic rollback after %" PRId64 ")", rb);
+		printf(" (automatic rollback after %" PRId64 "%s)", rb,
+		       json_object_get_boolean(jobj(a, "auto_rollback_boots_recorded"))
+			   ? ", recorded at begin"
+			   : ", from rewind.conf");
 	printf("\n");
 	if (nb) {
 		int64_t left = json_object_get_int64(nb) - (int64_t)time(NULL);
@@ -68,6 +71,25 @@ static void print_auto(struct json_object *a)
 		else
 			printf("  Automatic commit: due (grace period over since %s)\n", when);
 	}
+}
+
+/* What a phase other than open or armed means, and members without a snapshot. */
+static void print_phase(struct json_object *t)
+{
+	struct json_object *missing = jobj(t, "missing");
+	const char *state = jget(t, "state") ?: "";
+
+	if (streq(state, "committing"))
+		printf("  Its commit was interrupted: it can no longer be rolled back; 'rewind "
+		       "commit' finishes it.\n");
+	else if (streq(state, "creating"))
+		printf("  Its begin was interrupted: it is incomplete and cannot be rolled back; "
+		       "'rewind commit' removes what it left.\n");
+	else
+		for (size_t k = 0; missing && k < json_object_array_length(missing); k++)
+			printf("  MISSING: %s has no snapshot (is its volume group visible?): the "
+			       "transaction cannot be rolled back\n",
+			       json_object_get_string(json_object_array_get_idx(missing, k)));
 }
 
 static void print_table(struct json_object *root, bool details)
@@ -85,6 +107,7 @@ static void print_table(struct json_object *root, bool details)
 		format_time(json_object_get_int64(jobj(t, "time")), when, sizeof(when));
 		printf("Transaction %s: %s, begun %s, %zu volume(s)\n", jget(t, "txid"),
 		       jget(t, "state"), when, vols ? json_object_array_length(vols) : 0);
+		print_phase(t);
 		if (!details)
 			continue;
 		cli_print_boot_entry(t);
@@ -111,14 +134,24 @@ static void print_table(struct json_object *root, bool details)
 		}
 	}
 	if (details && last) {
+		struct json_object *vols;
 		char when[32];
 		const char *res = jget(last, "result") ?: "?";
 
 		format_time(json_object_get_int64(jobj(last, "time")), when, sizeof(when));
 		printf("Last boot (%s): transaction %s %s\n", when, jget(last, "txid") ?: "?",
 		       streq(res, "rolled-back") ? "rolled back"
-		       : streq(res, "partial")	 ? "partly rolled back (see rewind status --json)"
-						 : "NOT rolled back (see rewind status --json)");
+		       : streq(res, "partial")	 ? "partly rolled back"
+						 : "NOT rolled back");
+		vols = jobj(last, "volumes");
+		for (size_t j = 0;
+		     !streq(res, "rolled-back") && vols && j < json_object_array_length(vols);
+		     j++) {
+			struct json_object *x = json_object_array_get_idx(vols, j);
+			printf("  %-20s %s%s%s\n", jget(x, "volume") ?: "?",
+			       jget(x, "result") ?: "?", jget(x, "error") ? ": " : "",
+			       jget(x, "error") ?: "");
+		}
 	}
 }
 

@@ -93,6 +93,7 @@ int cli_exit_code(int r)
 		return EXIT_USAGE;
 	case -EEXIST:
 	case -ENOENT:
+	case -EALREADY: /* an interrupted commit or begin: rollback refused */
 		return EXIT_STATE;
 	case -EPERM:
 	case -EACCES:

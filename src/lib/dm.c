@@ -100,6 +100,22 @@ int dm_is_suspended(const char *name)
 	return info.suspended ? 1 : 0;
 }
 
+int dm_open_count(const char *name, unsigned *ret_major, unsigned *ret_minor)
+{
+	_cleanup_(dm_task_destroyp) struct dm_task *dmt = NULL;
+	struct dm_info info;
+	int r;
+
+	r = dm_run_existing(DM_DEVICE_INFO, name, &dmt, &info);
+	if (r < 0)
+		return r;
+	if (ret_major)
+		*ret_major = info.major;
+	if (ret_minor)
+		*ret_minor = info.minor;
+	return info.open_count < 0 ? 0 : info.open_count;
+}
+
 int dm_snap_status_parse(const char *target, const char *params, struct dm_snap_status *ret)
 {
 	struct dm_snap_status s = {};

@@ -14,6 +14,10 @@ int dm_resume(const char *name);
 /* 1 if suspended, 0 if not, -ENODEV when there is no such device. */
 int dm_is_suspended(const char *name);
 
+/* How many openers the device has (mounts in any namespace, processes, stacked devices), and
+ * its device number. -ENODEV when there is no such device. */
+int dm_open_count(const char *name, unsigned *ret_major, unsigned *ret_minor);
+
 struct dm_snap_status {
 	char target[32];    /* "snapshot", "snapshot-merge", ... */
 	bool invalid;	    /* "Invalid" */

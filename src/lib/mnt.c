@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <libmount/libmount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 
 #include "log.h"
@@ -83,6 +85,94 @@ int mnt_tab_target_of(struct mnt_tab *t, const char *const *names, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
+int mnt_tab_targets_of(struct mnt_tab *t, const char *const *names, char ***ret)
+{
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	_cleanup_strv_ char **l = NULL;
+	struct libmnt_fs *fs;
+	int r = 0;
+
+	if (!it)
+		return -ENOMEM;
+	while (r >= 0 && mnt_table_next_fs(t->tb, it, &fs) == 0) {
+		const char *src = mnt_fs_get_source(fs);
+		if (!src || src[0] != '/')
+			continue;
+		for (size_t i = 0; names[i]; i++)
+			if (*names[i] && mnt_same_device(src, names[i])) {
+				r = strv_extend(&l, mnt_fs_get_target(fs) ?: "?");
+				break;
+			}
+	}
+	mnt_free_iter(it);
+	if (r < 0)
+		return r;
+	if (!l)
+		return -ENOENT;
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
+/* The first mount of major:minor in one process's mount table, or NULL. */
+static char *mounted_at(const char *mountinfo, dev_t dev)
+{
+	struct libmnt_table *tb = mnt_new_table_from_file(mountinfo);
+	struct libmnt_iter *it = tb ? mnt_new_iter(MNT_ITER_FORWARD) : NULL;
+	struct libmnt_fs *fs;
+	char *found = NULL;
+
+	while (it && !found && mnt_table_next_fs(tb, it, &fs) == 0)
+		if (mnt_fs_get_devno(fs) == dev)
+			found = strdup(mnt_fs_get_target(fs) ?: "?");
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	return found;
+}
+
+int mnt_find_holders(unsigned major, unsigned minor, char **ret)
+{
+	_cleanup_free_ char *out = NULL;
+	_cleanup_strv_ char **seen = NULL;
+	struct stat self;
+	struct dirent *de;
+	DIR *d;
+
+	*ret = NULL;
+	if (major == 0 || stat("/proc/self/ns/mnt", &self) < 0 || !(d = opendir("/proc")))
+		return 0;
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *ns = NULL, *mi = NULL, *comm = NULL, *at = NULL, *id = NULL;
+		struct stat st;
+		char *n;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		ns = strdup_printf("/proc/%s/ns/mnt", de->d_name);
+		/* Our own namespace was looked at already (and unmounted): others only, once. */
+		if (!ns || stat(ns, &st) < 0 || st.st_ino == self.st_ino)
+			continue;
+		id = strdup_printf("%llu", (unsigned long long)st.st_ino);
+		if (!id || strv_contains(seen, id) || strv_extend(&seen, id) < 0)
+			continue;
+		mi = strdup_printf("/proc/%s/mountinfo", de->d_name);
+		if (!mi || !(at = mounted_at(mi, makedev(major, minor))))
+			continue;
+		free(ns);
+		ns = strdup_printf("/proc/%s/comm", de->d_name);
+		if (ns)
+			(void)read_one_line_file(ns, &comm);
+		n = strdup_printf("%s%spid %s (%s) has it mounted at %s in another mount namespace",
+				  out ?: "", out ? "; " : "", de->d_name, comm ?: "?", at);
+		if (!n)
+			break;
+		free(out);
+		out = n;
+	}
+	closedir(d);
+	*ret = TAKE_PTR(out);
+	return 0;
+}
+
 int mnt_fs_used(const char *path, uint64_t *ret)
 {
 	struct statvfs sv;
@@ -158,3 +248,8 @@ int mnt_remount(const struct mnt_saved *s)
 	}
 	return 0;
 }
+
+const struct mnt_ops mnt_ops_real = {
+    .unmount = mnt_unmount,
+    .remount = mnt_remount,
+};

@@ -20,6 +20,16 @@ int mnt_tab_source_of(struct mnt_tab *t, const char *target, char **ret);
 /* Where a device (any of its names) is mounted; -ENOENT when not mounted. */
 int mnt_tab_target_of(struct mnt_tab *t, const char *const *names, char **ret);
 
+/* Every mount point of a device (any of its names), in mount order; -ENOENT when none. */
+int mnt_tab_targets_of(struct mnt_tab *t, const char *const *names, char ***ret);
+
+/*
+ * Who else has the device major:minor mounted: processes in other mount namespaces (containers,
+ * unshare -m, systemd's PrivateTmp=...), one line each "pid N (comm) at PATH", joined by "; ".
+ * 0 with *ret NULL when nobody is found.
+ */
+int mnt_find_holders(unsigned major, unsigned minor, char **ret);
+
 /* Two device paths name the same block device (equal strings, or same st_rdev). */
 bool mnt_same_device(const char *a, const char *b);
 
@@ -37,3 +47,11 @@ void mnt_saved_done(struct mnt_saved *s);
 /* Unmount target, remembering how it was mounted. -EBUSY when busy. */
 int mnt_unmount(struct mnt_tab *t, const char *target, struct mnt_saved *ret);
 int mnt_remount(const struct mnt_saved *s);
+
+/* The unmount and mount that rollback --now uses; the unit tests replace them. */
+struct mnt_ops {
+	int (*unmount)(struct mnt_tab *t, const char *target, struct mnt_saved *ret);
+	int (*remount)(const struct mnt_saved *s);
+};
+extern const struct mnt_ops mnt_ops_real;
+extern const struct mnt_ops *txn_mnt_ops;

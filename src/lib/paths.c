@@ -49,3 +49,8 @@ const char *path_efivars(void)
 {
 	return env_or("REWIND_EFIVARS", NULL);
 }
+
+const char *path_boot_id(void)
+{
+	return env_or("REWIND_BOOT_ID", "/proc/sys/kernel/random/boot_id");
+}

@@ -5,20 +5,55 @@
 #include "tags.h"
 #include "util.h"
 
+static const char *const state_names[_TXN_STATE_MAX] = {
+    [TXN_STATE_CREATING] = "creating",
+    [TXN_STATE_OPEN] = "open",
+    [TXN_STATE_ARMED] = "armed",
+    [TXN_STATE_COMMITTING] = "committing",
+};
+
+static const char *const state_tags[_TXN_STATE_MAX] = {
+    [TXN_STATE_CREATING] = TAG_PREFIX "state=creating",
+    [TXN_STATE_OPEN] = TAG_PREFIX "state=open",
+    [TXN_STATE_ARMED] = TAG_PREFIX "state=armed",
+    [TXN_STATE_COMMITTING] = TAG_PREFIX "state=committing",
+};
+
 void txn_tags_done(struct txn_tags *t)
 {
 	free(t->mnt);
 	t->mnt = NULL;
+	strv_free(t->members);
+	t->members = NULL;
 }
 
 const char *txn_state_to_string(enum txn_state s)
 {
-	return s == TXN_STATE_ARMED ? "armed" : "open";
+	return s >= 0 && s < _TXN_STATE_MAX ? state_names[s] : "?";
 }
 
 const char *txn_tags_state_tag(enum txn_state s)
 {
-	return s == TXN_STATE_ARMED ? TAG_PREFIX "state=armed" : TAG_PREFIX "state=open";
+	return s >= 0 && s < _TXN_STATE_MAX ? state_tags[s] : NULL;
+}
+
+static bool boot_id_valid(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return false;
+	return n == BOOT_ID_LEN;
+}
+
+int txn_member_valid(const char *m)
+{
+	_cleanup_free_ char *vg = NULL, *lv = NULL;
+
+	if (name_split_vg_lv(m, &vg, &lv) < 0 || name_valid_vg(vg) < 0 || name_valid_lv(lv) < 0)
+		return -EINVAL;
+	return 0;
 }
 
 static bool tag_plain_char(unsigned char c)
@@ -89,6 +124,8 @@ int txn_tags_encode(const struct txn_tags *t, char ***ret)
 
 	if (name_valid_txid(t->txid) < 0)
 		return -EINVAL;
+	if (!txn_tags_state_tag(t->state))
+		return -EINVAL;
 	r = strv_push(&l, strdup_printf(TAG_PREFIX "txn=%s", t->txid));
 	if (r >= 0)
 		r = strv_extend(&l, txn_tags_state_tag(t->state));
@@ -100,6 +137,16 @@ int txn_tags_encode(const struct txn_tags *t, char ***ret)
 	}
 	if (r >= 0 && t->root)
 		r = strv_extend(&l, TAG_PREFIX "root");
+	for (size_t i = 0; r >= 0 && t->members && t->members[i]; i++)
+		r = txn_member_valid(t->members[i]) < 0
+			? -EINVAL
+			: strv_push(&l, strdup_printf(TAG_PREFIX "member=%s", t->members[i]));
+	if (r >= 0 && *t->boot_id)
+		r = boot_id_valid(t->boot_id)
+			? strv_push(&l, strdup_printf(TAG_PREFIX "boot=%s", t->boot_id))
+			: -EINVAL;
+	if (r >= 0 && t->auto_boots >= 0)
+		r = strv_push(&l, strdup_printf(TAG_PREFIX "autoboots=%d", t->auto_boots));
 	if (r < 0)
 		return r;
 	for (size_t i = 0; l[i]; i++)
@@ -114,7 +161,7 @@ int txn_tags_decode(char *const *tags, struct txn_tags *t)
 	bool seen_txn = false, seen_state = false, seen_time = false, seen_mnt = false;
 	int r;
 
-	*t = (struct txn_tags){};
+	*t = (struct txn_tags){.auto_boots = -1};
 	for (size_t i = 0; tags && tags[i]; i++) {
 		const char *tag = tags[i], *v;
 
@@ -133,11 +180,10 @@ int txn_tags_decode(char *const *tags, struct txn_tags *t)
 			if (seen_state)
 				goto bad;
 			seen_state = true;
-			if (streq(v, "open"))
-				t->state = TXN_STATE_OPEN;
-			else if (streq(v, "armed"))
-				t->state = TXN_STATE_ARMED;
-			else
+			for (t->state = 0; t->state < _TXN_STATE_MAX; t->state++)
+				if (streq(v, state_names[t->state]))
+					break;
+			if (t->state == _TXN_STATE_MAX)
 				goto bad;
 		} else if ((v = startswith(tag, "time=") ? tag + 5 : NULL)) {
 			if (seen_time || safe_atou64(v, &t->time) < 0)
@@ -160,6 +206,25 @@ int txn_tags_decode(char *const *tags, struct txn_tags *t)
 			if (safe_atou64(v, &n) < 0 || n > 1000000)
 				goto bad;
 			*p = MAX(*p, (unsigned)n);
+		} else if ((v = startswith(tag, "member=") ? tag + 7 : NULL)) {
+			/* A set: LVM keeps one copy of equal tags. At most 64, so a damaged or
+			 * hostile tag list cannot make us allocate without bound. */
+			if (txn_member_valid(v) < 0 || strv_length(t->members) >= 64)
+				goto bad;
+			r = strv_extend(&t->members, v);
+			if (r < 0) {
+				txn_tags_done(t);
+				return r;
+			}
+		} else if ((v = startswith(tag, "boot=") ? tag + 5 : NULL)) {
+			if (*t->boot_id || !boot_id_valid(v))
+				goto bad;
+			strcpy(t->boot_id, v);
+		} else if ((v = startswith(tag, "autoboots=") ? tag + 10 : NULL)) {
+			uint64_t n;
+			if (t->auto_boots >= 0 || safe_atou64(v, &n) < 0 || n > 1000)
+				goto bad;
+			t->auto_boots = (int)n;
 		} else if (streq(tag, "root")) {
 			if (t->root)
 				goto bad;
@@ -170,7 +235,7 @@ int txn_tags_decode(char *const *tags, struct txn_tags *t)
 	if (!seen_txn) {
 		/* Leftover rewind: tags without a transaction are not ours to act on. */
 		txn_tags_done(t);
-		*t = (struct txn_tags){};
+		*t = (struct txn_tags){.auto_boots = -1};
 		return 0;
 	}
 	if (!seen_state)
@@ -179,6 +244,6 @@ int txn_tags_decode(char *const *tags, struct txn_tags *t)
 	return 0;
 bad:
 	txn_tags_done(t);
-	*t = (struct txn_tags){};
+	*t = (struct txn_tags){.auto_boots = -1};
 	return -EBADMSG;
 }

@@ -9,10 +9,20 @@
 /* A transaction's state, kept as LVM tags on each of its snapshot LVs (HACKING.md). */
 #define TAG_PREFIX "rewind:"
 
+/*
+ * The phase of a transaction, on each snapshot. Snapshots of one transaction may disagree after a
+ * crash between two lvchanges (one per snapshot); the transaction's phase is then the furthest
+ * along, in this order, and the next command finishes the step (txn.c: txn_phase_of()).
+ */
 enum txn_state {
-	TXN_STATE_OPEN,
-	TXN_STATE_ARMED,
+	TXN_STATE_CREATING,   /* begin is creating the snapshots; never rolled back */
+	TXN_STATE_OPEN,	      /* begin completed */
+	TXN_STATE_ARMED,      /* roll back at the next boot */
+	TXN_STATE_COMMITTING, /* commit started: finish removing, never roll back */
+	_TXN_STATE_MAX,
 };
+
+#define BOOT_ID_LEN 32 /* /proc/sys/kernel/random/boot_id without dashes */
 
 struct txn_tags {
 	bool present; /* carries a rewind:txn= tag at all */
@@ -21,6 +31,13 @@ struct txn_tags {
 	uint64_t time;
 	char *mnt; /* decoded mount point, or NULL */
 	bool root;
+	/* rewind:member=VG/LV, one per volume of the transaction, on every snapshot: so that a
+	 * missing snapshot (an interrupted begin, a VG not visible) is seen. NULL: none (a
+	 * transaction begun by rewind before members were recorded). */
+	char **members;
+	char boot_id[BOOT_ID_LEN + 1]; /* rewind:boot=ID: the boot that began it; "" unknown */
+	/* rewind:autoboots=N: auto_rollback_boots when it began; -1 when not recorded. */
+	int auto_boots;
 	/* Unattended servers (txn-auto.c); absent tags read as 0. */
 	unsigned pending; /* rewind:pending=K  boots since the last confirmed one */
 	unsigned good;	  /* rewind:good=M     boots that reached boot-complete.target */
@@ -43,6 +60,9 @@ int txn_tags_decode(char *const *tags, struct txn_tags *t);
 /* The counter tags (txn-auto.c): "rewind:pending=" and "rewind:good=". */
 #define TAG_PENDING TAG_PREFIX "pending="
 #define TAG_GOOD    TAG_PREFIX "good="
+
+/* VG/LV of a member, valid per LVM's name rules: 0 or -EINVAL. */
+int txn_member_valid(const char *m);
 
 /* "#xx" escaping of bytes outside the tag alphabet (and of '#' itself). */
 char *tag_escape(const char *s);

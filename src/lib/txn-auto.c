@@ -113,31 +113,62 @@ static int snap_set_counters(struct lvm *l, const struct txn_snap *sn, int pendi
 	return lvm_lv_change_tags(l, sn->lv->vg, sn->lv->name, add, del);
 }
 
+/* The initramfs counted this boot as unconfirmed for txid (boot-failed's condition); /run
+ * survives switch-root and is gone at the next boot, so it is this boot's. */
+static char *counted_path(void)
+{
+	return strdup_printf("%s/counted", path_rundir());
+}
+
+static void mark_counted(const char *txid)
+{
+	_cleanup_free_ char *p = counted_path();
+
+	if (!p || mkdir_p(path_rundir(), 0755) < 0 || write_file_atomic(p, txid) < 0)
+		log_warning("Failed to record that this boot was counted: rewind boot-failed will "
+			    "not reboot it.");
+}
+
+static bool was_counted(const char *txid)
+{
+	_cleanup_free_ char *p = counted_path(), *v = NULL;
+
+	return p && read_one_line_file(p, &v) >= 0 && streq(strstrip(v), txid);
+}
+
 void txn_auto_boot(struct lvm *l, struct txn_set *s, const char *skip_txid)
 {
 	struct conf c;
-	unsigned n;
+	bool conf_read = false;
 
 	/* The common case, nothing open, costs nothing beyond the caller's one report. */
 	if (s->n_txns == 0)
 		return;
 	conf_init(&c);
-	if (conf_load(path_conf(), &c, NULL) < 0) {
-		log_err("Not counting boots: %s is invalid.", path_conf());
-		goto out;
-	}
-	n = c.auto_rollback_boots;
-	if (n == 0)
-		goto out;
 	for (size_t i = 0; i < s->n_txns; i++) {
 		struct txn *t = &s->txns[i];
 		const struct txn_snap *bad = NULL;
 		bool merging = false;
-		unsigned k = txn_pending(t);
+		unsigned k = txn_pending(t), n;
 		char when[32];
 
-		/* Armed, chosen on the boot menu: rolled back anyway. */
-		if ((skip_txid && *skip_txid && streq(t->txid, skip_txid)) || txn_is_armed(t))
+		/* Armed, chosen on the boot menu: rolled back anyway. Committing or never
+		 * completed: never rolled back, so not counted either. */
+		if ((skip_txid && *skip_txid && streq(t->txid, skip_txid)) || txn_is_armed(t) ||
+		    t->phase == TXN_STATE_COMMITTING || t->phase == TXN_STATE_CREATING)
+			continue;
+		/* Recorded at begin; only transactions from before that read the configuration
+		 * (the initramfs' copy). */
+		if (t->auto_boots < 0 && !conf_read) {
+			conf_read = true;
+			if (conf_load(path_conf(), &c, NULL) < 0)
+				log_err(
+				    "%s is invalid: not counting boots of transactions that did "
+				    "not record auto_rollback_boots.",
+				    path_conf());
+		}
+		n = txn_auto_boots(t, &c);
+		if (n == 0)
 			continue;
 		for (size_t j = 0; j < t->n_snaps; j++) {
 			merging = merging || t->snaps[j].merging;
@@ -152,8 +183,8 @@ void txn_auto_boot(struct lvm *l, struct txn_set *s, const char *skip_txid)
 			    "%u boot%s in a row failed (none reached boot-complete.target) since "
 			    "transaction %s began at %s; auto_rollback_boots = %u: ROLLING BACK.",
 			    k, k == 1 ? "" : "s", t->txid, when, n);
-			for (size_t j = 0; j < t->n_snaps; j++)
-				t->snaps[j].tags.state = TXN_STATE_ARMED;
+			/* In memory: the caller rolls back every member (or none). */
+			t->phase = TXN_STATE_ARMED;
 			continue;
 		}
 		if (k >= n)
@@ -165,11 +196,11 @@ void txn_auto_boot(struct lvm *l, struct txn_set *s, const char *skip_txid)
 			if (snap_set_counters(l, &t->snaps[j], (int)k + 1, -1) < 0)
 				log_err("Failed to count this boot on %s/%s.", t->snaps[j].lv->vg,
 					t->snaps[j].lv->name);
+		mark_counted(t->txid);
 		log_info("Transaction %s: boot %u without a confirmed boot since; rolling back "
 			 "after %u.",
 			 t->txid, k + 1, n);
 	}
-out:
 	conf_done(&c);
 }
 
@@ -177,8 +208,10 @@ int txn_auto_boot_good(struct lvm *l)
 {
 	struct txn_set s = {};
 	uint64_t booted = txn_auto_boot_time();
+	char boot_id[BOOT_ID_LEN + 1];
 	int r, ret = 0;
 
+	txn_boot_id(boot_id);
 	r = txn_set_load(l, false, &s);
 	if (r < 0)
 		return r;
@@ -187,12 +220,18 @@ int txn_auto_boot_good(struct lvm *l)
 	for (size_t i = 0; i < s.n_txns; i++) {
 		const struct txn *t = &s.txns[i];
 		unsigned good = txn_good(t) + 1, pending = txn_pending(t);
+		/* The boot ID says it; the clock only for transactions that did not record one
+		 * (an RTC that is behind would otherwise never confirm a boot). */
+		bool began_now = *t->boot_id && *boot_id ? streq(t->boot_id, boot_id)
+							 : txn_begin_time(t) > booted;
 
-		if (txn_begin_time(t) > booted) {
+		if (began_now) {
 			log_info("Transaction %s began during this boot: this boot does not count.",
 				 t->txid);
 			continue;
 		}
+		if (t->phase == TXN_STATE_COMMITTING || t->phase == TXN_STATE_CREATING)
+			continue;
 		for (size_t j = 0; j < t->n_snaps; j++) {
 			r = snap_set_counters(l, &t->snaps[j], 0, (int)good);
 			if (r < 0) {
@@ -277,10 +316,6 @@ int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const char *cmdlin
 
 	if (!outcome)
 		return -ENOMEM;
-	if (c->auto_rollback_boots == 0) {
-		log_info("auto_rollback_boots is off: no reboot.");
-		return 0;
-	}
 	if (cmdline_wants_emergency(cmdline)) {
 		log_info("The kernel command line asks for this shell, or chose the rollback entry "
 			 "or rd.rewind=0: no reboot.");
@@ -291,6 +326,14 @@ int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const char *cmdlin
 		return r;
 	if (s.n_txns == 0) {
 		log_info("No transaction is open: no reboot.");
+		r = 0;
+	} else if (txn_auto_boots(&s.txns[0], c) == 0) {
+		log_info("Transaction %s runs with auto_rollback_boots off: no reboot.",
+			 s.txns[0].txid);
+		r = 0;
+	} else if (s.txns[0].phase != TXN_STATE_OPEN) {
+		log_info("Transaction %s is %s: no reboot.", s.txns[0].txid,
+			 txn_state_to_string(s.txns[0].phase));
 		r = 0;
 	} else if (access(outcome, F_OK) == 0) {
 		/* A rollback ran at this boot and did not end the transaction: another boot would
@@ -304,9 +347,12 @@ int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const char *cmdlin
 			"cannot roll it back; no reboot.",
 			s.txns[0].txid);
 		r = 0;
-	} else if (txn_pending(&s.txns[0]) == 0) {
-		/* Confirmed by rewind-boot-good.service, or the boot that began it: not failed. */
-		log_info("This boot of transaction %s was not counted as unconfirmed: no reboot.",
+	} else if (!was_counted(s.txns[0].txid) || txn_pending(&s.txns[0]) == 0) {
+		/* Only a boot this boot's initramfs counted: not the boot that began it, not one
+		 * confirmed by rewind-boot-good.service, not one whose initramfs did not count
+		 * (an old initramfs without rewind, rd.rewind=0). */
+		log_info("This boot of transaction %s was not counted as unconfirmed by its "
+			 "initramfs: no reboot.",
 			 s.txns[0].txid);
 		r = 0;
 	} else {
@@ -315,7 +361,7 @@ int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const char *cmdlin
 		    "%s is open, and auto_rollback_boots = %u: REBOOTING, this boot counts as "
 		    "failed. To stay: systemctl stop rewind-failed-boot.timer "
 		    "rewind-boot-deadline.timer",
-		    s.txns[0].txid, c->auto_rollback_boots);
+		    s.txns[0].txid, txn_auto_boots(&s.txns[0], c));
 		r = 1;
 		if (ret_txid && !(*ret_txid = strdup(s.txns[0].txid)))
 			r = -ENOMEM;
@@ -348,6 +394,12 @@ int txn_auto_commit(struct lvm *l, const struct conf *c, char **ret_txid)
 		if (txn_is_armed(t)) {
 			log_info("Transaction %s is armed for rollback: not committing.", t->txid);
 			goto out;
+		}
+		if (t->phase != TXN_STATE_OPEN) {
+			/* An interrupted commit or begin: finish it, that is not a commit. */
+			txn_set_done(&s);
+			r = txn_finish_interrupted(l);
+			return r < 0 ? r : 0;
 		}
 		if (age < c->auto_commit_after) {
 			log_info("Transaction %s is %s old: committing once it is %s old (in %s).",
@@ -508,7 +560,11 @@ int txn_auto_status_add(struct json_object *o, const struct txn *t)
 	r = jadd(o, "auto", a);
 	r = r ?: jadd(a, "pending_boots", json_object_new_int64(txn_pending(t)));
 	r = r ?: jadd(a, "good_boots", json_object_new_int64(txn_good(t)));
-	r = r ?: jadd(a, "auto_rollback_boots", json_object_new_int64(c.auto_rollback_boots));
+	r = r ?: jadd(a, "auto_rollback_boots", json_object_new_int64(txn_auto_boots(t, &c)));
+	/* Recorded at begin (what the boot side uses), or read from rewind.conf now. */
+	r = r
+		?: jadd(a, "auto_rollback_boots_recorded",
+			json_object_new_boolean(t->auto_boots >= 0));
 	r = r ?: jadd(a, "auto_commit_after", json_object_new_int64((int64_t)c.auto_commit_after));
 	/* When the grace period ends (UNIX time); null when auto-commit is off. */
 	if (r >= 0 && c.auto_commit_after > 0)

@@ -11,6 +11,8 @@
 #include "kmod.h"
 #include "log.h"
 #include "mnt.h"
+#include "paths.h"
+#include "suspend-guard.h"
 #include "txn-auto.h"
 #include "txn-esp.h"
 #include "txn.h"
@@ -193,8 +195,10 @@ static void resume_all(struct vol *v, size_t n)
 		const char *dm = lvm_lv_dm_name(v[i].lv);
 		if (!v[i].suspended || !dm)
 			continue;
-		/* lvcreate -s of a suspended origin leaves it resumed; resume only the rest. */
-		if (dm_is_suspended(dm) > 0 && dm_resume(dm) < 0)
+		/* lvcreate -s of a suspended origin leaves it resumed. Resume unless the device
+		 * says for sure that it is not suspended: a failed query is no reason to leave a
+		 * filesystem frozen. */
+		if (dm_is_suspended(dm) != 0 && dm_resume(dm) < 0)
 			log_err(
 			    "Failed to resume %s: writes to it are blocked; run 'dmsetup resume "
 			    "%s'.",
@@ -203,13 +207,28 @@ static void resume_all(struct vol *v, size_t n)
 	}
 }
 
-static int create_one(struct lvm *l, struct vol *v, const char *txid, uint64_t now)
+struct begin_ctx {
+	const char *txid;
+	uint64_t now;
+	char **members;
+	const char *boot_id;
+	int auto_boots;
+};
+
+static int create_one(struct lvm *l, struct vol *v, const struct begin_ctx *ctx)
 {
 	_cleanup_strv_ char **tags = NULL;
-	struct txn_tags t = {.state = TXN_STATE_OPEN, .time = now, .root = v->root};
+	struct txn_tags t = {
+	    .state = TXN_STATE_CREATING,
+	    .time = ctx->now,
+	    .root = v->root,
+	    .members = ctx->members,
+	    .auto_boots = ctx->auto_boots,
+	};
 	int r;
 
-	strcpy(t.txid, txid);
+	strcpy(t.txid, ctx->txid);
+	snprintf(t.boot_id, sizeof(t.boot_id), "%s", ctx->boot_id);
 	t.mnt = v->mnt;
 	r = txn_tags_encode(&t, &tags);
 	if (r < 0)
@@ -222,36 +241,76 @@ static int create_one(struct lvm *l, struct vol *v, const char *txid, uint64_t n
 	return 0;
 }
 
-static int snapshot_all(struct lvm *l, struct vol *v, size_t n, const char *txid)
+static bool will_suspend(const struct vol *v, size_t n)
 {
-	uint64_t now = (uint64_t)time(NULL);
+	return n > 1 && !v->root && v->mnt && lvm_lv_dm_name(v->lv) && lvm_lv_is_active(v->lv);
+}
+
+static int snapshot_all(struct lvm *l, struct vol *v, size_t n, const struct begin_ctx *ctx)
+{
+	struct suspend_guard guard = {.fd = -1};
+	_cleanup_strv_ char **guarded = NULL;
 	int r = 0;
 
+	/* Every active origin: the data ones we suspend, and root, which LVM freezes itself
+	 * inside lvcreate (a begin killed there would leave it frozen as well). */
+	for (size_t i = 0; i < n; i++)
+		if (will_suspend(&v[i], n) || (v[i].root && lvm_lv_dm_name(v[i].lv)))
+			if ((r = strv_extend(&guarded, lvm_lv_dm_name(v[i].lv))) < 0)
+				return r;
+	if (guarded && (r = suspend_guard_start(&guard, guarded)) < 0)
+		return r;
 	/* (1) Data origins: suspend with lockfs, so they stand still while root is taken. */
-	if (n > 1)
-		for (size_t i = 0; i < n; i++) {
-			const char *dm = lvm_lv_dm_name(v[i].lv);
-			if (v[i].root || !v[i].mnt || !dm || !lvm_lv_is_active(v[i].lv))
-				continue;
-			r = dm_suspend(dm);
-			if (r < 0) {
-				log_err("Failed to suspend %s.", dm);
-				goto out;
-			}
-			v[i].suspended = true;
+	for (size_t i = 0; i < n; i++) {
+		const char *dm = lvm_lv_dm_name(v[i].lv);
+		if (!will_suspend(&v[i], n))
+			continue;
+		/* Marked first: a suspend that fails halfway is resumed too. */
+		v[i].suspended = true;
+		r = dm_suspend(dm);
+		if (r < 0) {
+			log_err("Failed to suspend %s.", dm);
+			goto out;
 		}
+	}
 	/* (2) Root first: LVM freezes it itself; never suspend root from outside LVM. */
 	for (size_t i = 0; i < n; i++)
-		if (v[i].root && (r = create_one(l, &v[i], txid, now)) < 0)
+		if (v[i].root && (r = create_one(l, &v[i], ctx)) < 0)
 			goto out;
 	/* (3) The rest, suspended or not. */
 	for (size_t i = 0; i < n; i++)
-		if (!v[i].root && (r = create_one(l, &v[i], txid, now)) < 0)
+		if (!v[i].root && (r = create_one(l, &v[i], ctx)) < 0)
 			goto out;
 out:
 	/* (4) On every path. */
 	resume_all(v, n);
+	suspend_guard_stop(&guard);
 	return r;
+}
+
+/* The last step of begin: every snapshot from creating to open. Once one is open, the
+ * transaction is complete (txn.c: the furthest phase counts), so only the first may fail. */
+static int confirm_all(struct lvm *l, struct vol *v, size_t n)
+{
+	char *add[] = {(char *)txn_tags_state_tag(TXN_STATE_OPEN), NULL};
+	char *del[] = {(char *)txn_tags_state_tag(TXN_STATE_CREATING), NULL};
+	bool first = true;
+	int r;
+
+	/* Root first: the order the boot stage and the ESP pin care about does not matter
+	 * here, but a fixed order keeps the logs readable. */
+	for (size_t i = 0; i < n; i++) {
+		r = lvm_lv_change_tags(l, v[i].lv->vg, v[i].snap, add, del);
+		if (r < 0 && first)
+			return log_err_errno(r, "Failed to mark %s/%s open.", v[i].lv->vg,
+					     v[i].snap);
+		if (r < 0)
+			log_warning("Failed to mark %s/%s open; the transaction is complete "
+				    "anyway (another snapshot of it is).",
+				    v[i].lv->vg, v[i].snap);
+		first = first && r < 0;
+	}
+	return 0;
 }
 
 static void remove_created(struct lvm *l, struct vol *v, size_t n)
@@ -272,7 +331,9 @@ int txn_begin(struct lvm *l, const struct conf *c, const struct txn_begin_opts *
 	struct txn_set s = {};
 	struct vol *v = NULL;
 	size_t n = 0;
-	char txid[TXID_MAX + 1];
+	char txid[TXID_MAX + 1], boot_id[BOOT_ID_LEN + 1];
+	_cleanup_strv_ char **members = NULL;
+	struct begin_ctx ctx = {.txid = txid, .boot_id = boot_id};
 	bool has_root = false;
 	int r;
 
@@ -289,6 +350,19 @@ int txn_begin(struct lvm *l, const struct conf *c, const struct txn_begin_opts *
 	r = txn_set_load(l, true, &s);
 	if (r < 0)
 		return r;
+	for (size_t i = 0; !o->dry_run && i < s.n_txns; i++)
+		if (s.txns[i].phase == TXN_STATE_CREATING ||
+		    s.txns[i].phase == TXN_STATE_COMMITTING) {
+			/* Left by a crash: finish it, then look again. */
+			txn_set_done(&s);
+			r = txn_finish_interrupted(l);
+			if (r < 0)
+				return r;
+			r = txn_set_load(l, true, &s);
+			if (r < 0)
+				return r;
+			break;
+		}
 	if (s.n_txns > 0) {
 		r = log_err_errno(-EEXIST, "Transaction %s is %s.", s.txns[0].txid,
 				  txn_is_armed(&s.txns[0]) ? "armed" : "open");
@@ -300,13 +374,31 @@ int txn_begin(struct lvm *l, const struct conf *c, const struct txn_begin_opts *
 	r = size_and_check_space(&s.rep, v, n);
 	if (r < 0 || o->dry_run)
 		goto out;
+	for (size_t i = 0; i < n; i++) {
+		r = strv_push(&members, strdup_printf("%s/%s", v[i].lv->vg, v[i].lv->name));
+		if (r < 0)
+			goto out;
+		has_root = has_root || v[i].root;
+	}
+	ctx.members = members;
+	ctx.now = (uint64_t)time(NULL);
+	ctx.auto_boots = (int)MIN(c->auto_rollback_boots, 1000u);
+	txn_boot_id(boot_id);
 	if (kmod_ensure_snapshot_modules() < 0)
 		log_warning("dm_snapshot could not be loaded; trying anyway.");
-	r = snapshot_all(l, v, n, txid);
-	for (size_t i = 0; r >= 0 && i < n; i++)
-		has_root = has_root || v[i].root;
+	/*
+	 * Snapshots tagged creating, the ESP pinned, then every snapshot marked open: a begin that
+	 * dies before the last step leaves a transaction that every later command recognises as
+	 * incomplete and removes (txn_finish_interrupted()), never one that looks complete.
+	 */
+	r = snapshot_all(l, v, n, &ctx);
 	if (r >= 0)
 		r = txn_esp_pin(txid, has_root, time(NULL), c->auto_rollback_boots); /* -ENOSPC */
+	if (r >= 0) {
+		r = confirm_all(l, v, n);
+		if (r < 0)
+			(void)txn_esp_unpin(txid);
+	}
 	if (r < 0) {
 		remove_created(l, v, n);
 		goto out;

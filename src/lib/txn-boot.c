@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * boot: the initramfs stage. One LVM report; nothing armed means return at once. Each armed
- * snapshot is merged in the foreground (no lvmpolld in the initrd): a child runs the LVM command
- * that starts and polls the merge, while we read the progress from device-mapper. A merge
- * interrupted by a power cut is found merging at the next boot and polled to its end.
+ * boot: the initramfs stage. One LVM report; nothing armed means return at once. A transaction is
+ * rolled back whole or not at all: every member must be there (volume groups that appear late are
+ * waited for, rd.rewind.wait=), valid, with its origin; otherwise nothing is merged and the
+ * outcome says which member and why. Each merge runs in the foreground (no lvmpolld in the
+ * initrd): a child runs the LVM command that starts and polls it, while we read the progress from
+ * device-mapper. A merge a power cut interrupted is past the point of no return: every member is
+ * rolled forward.
  */
 #include <signal.h>
 #include <sys/wait.h>
@@ -17,15 +20,18 @@
 #include "util.h"
 
 #define STALL_TIMEOUT_DEFAULT 600
+#define MEMBER_WAIT_DEFAULT   60
 
-/* rd.rewind=0 disables; rd.rewind.rollback=TXID arms that transaction for this boot. */
-static int cmdline_parse(bool *disabled, char *txid)
+/* rd.rewind=0 disables; rd.rewind.rollback=TXID arms that transaction for this boot;
+ * rd.rewind.wait=SECONDS bounds the wait for members whose volume group is not there yet. */
+static int cmdline_parse(bool *disabled, char *txid, unsigned *wait)
 {
 	_cleanup_free_ char *line = NULL;
 	_cleanup_strv_ char **words = NULL;
 	int r;
 
 	*disabled = false;
+	*wait = MEMBER_WAIT_DEFAULT;
 	txid[0] = '\0';
 	r = read_one_line_file(path_cmdline(), &line);
 	if (r < 0) {
@@ -45,6 +51,12 @@ static int cmdline_parse(bool *disabled, char *txid)
 				log_warning("Ignoring invalid rd.rewind.rollback=%.40s.", v);
 			else
 				strcpy(txid, v);
+		} else if (startswith(w, "rd.rewind.wait=")) {
+			uint64_t n;
+			if (safe_atou64(w + strlen("rd.rewind.wait="), &n) < 0 || n > 3600)
+				log_warning("Ignoring invalid %.40s.", w);
+			else
+				*wait = (unsigned)n;
 		}
 	}
 	return 0;
@@ -117,22 +129,9 @@ static int merge_wait(struct lvm *l, const struct txn_snap *s, const struct txn_
 static int boot_one(struct lvm *l, const struct txn_snap *s, const struct txn_boot_opts *o,
 		    struct txn_results *res)
 {
-	char *add[] = {(char *)txn_tags_state_tag(TXN_STATE_OPEN), NULL};
-	char *del[] = {(char *)txn_tags_state_tag(TXN_STATE_ARMED), NULL};
 	double t0 = txn_now();
 	int r;
 
-	if (s->invalid) {
-		log_err("Snapshot %s/%s is invalid (overflowed): not rolling back %s/%s.",
-			s->lv->vg, s->lv->name, s->lv->vg, s->lv->origin);
-		/* Disarm, so that every later boot does not try again. */
-		if (s->tags.state == TXN_STATE_ARMED &&
-		    lvm_lv_change_tags(l, s->lv->vg, s->lv->name, add, del) < 0)
-			log_err("Failed to disarm %s/%s.", s->lv->vg, s->lv->name);
-		return txn_result_add(res, s, TXN_FAILED, "snapshot invalid (overflowed)", 0);
-	}
-	if (!s->origin)
-		return txn_result_add(res, s, TXN_FAILED, "origin missing", 0);
 	if (!lvm_lv_is_active(s->origin)) {
 		/* dracut activates only the root LV; data LVs are ours to activate. */
 		r = lvm_lv_activate(l, s->lv->vg, s->origin->name, true);
@@ -154,6 +153,114 @@ static int boot_one(struct lvm *l, const struct txn_snap *s, const struct txn_bo
 					  : "merge failed",
 				      txn_now() - t0);
 	return txn_result_add(res, s, TXN_MERGED, NULL, txn_now() - t0);
+}
+
+static struct txn *find_txn(struct txn_set *s, const char *txid)
+{
+	for (size_t i = 0; i < s->n_txns; i++)
+		if (streq(s->txns[i].txid, txid))
+			return &s->txns[i];
+	return NULL;
+}
+
+/* Members whose volume group is not visible yet (a late disk, md, iSCSI): look again, bounded. */
+static int wait_for_members(struct lvm *l, struct txn_set *s, struct txn **t, unsigned wait)
+{
+	char txid[TXID_MAX + 1];
+	double deadline = txn_now() + wait;
+	bool said = false;
+	int r;
+
+	strcpy(txid, (*t)->txid);
+	while ((*t)->missing && txn_now() < deadline) {
+		struct timespec ts = {1, 0};
+		enum txn_state phase = (*t)->phase;
+
+		if (!said)
+			log_warning(
+			    "Transaction %s: %s has no snapshot yet; waiting up to %u s for "
+			    "its volume group (rd.rewind.wait=).",
+			    txid, (*t)->missing[0], wait);
+		said = true;
+		nanosleep(&ts, NULL);
+		txn_set_done(s);
+		r = txn_set_load(l, false, s);
+		if (r < 0)
+			return r;
+		*t = find_txn(s, txid);
+		if (!*t)
+			return -ENOENT;
+		/* The automatic rollback armed it in memory only. */
+		(*t)->phase = MAX((*t)->phase, phase);
+	}
+	return 0;
+}
+
+/* Every member, or none: nothing is merged unless all can be (a merge a power cut interrupted
+ * excepted: those are rolled forward, whatever the rest). */
+static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
+			const struct txn_boot_opts *o, unsigned wait, struct txn_results *res)
+{
+	const char *member, *why;
+	bool merging = false;
+	int r;
+
+	strcpy(res->txid, t->txid);
+	r = wait_for_members(l, s, &t, wait);
+	if (r < 0)
+		return r;
+	for (size_t j = 0; j < t->n_snaps; j++)
+		merging = merging || t->snaps[j].merging;
+	if (!merging && !txn_is_whole(t, &member, &why)) {
+		bool invalid = !t->missing;
+		log_err("NOT ROLLING BACK transaction %s: %s %s. Nothing was merged: every volume "
+			"keeps its current content. %s",
+			t->txid, member, why,
+			invalid ? "It can never be rolled back: run 'rewind commit' to drop it."
+				: "Make its volume group visible and boot again, or run 'rewind "
+				  "cancel' (keep the transaction) or 'rewind commit' (drop it).");
+		for (size_t j = 0; j < t->n_snaps; j++) {
+			r = txn_result_add(res, &t->snaps[j], TXN_FAILED,
+					   t->snaps[j].invalid ? "snapshot invalid (overflowed)"
+					   : !t->snaps[j].origin
+					       ? "origin missing"
+					       : "not rolled back: another volume cannot be",
+					   0);
+			if (r < 0)
+				return r;
+		}
+		for (size_t k = 0; t->missing && t->missing[k]; k++) {
+			r = txn_result_add_member(res, t->missing[k], TXN_FAILED,
+						  "missing: its volume group is not visible");
+			if (r < 0)
+				return r;
+		}
+		/* An invalid snapshot never becomes valid again: disarm, so that later boots
+		 * do not try again. A missing one may come back: stay armed. */
+		if (invalid && t->phase == TXN_STATE_ARMED)
+			(void)txn_set_state(l, t, TXN_STATE_OPEN, NULL);
+		return 0;
+	}
+	for (size_t j = 0; j < t->n_snaps; j++) {
+		const struct txn_snap *sn = &t->snaps[j];
+
+		if (sn->invalid || !sn->origin) {
+			r = txn_result_add(
+			    res, sn, TXN_FAILED,
+			    sn->invalid ? "snapshot invalid (overflowed)" : "origin missing", 0);
+		} else
+			r = boot_one(l, sn, o, res);
+		if (r < 0)
+			return r;
+	}
+	for (size_t k = 0; t->missing && t->missing[k]; k++) {
+		r = txn_result_add_member(res, t->missing[k], TXN_FAILED,
+					  "missing: its volume group is not visible; its merge "
+					  "resumes when it is activated");
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 static int write_outcome(const struct txn_results *res)
@@ -205,15 +312,30 @@ static int write_outcome(const struct txn_results *res)
 	return 0;
 }
 
+/* Tell rewind-outcome.service in the real root to finish an interrupted commit or begin: it
+ * needs the ESP, which the initramfs does not mount. */
+static void flag_unfinished(const struct txn_set *s)
+{
+	for (size_t i = 0; i < s->n_txns; i++)
+		if (s->txns[i].phase == TXN_STATE_COMMITTING ||
+		    s->txns[i].phase == TXN_STATE_CREATING) {
+			_cleanup_free_ char *p = strdup_printf("%s/finish", path_rundir());
+
+			if (p && mkdir_p(path_rundir(), 0755) >= 0)
+				(void)write_file_atomic(p, s->txns[i].txid);
+			return;
+		}
+}
+
 int txn_boot(struct lvm *l, const struct txn_boot_opts *o, struct txn_results *res)
 {
 	char cmdline_txid[TXID_MAX + 1];
 	struct txn_set s = {};
 	bool disabled, known = false;
-	size_t n = 0;
+	unsigned wait;
 	int r;
 
-	r = cmdline_parse(&disabled, cmdline_txid);
+	r = cmdline_parse(&disabled, cmdline_txid, &wait);
 	if (r < 0)
 		return r;
 	if (disabled) {
@@ -224,28 +346,42 @@ int txn_boot(struct lvm *l, const struct txn_boot_opts *o, struct txn_results *r
 	r = txn_set_load(l, false, &s);
 	if (r < 0)
 		return r;
+	flag_unfinished(&s);
 	/* auto_rollback_boots: count this boot, or arm (in memory) after N failed ones. */
 	txn_auto_boot(l, &s, cmdline_txid);
 	for (size_t i = 0; i < s.n_txns; i++) {
-		const struct txn *t = &s.txns[i];
-		bool chosen = *cmdline_txid && streq(t->txid, cmdline_txid);
+		struct txn *t = &s.txns[i];
+		bool chosen = *cmdline_txid && streq(t->txid, cmdline_txid), merging = false;
 
 		known = known || chosen;
-		for (size_t j = 0; j < t->n_snaps; j++) {
-			const struct txn_snap *sn = &t->snaps[j];
-			/* Armed, chosen on the boot menu, or a merge a power cut interrupted. */
-			if (!chosen && sn->tags.state != TXN_STATE_ARMED && !sn->merging)
-				continue;
-			if (n++ == 0)
-				strcpy(res->txid, t->txid);
-			r = boot_one(l, sn, o, res);
-			if (r < 0)
-				goto out;
+		for (size_t j = 0; j < t->n_snaps; j++)
+			merging = merging || t->snaps[j].merging;
+		if (!merging && t->phase == TXN_STATE_COMMITTING) {
+			if (chosen)
+				log_err("Transaction %s is being committed: it can no longer be "
+					"rolled back. Booting as it is.",
+					t->txid);
+			continue;
 		}
+		if (!merging && t->phase == TXN_STATE_CREATING) {
+			if (chosen)
+				log_err("Transaction %s was never completed (its begin was "
+					"interrupted): not rolling back. Booting as it is.",
+					t->txid);
+			continue;
+		}
+		/* Armed, chosen on the boot menu, or a merge a power cut interrupted. */
+		if (!chosen && t->phase != TXN_STATE_ARMED && !merging)
+			continue;
+		r = rollback_txn(l, &s, t, o, wait, res);
+		if (r < 0)
+			goto out;
+		/* One transaction per boot: begin allows only one. */
+		break;
 	}
 	if (*cmdline_txid && !known)
 		log_warning("rd.rewind.rollback=%s: no such transaction, ignoring.", cmdline_txid);
-	if (n > 0)
+	if (res->n > 0)
 		(void)write_outcome(res);
 	r = 0;
 out:

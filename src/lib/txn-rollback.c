@@ -1,25 +1,95 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * rollback: merge what can be merged now, arm the rest for the initramfs. We never start a merge
- * on an open origin: LVM would defer it to any next activation, and it could not be cancelled.
+ * rollback: whole or not at all. With root in the transaction, or a member in use without --now,
+ * every member is armed and nothing is merged online, so 'cancel' is always a true undo. Otherwise
+ * every member is unmounted and checked closed (device-mapper's open count: mounts in other mount
+ * namespaces, raw openers) before the first merge starts: LVM would defer a merge on an open
+ * origin to its next activation and erase everything written until then.
  */
+#include "dm.h"
 #include "log.h"
 #include "mnt.h"
 #include "txn.h"
 #include "util.h"
 
-static int arm(struct lvm *l, const struct txn_snap *s)
-{
-	char *add[] = {(char *)txn_tags_state_tag(TXN_STATE_ARMED), NULL};
-	char *del[] = {(char *)txn_tags_state_tag(TXN_STATE_OPEN), NULL};
+const struct mnt_ops *txn_mnt_ops = &mnt_ops_real;
 
-	if (s->tags.state == TXN_STATE_ARMED)
-		return 0;
-	return lvm_lv_change_tags(l, s->lv->vg, s->lv->name, add, del);
+/* One member's mounts in our namespace, unmounted in reverse order of mounting. */
+struct unmounted {
+	struct mnt_saved *saved;
+	size_t n;
+};
+
+static void remount_all(struct unmounted *u)
+{
+	/* In mount order again: the reverse of the unmounts. */
+	while (u->n > 0) {
+		struct mnt_saved *m = &u->saved[--u->n];
+		if (txn_mnt_ops->remount(m) < 0)
+			log_err("Failed to mount %s again: run 'mount %s'.", m->target, m->target);
+		mnt_saved_done(m);
+	}
+	free(u->saved);
+	u->saved = NULL;
 }
 
-/* Merge a snapshot whose origin nobody has open; the snapshot LV is gone afterwards. */
-static int merge_unopened(struct lvm *l, const struct txn_snap *s)
+static int unmount_member(struct mnt_tab *mt, const struct txn_snap *s, struct unmounted *u)
+{
+	const char *names[3] = {s->origin->dm_path, s->origin->path, NULL};
+	_cleanup_strv_ char **targets = NULL;
+	int r;
+
+	r = mnt_tab_targets_of(mt, names, &targets);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	/* Last mounted first: a bind mount or a mount on top goes before what it covers. */
+	for (size_t k = strv_length(targets); k > 0; k--) {
+		struct mnt_saved *n = realloc(u->saved, sizeof(*n) * (u->n + 1));
+
+		if (!n)
+			return -ENOMEM;
+		u->saved = n;
+		r = txn_mnt_ops->unmount(mt, targets[k - 1], &u->saved[u->n]);
+		if (r < 0)
+			return log_err_errno(r, "Cannot unmount %s (%s/%s): %s.", targets[k - 1],
+					     s->lv->vg, s->origin->name, strerror(-r));
+		u->n++;
+	}
+	return 0;
+}
+
+/* Nothing holds the origin open any more; else say who does. */
+static int check_closed(const struct txn_snap *s)
+{
+	_cleanup_free_ char *who = NULL;
+	const char *dm = lvm_lv_dm_name(s->origin);
+	unsigned major = 0, minor = 0;
+	int n;
+
+	if (!dm || !lvm_lv_is_active(s->origin))
+		return 0;
+	n = dm_open_count(dm, &major, &minor);
+	if (n == -ENODEV)
+		return 0;
+	if (n < 0)
+		return log_err_errno(n, "Cannot tell whether %s/%s is still open.", s->lv->vg,
+				     s->origin->name);
+	if (n == 0)
+		return 0;
+	(void)mnt_find_holders(major, minor, &who);
+	return log_err_errno(-EBUSY,
+			     "%s/%s is still open after unmounting it here (%d opener%s%s%s). A "
+			     "merge now would be deferred by LVM to its next activation and erase "
+			     "everything written until then",
+			     s->lv->vg, s->origin->name, n, n == 1 ? "" : "s", who ? ": " : "",
+			     who ?: "; see 'fuser -vm' and other mount namespaces");
+}
+
+/* Start the merge and make sure it happened: the snapshot is gone. A merge LVM only scheduled
+ * ("Delaying merge since origin is open") is an error: it would run at the next activation. */
+static int merge_now(struct lvm *l, const struct txn_snap *s)
 {
 	bool activated = false;
 	int r;
@@ -33,63 +103,100 @@ static int merge_unopened(struct lvm *l, const struct txn_snap *s)
 	}
 	r = lvm_merge(l, s->lv->vg, s->lv->name);
 	if (r >= 0 && txn_snapshot_gone(l, s->lv->vg, s->lv->name) == 0)
-		r = log_err_errno(-EIO, "The merge of %s/%s did not finish.", s->lv->vg,
-				  s->lv->name);
+		r = log_err_errno(-EAGAIN,
+				  "LVM did not merge %s/%s now (its origin was opened meanwhile?): "
+				  "the merge happens at the next activation of %s/%s.",
+				  s->lv->vg, s->lv->name, s->lv->vg, s->origin->name);
 	if (activated)
 		(void)lvm_lv_deactivate(l, s->lv->vg, s->origin->name);
 	return r;
 }
 
-static int rollback_one(struct lvm *l, struct mnt_tab *mt, const struct txn_rollback_opts *o,
-			const struct txn_snap *s, struct txn_results *res)
+static int arm_all(struct lvm *l, const struct txn *t, const char *why, struct txn_results *res)
 {
-	double t0 = txn_now();
-	const char *why = NULL;
-	_cleanup_free_ char *mnt = NULL;
-	const char *names[3] = {s->origin->dm_path, s->origin->path, NULL};
-	struct mnt_saved saved = {};
+	unsigned failed = 0;
 	int r;
 
-	if (s->tags.root)
-		why = "root is in use; the initramfs merges it at the next boot";
-	else if (lvm_lv_is_open(s->origin)) {
-		if (o->now && mt && mnt_tab_target_of(mt, names, &mnt) >= 0) {
-			r = mnt_unmount(mt, mnt, &saved);
-			if (r >= 0) {
-				r = lvm_merge(l, s->lv->vg, s->lv->name);
-				if (mnt_remount(&saved) < 0)
-					log_err("Failed to mount %s again: run 'mount %s'.", mnt,
-						mnt);
-				mnt_saved_done(&saved);
-				if (r < 0)
-					return txn_result_add(res, s, TXN_FAILED,
-							      "merge failed after unmounting",
-							      txn_now() - t0);
-				return txn_result_add(res, s, TXN_MERGED, "unmounted and remounted",
-						      txn_now() - t0);
-			}
-			why = "busy (could not unmount); the initramfs merges it at the next boot";
-		} else
-			why = "in use; the initramfs merges it at the next boot";
-	}
-	if (why) {
-		r = arm(l, s);
-		if (r < 0)
-			return txn_result_add(res, s, TXN_FAILED, "could not arm", 0);
-		return txn_result_add(res, s, TXN_ARMED, why, 0);
-	}
-	r = merge_unopened(l, s);
+	r = txn_set_state(l, t, TXN_STATE_ARMED, &failed);
 	if (r < 0)
-		return txn_result_add(res, s, TXN_FAILED, "merge failed", txn_now() - t0);
-	return txn_result_add(res, s, TXN_MERGED, NULL, txn_now() - t0);
+		return r;
+	/* One armed snapshot arms the whole transaction at boot (the furthest phase counts). */
+	if (failed > 0)
+		log_warning("Not every snapshot could be tagged armed; the next boot rolls back "
+			    "every volume anyway.");
+	for (size_t i = 0; i < t->n_snaps; i++) {
+		r = txn_result_add(res, &t->snaps[i], TXN_ARMED, why, 0);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Every member unmounted and closed, then merged one after the other. */
+static int merge_all(struct lvm *l, const struct txn *t, struct txn_results *res)
+{
+	_cleanup_(mnt_tab_freep) struct mnt_tab *mt = NULL;
+	struct unmounted u = {};
+	bool failed = false;
+	int r;
+
+	r = mnt_tab_load(&mt);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < t->n_snaps; i++) {
+		r = unmount_member(mt, &t->snaps[i], &u);
+		if (r < 0)
+			goto refuse;
+	}
+	for (size_t i = 0; i < t->n_snaps; i++) {
+		r = check_closed(&t->snaps[i]);
+		if (r < 0)
+			goto refuse;
+	}
+	for (size_t i = 0; i < t->n_snaps; i++) {
+		const struct txn_snap *s = &t->snaps[i];
+		double t0 = txn_now();
+
+		if (failed) {
+			r = txn_result_add(res, s, TXN_ARMED, "armed: the next boot rolls it back",
+					   0);
+		} else if (merge_now(l, s) < 0) {
+			/* Some members may be merged already: the rest must follow, at the next
+			 * boot at the latest. */
+			failed = true;
+			r = txn_result_add(
+			    res, s, TXN_FAILED,
+			    "merge did not complete; armed: the next boot finishes it",
+			    txn_now() - t0);
+		} else
+			r = txn_result_add(res, s, TXN_MERGED,
+					   u.n ? "unmounted and mounted again" : NULL,
+					   txn_now() - t0);
+		if (r < 0)
+			break;
+	}
+	if (failed) {
+		struct txn_set s = {};
+		/* What is left of the transaction, from LVM again: merged snapshots are gone. */
+		if (txn_set_load(l, false, &s) >= 0 && s.n_txns > 0)
+			(void)txn_set_state(l, &s.txns[0], TXN_STATE_ARMED, NULL);
+		txn_set_done(&s);
+	}
+	remount_all(&u);
+	return r < 0 ? r : failed ? -EIO : 0;
+refuse:
+	remount_all(&u);
+	return log_err_errno(r,
+			     "Nothing was rolled back. Stop what uses it, or run 'rewind "
+			     "rollback' without --now to roll back every volume at the next boot.");
 }
 
 int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_results *res)
 {
-	_cleanup_(mnt_tab_freep) struct mnt_tab *mt = NULL;
 	struct txn_set s = {};
 	const struct txn *t;
-	bool will_arm = false;
+	const char *member, *why;
+	bool has_root = false, busy = false;
 	int r;
 
 	r = txn_set_load(l, false, &s);
@@ -102,41 +209,57 @@ int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_re
 	t = &s.txns[0];
 	strcpy(res->txid, t->txid);
 	/* Refuse before changing anything. */
+	if (t->phase == TXN_STATE_COMMITTING) {
+		r = log_err_errno(
+		    -EALREADY,
+		    "Transaction %s is being committed (the commit was interrupted): "
+		    "it can no longer be rolled back. Run 'rewind commit' to finish it.",
+		    t->txid);
+		goto out;
+	}
+	if (t->phase == TXN_STATE_CREATING) {
+		r = log_err_errno(
+		    -EALREADY,
+		    "The begin of transaction %s was interrupted: it is incomplete and "
+		    "cannot be rolled back. Run 'rewind commit' to remove what it left.",
+		    t->txid);
+		goto out;
+	}
+	if (!txn_is_whole(t, &member, &why)) {
+		r = log_err_errno(-ESTALE,
+				  "Transaction %s cannot be rolled back as a whole: %s %s. Nothing "
+				  "was changed. Run 'rewind commit' to drop the transaction.",
+				  t->txid, member, why);
+		goto out;
+	}
 	for (size_t i = 0; i < t->n_snaps; i++) {
-		const struct txn_snap *sn = &t->snaps[i];
-		if (sn->invalid) {
-			r = log_err_errno(
-			    -ESTALE,
-			    "Snapshot %s/%s overflowed (%.0f%% full) and is invalid: a "
-			    "rollback is impossible. Run 'rewind commit' to drop the "
-			    "transaction.",
-			    sn->lv->vg, sn->lv->name, sn->fill);
-			goto out;
+		has_root = has_root || t->snaps[i].tags.root;
+		busy = busy || lvm_lv_is_open(t->snaps[i].origin);
+	}
+	if (o->now && has_root) {
+		r = log_err_errno(
+		    -EINVAL,
+		    "Root is in transaction %s and cannot be unmounted: --now is for "
+		    "transactions whose volumes can all be unmounted. 'rewind rollback' "
+		    "arms every volume for the next boot.",
+		    t->txid);
+		goto out;
+	}
+	if (has_root || (busy && !o->now)) {
+		if (o->check_initramfs) {
+			r = o->check_initramfs(o->userdata);
+			if (r < 0)
+				goto out;
 		}
-		if (!sn->origin) {
-			r = log_err_errno(-EIO, "The origin of %s/%s is missing.", sn->lv->vg,
-					  sn->lv->name);
-			goto out;
-		}
-		if (sn->tags.root || lvm_lv_is_open(sn->origin))
-			will_arm = true;
+		r = arm_all(l, t,
+			    has_root
+				? "root is in use; the initramfs rolls back every volume at "
+				  "the next boot"
+				: "in use; the initramfs rolls back every volume at the next boot",
+			    res);
+		goto out;
 	}
-	if (will_arm && o->check_initramfs) {
-		r = o->check_initramfs(o->userdata);
-		if (r < 0)
-			goto out;
-	}
-	if (o->now)
-		(void)mnt_tab_load(&mt);
-	for (size_t i = 0; i < t->n_snaps; i++) {
-		r = rollback_one(l, mt, o, &t->snaps[i], res);
-		if (r < 0)
-			goto out;
-	}
-	r = 0;
-	for (size_t i = 0; i < res->n; i++)
-		if (res->r[i].action == TXN_FAILED)
-			r = -EIO;
+	r = merge_all(l, t, res);
 out:
 	txn_set_done(&s);
 	return r;

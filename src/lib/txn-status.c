@@ -24,6 +24,17 @@ static int add_or_null(struct json_object *o, const char *key, bool known, struc
 	return add(o, key, v);
 }
 
+/* A string array, [] for NULL. */
+static int add_strv(struct json_object *o, const char *key, char *const *l)
+{
+	struct json_object *a = json_object_new_array();
+	int r = a ? add(o, key, a) : -ENOMEM;
+
+	for (size_t i = 0; r >= 0 && l && l[i]; i++)
+		r = json_object_array_add(a, json_object_new_string(l[i])) < 0 ? -ENOMEM : 0;
+	return r;
+}
+
 static struct json_object *snap_json(const struct txn_snap *s)
 {
 	struct json_object *o = json_object_new_object();
@@ -81,9 +92,9 @@ int txn_status_json(struct lvm *l, struct json_object **ret)
 		r = (o && snaps) ? 0 : -ENOMEM;
 		r = r ?: json_object_array_add(txns, o);
 		r = r ?: add(o, "txid", json_object_new_string(t->txid));
-		r = r
-			?: add(o, "state",
-			       json_object_new_string(txn_is_armed(t) ? "armed" : "open"));
+		r = r ?: add(o, "state", json_object_new_string(txn_state_to_string(t->phase)));
+		r = r ?: add_strv(o, "members", t->members);
+		r = r ?: add_strv(o, "missing", t->missing);
 		r = r ?: add(o, "time", json_object_new_int64((int64_t)time));
 		r = r ?: add(o, "volumes", snaps);
 		r = r ?: txn_esp_status_add(o, t->txid); /* "boot": the rollback entry, or null */

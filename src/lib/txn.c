@@ -4,6 +4,7 @@
 
 #include "dm.h"
 #include "log.h"
+#include "paths.h"
 #include "txn-esp.h"
 #include "txn.h"
 #include "util.h"
@@ -16,12 +17,30 @@ double txn_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+void txn_boot_id(char *ret)
+{
+	_cleanup_free_ char *s = NULL;
+	size_t k = 0;
+
+	ret[0] = '\0';
+	if (read_one_line_file(path_boot_id(), &s) < 0)
+		return;
+	for (const char *p = s; *p && k < BOOT_ID_LEN; p++)
+		if (*p != '-')
+			ret[k++] = *p;
+	ret[k] = '\0';
+	if (k != BOOT_ID_LEN)
+		ret[0] = '\0';
+}
+
 void txn_set_done(struct txn_set *s)
 {
 	for (size_t i = 0; i < s->n_txns; i++) {
 		for (size_t j = 0; j < s->txns[i].n_snaps; j++)
 			txn_tags_done(&s->txns[i].snaps[j].tags);
 		free(s->txns[i].snaps);
+		strv_free(s->txns[i].members);
+		strv_free(s->txns[i].missing);
 	}
 	free(s->txns);
 	lvm_report_done(&s->rep);
@@ -30,10 +49,77 @@ void txn_set_done(struct txn_set *s)
 
 bool txn_is_armed(const struct txn *t)
 {
-	for (size_t i = 0; i < t->n_snaps; i++)
-		if (t->snaps[i].tags.state == TXN_STATE_ARMED)
-			return true;
-	return false;
+	return t->phase == TXN_STATE_ARMED;
+}
+
+unsigned txn_auto_boots(const struct txn *t, const struct conf *c)
+{
+	return t->auto_boots >= 0 ? (unsigned)t->auto_boots : c->auto_rollback_boots;
+}
+
+bool txn_is_whole(const struct txn *t, const char **ret_member, const char **ret_why)
+{
+	*ret_member = NULL;
+	*ret_why = NULL;
+	if (t->missing) {
+		*ret_member = t->missing[0];
+		*ret_why = t->phase == TXN_STATE_CREATING
+			       ? "has no snapshot: the begin that created the transaction was "
+				 "interrupted"
+			       : "has no snapshot (is its volume group visible? see 'vgs')";
+		return false;
+	}
+	for (size_t i = 0; i < t->n_snaps; i++) {
+		const struct txn_snap *s = &t->snaps[i];
+		if (s->invalid)
+			*ret_why = "has an invalid (overflowed) snapshot";
+		else if (!s->origin)
+			*ret_why = "has a snapshot whose origin is missing";
+		else
+			continue;
+		*ret_member = s->lv->origin;
+		return false;
+	}
+	return true;
+}
+
+/* Phase, members and missing members of a loaded transaction. */
+static int txn_summarise(struct txn *t)
+{
+	int r;
+
+	t->phase = TXN_STATE_CREATING;
+	t->auto_boots = -1;
+	t->boot_id = "";
+	for (size_t i = 0; i < t->n_snaps; i++) {
+		const struct txn_tags *g = &t->snaps[i].tags;
+
+		t->phase = MAX(t->phase, g->state);
+		t->auto_boots = MAX(t->auto_boots, g->auto_boots);
+		if (*g->boot_id)
+			t->boot_id = g->boot_id;
+		for (size_t k = 0; g->members && g->members[k]; k++)
+			if (!strv_contains(t->members, g->members[k]) &&
+			    (r = strv_extend(&t->members, g->members[k])) < 0)
+				return r;
+	}
+	/* Snapshots begun before members were recorded: what is there is all there is. */
+	if (!t->members && t->phase == TXN_STATE_CREATING)
+		t->phase = TXN_STATE_OPEN;
+	for (size_t k = 0; t->members && t->members[k]; k++) {
+		bool found = false;
+
+		for (size_t i = 0; i < t->n_snaps && !found; i++) {
+			_cleanup_free_ char *m =
+			    strdup_printf("%s/%s", t->snaps[i].lv->vg, t->snaps[i].lv->origin);
+			if (!m)
+				return -ENOMEM;
+			found = streq(m, t->members[k]);
+		}
+		if (!found && (r = strv_extend(&t->missing, t->members[k])) < 0)
+			return r;
+	}
+	return 0;
 }
 
 /* Validity and fill: device-mapper when the snapshot is mapped, LVM's report otherwise. */
@@ -115,6 +201,9 @@ int txn_set_load(struct lvm *l, bool with_vgs, struct txn_set *ret)
 		sn->origin = lvm_report_find_lv(&s.rep, lv->vg, lv->origin);
 		snap_probe(sn);
 	}
+	for (size_t i = 0; i < s.n_txns; i++)
+		if ((r = txn_summarise(&s.txns[i])) < 0)
+			goto fail;
 	*ret = s;
 	return 0;
 fail:
@@ -181,7 +270,108 @@ int txn_result_add(struct txn_results *res, const struct txn_snap *s, enum txn_a
 	return 0;
 }
 
-/* The one open transaction; -ENOENT when there is none. */
+int txn_set_state(struct lvm *l, const struct txn *t, enum txn_state state, unsigned *ret_failed)
+{
+	unsigned changed = 0, failed = 0;
+
+	for (size_t i = 0; i < t->n_snaps; i++) {
+		const struct txn_snap *sn = &t->snaps[i];
+		char *add[] = {(char *)txn_tags_state_tag(state), NULL};
+		char *del[] = {(char *)txn_tags_state_tag(sn->tags.state), NULL};
+		int r;
+
+		if (sn->tags.state == state)
+			continue;
+		r = lvm_lv_change_tags(l, sn->lv->vg, sn->lv->name, add, del);
+		if (r < 0) {
+			if (changed == 0 && failed == 0)
+				return log_err_errno(r, "Failed to mark %s/%s %s.", sn->lv->vg,
+						     sn->lv->name, txn_state_to_string(state));
+			log_err("Failed to mark %s/%s %s.", sn->lv->vg, sn->lv->name,
+				txn_state_to_string(state));
+			failed++;
+		} else
+			changed++;
+	}
+	if (ret_failed)
+		*ret_failed = failed;
+	return (int)changed;
+}
+
+/* Remove every snapshot, then the ESP's pin: the end of a commit, or of an interrupted begin. */
+static int txn_remove(struct lvm *l, const struct txn *t)
+{
+	int r, ret = 0;
+
+	for (size_t j = 0; j < t->n_snaps; j++) {
+		const struct lvm_lv *lv = t->snaps[j].lv;
+		r = lvm_lv_remove(l, lv->vg, lv->name);
+		if (r < 0) {
+			log_err("Failed to remove snapshot %s/%s.", lv->vg, lv->name);
+			ret = ret ?: r;
+		} else
+			log_info("Removed snapshot %s/%s.", lv->vg, lv->name);
+	}
+	/* Only once the snapshots are gone: until then the rollback entry is still of use. */
+	if (ret == 0)
+		ret = txn_esp_unpin(t->txid);
+	return ret;
+}
+
+int txn_finish_interrupted(struct lvm *l)
+{
+	struct txn_set s = {};
+	int r, ret = 0, done = 0;
+
+	r = txn_set_load(l, false, &s);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < s.n_txns; i++) {
+		const struct txn *t = &s.txns[i];
+
+		if (t->phase == TXN_STATE_COMMITTING)
+			log_warning("The commit of transaction %s was interrupted: finishing it.",
+				    t->txid);
+		else if (t->phase == TXN_STATE_CREATING)
+			log_warning("The begin of transaction %s was interrupted before it "
+				    "completed: removing what it created.",
+				    t->txid);
+		else
+			continue;
+		r = txn_remove(l, t);
+		if (r < 0)
+			ret = ret ?: r;
+		else
+			done = 1;
+	}
+	txn_set_done(&s);
+	return ret < 0 ? ret : done;
+}
+
+int txn_result_add_member(struct txn_results *res, const char *member, enum txn_action a,
+			  const char *detail)
+{
+	_cleanup_free_ char *vg = NULL, *lv = NULL;
+	struct txn_result *n;
+
+	if (name_split_vg_lv(member, &vg, &lv) < 0)
+		return -EINVAL;
+	n = realloc(res->r, sizeof(struct txn_result) * (res->n + 1));
+	if (!n)
+		return -ENOMEM;
+	res->r = n;
+	n = &res->r[res->n++];
+	*n = (struct txn_result){
+	    .vg = TAKE_PTR(vg),
+	    .origin = TAKE_PTR(lv),
+	    .snapshot = strdup(""),
+	    .action = a,
+	    .detail = detail ? strdup(detail) : NULL,
+	};
+	return n->snapshot ? 0 : -ENOMEM;
+}
+
+/* The one transaction; -ENOENT when there is none. */
 static int txn_only(struct txn_set *s, struct txn **ret)
 {
 	if (s->n_txns == 0)
@@ -206,19 +396,22 @@ int txn_commit(struct lvm *l, char **ret_txid)
 		goto out;
 	if (ret_txid)
 		*ret_txid = strdup(t->txid);
-	for (size_t i = 0; i < s.n_txns; i++)
-		for (size_t j = 0; j < s.txns[i].n_snaps; j++) {
-			const struct lvm_lv *lv = s.txns[i].snaps[j].lv;
-			r = lvm_lv_remove(l, lv->vg, lv->name);
-			if (r < 0) {
-				log_err("Failed to remove snapshot %s/%s.", lv->vg, lv->name);
-				ret = ret ?: r;
-			} else
-				log_info("Removed snapshot %s/%s.", lv->vg, lv->name);
+	/*
+	 * An intent first: once any snapshot says committing, the transaction can never be
+	 * rolled back (not by hand, not by boot counting, not from the boot menu), and whoever
+	 * comes next finishes the removal. Then remove.
+	 */
+	for (size_t i = 0; i < s.n_txns; i++) {
+		r = txn_set_state(l, &s.txns[i], TXN_STATE_COMMITTING, NULL);
+		if (r < 0 && s.txns[i].phase != TXN_STATE_COMMITTING) {
+			ret = r;
+			goto out;
 		}
-	/* Only once the snapshots are gone: until then the rollback entry is still of use. */
-	for (size_t i = 0; ret == 0 && i < s.n_txns; i++)
-		ret = txn_esp_unpin(s.txns[i].txid);
+	}
+	for (size_t i = 0; i < s.n_txns; i++) {
+		r = txn_remove(l, &s.txns[i]);
+		ret = ret ?: r;
+	}
 	r = ret;
 out:
 	txn_set_done(&s);
@@ -228,31 +421,26 @@ out:
 int txn_cancel(struct lvm *l, char **ret_txid)
 {
 	struct txn_set s = {};
-	char *add[] = {(char *)txn_tags_state_tag(TXN_STATE_OPEN), NULL};
-	char *del[] = {(char *)txn_tags_state_tag(TXN_STATE_ARMED), NULL};
 	const char *armed = NULL;
-	unsigned n = 0;
 	int r, ret = 0;
 
 	r = txn_set_load(l, false, &s);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < s.n_txns; i++)
-		for (size_t j = 0; j < s.txns[i].n_snaps; j++) {
-			const struct txn_snap *sn = &s.txns[i].snaps[j];
-			if (sn->tags.state != TXN_STATE_ARMED)
-				continue;
-			armed = s.txns[i].txid;
-			if (ret_txid && !*ret_txid)
-				*ret_txid = strdup(s.txns[i].txid);
-			n++;
-			r = lvm_lv_change_tags(l, sn->lv->vg, sn->lv->name, add, del);
-			if (r < 0) {
-				log_err("Failed to disarm %s/%s.", sn->lv->vg, sn->lv->name);
-				ret = ret ?: r;
-			}
-		}
-	if (n == 0 && ret == 0)
+	for (size_t i = 0; i < s.n_txns; i++) {
+		unsigned failed = 0;
+
+		if (s.txns[i].phase != TXN_STATE_ARMED)
+			continue;
+		armed = s.txns[i].txid;
+		if (ret_txid && !*ret_txid)
+			*ret_txid = strdup(armed);
+		/* Every member back to open, together: a rollback is whole or not at all. */
+		r = txn_set_state(l, &s.txns[i], TXN_STATE_OPEN, &failed);
+		if (r < 0 || failed > 0)
+			ret = ret ?: (r < 0 ? r : -EIO);
+	}
+	if (!armed && ret == 0)
 		ret = log_err_errno(-ENOENT, "Nothing is armed: there is no rollback to cancel.");
 	/* A one-shot boot of the rollback entry passes rd.rewind.rollback=: it would roll back. */
 	if (armed && txn_esp_clear_oneshot(armed) < 0)

@@ -33,6 +33,14 @@ struct txn {
 	char txid[TXID_MAX + 1];
 	struct txn_snap *snaps;
 	size_t n_snaps;
+	/* The furthest phase any snapshot records (creating < open < armed < committing). */
+	enum txn_state phase;
+	/* Members recorded at begin (rewind:member=), and those of them without a snapshot now:
+	 * an interrupted begin or commit, or a VG that is not visible. NULL when none. */
+	char **members;
+	char **missing;
+	int auto_boots;	     /* auto_rollback_boots recorded at begin; -1: not recorded */
+	const char *boot_id; /* the boot that began it ("" unknown; points into a snapshot) */
 };
 
 struct txn_set {
@@ -44,6 +52,19 @@ struct txn_set {
 int txn_set_load(struct lvm *l, bool with_vgs, struct txn_set *ret);
 void txn_set_done(struct txn_set *s);
 bool txn_is_armed(const struct txn *t);
+/* Every member has a snapshot, none is invalid, every origin is there: a rollback can start.
+ * When not, *ret_why (static or in t) says which member and why. */
+bool txn_is_whole(const struct txn *t, const char **ret_member, const char **ret_why);
+/* auto_rollback_boots the transaction runs under: recorded at begin, else the configuration's. */
+unsigned txn_auto_boots(const struct txn *t, const struct conf *c);
+
+/*
+ * Finish what a crash interrupted: a commit (phase committing: remove the remaining snapshots,
+ * unpin the ESP) or a begin (phase creating: remove what it created, unpin). Called by every verb
+ * that changes state, and after each boot (boot-finish). 1 when something was finished, 0 when
+ * nothing was pending, negative errno when finishing failed (what is left stays for next time).
+ */
+int txn_finish_interrupted(struct lvm *l);
 
 struct txn_begin_opts {
 	const char *txid;		   /* NULL: YYYYmmdd-HHMMSS */
@@ -54,6 +75,10 @@ struct txn_begin_opts {
 };
 
 int txn_begin(struct lvm *l, const struct conf *c, const struct txn_begin_opts *o, char **ret_txid);
+/* Set the state tag of every snapshot (one lvchange each; those already there are skipped).
+ * Returns the number changed, or negative errno when the first change failed (nothing changed);
+ * a later failure is logged and counted in *ret_failed. */
+int txn_set_state(struct lvm *l, const struct txn *t, enum txn_state state, unsigned *ret_failed);
 int txn_commit(struct lvm *l, char **ret_txid);
 int txn_cancel(struct lvm *l, char **ret_txid);
 
@@ -108,6 +133,11 @@ int txn_boot(struct lvm *l, const struct txn_boot_opts *o, struct txn_results *r
 /* Internal, shared between txn*.c */
 int txn_result_add(struct txn_results *res, const struct txn_snap *s, enum txn_action a,
 		   const char *detail, double seconds);
+/* For a member that has no snapshot (VG/LV). */
+int txn_result_add_member(struct txn_results *res, const char *member, enum txn_action a,
+			  const char *detail);
 double txn_now(void);
+/* This boot's ID (/proc/sys/kernel/random/boot_id) without dashes; "" when unknown. */
+void txn_boot_id(char *ret);
 /* 1 when the snapshot LV no longer exists (a finished merge removes it), 0 when it does. */
 int txn_snapshot_gone(struct lvm *l, const char *vg, const char *name);

@@ -15,6 +15,7 @@
 #define _cleanup_strv_	 _cleanup_(strv_freep)
 #define _printf_(a, b)	 __attribute__((format(printf, a, b)))
 #define _unused_	 __attribute__((unused))
+#define _noreturn_	 __attribute__((noreturn))
 #define _must_check_	 __attribute__((warn_unused_result))
 
 #define ELEMENTSOF(x)	(sizeof(x) / sizeof((x)[0]))

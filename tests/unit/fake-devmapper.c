@@ -98,6 +98,8 @@ int dm_task_get_info(struct dm_task *dmt, struct dm_info *info)
 	memset(info, 0, sizeof(*info));
 	info->exists = lv != NULL;
 	info->suspended = lv && lv->suspended;
+	info->open_count = lv ? (lv->attr[5] == 'o') + lv->holders : 0;
+	info->major = lv ? 253 : 0;
 	return 1;
 }
 

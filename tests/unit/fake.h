@@ -23,6 +23,7 @@ struct fake_lv {
 	int snapshot_invalid; /* 1: invalid (overflowed) */
 	char dm_target[32];   /* "" means: derive (snapshot / snapshot-origin / linear) */
 	char dm_params[64];
+	int holders; /* openers besides its own mount ("o"): another mount namespace */
 };
 
 void fake_reset(void);
@@ -42,6 +43,11 @@ void fake_report_warning(const char *line);
 
 /* Make the nth (1-based) command starting with prefix fail; leave_lv: leave the LV behind. */
 void fake_fail_command(const char *prefix, int nth, bool leave_lv);
+
+/* rollback --now's unmount/mount (fake-mnt.c): test_reset installs them; busy: that target's
+ * unmount fails with EBUSY (NULL: none). */
+void fake_mnt_busy(const char *target);
+extern const struct mnt_ops fake_mnt_ops;
 
 /* Event log: "lvm <command line>", "dm suspend NAME", "dm resume NAME", "kmod NAME". */
 void fake_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "mnt.h"
 #include "test.h"
 #include "util.h"
 
@@ -72,12 +73,15 @@ void test_setup(void)
 	p = strdup_printf("%s/state", dir);
 	setenv("REWIND_STATEDIR", p, 1);
 	free(p);
+	test_boot_id(TEST_BOOT_ID_1);
 	test_mounts((const char *const[]){NULL});
 	free(logbuf);
 	logbuf = NULL;
 	rewind_log_set_fn(test_log_fn, NULL);
 	rewind_log_set_priority(REWIND_LOG_DEBUG);
 	fake_reset();
+	fake_mnt_busy(NULL);
+	txn_mnt_ops = &fake_mnt_ops;
 }
 
 const char *test_write(const char *name, const char *contents)
@@ -92,6 +96,11 @@ const char *test_write(const char *name, const char *contents)
 	fputs(contents, f);
 	fclose(f);
 	return path;
+}
+
+void test_boot_id(const char *id)
+{
+	setenv("REWIND_BOOT_ID", test_write("boot_id", id), 1);
 }
 
 void test_mounts(const char *const *pairs)

@@ -14,6 +14,16 @@ static struct lvm *L;
 static void age(uint64_t secs);
 static uint64_t boot_time;
 
+static struct fake_lv *rsnap(void)
+{
+	return fake_find_lv("vg0", "root-rewind-T1");
+}
+
+static struct fake_lv *dsnap(void)
+{
+	return fake_find_lv("vg1", "data-rewind-T1");
+}
+
 static uint64_t fake_boot_time(void)
 {
 	return boot_time;
@@ -37,16 +47,23 @@ static void begin_both(void)
 	boot_time = (uint64_t)time(NULL) - 3600;
 	txn_auto_boot_time = fake_boot_time;
 	age(7200);
+	/* The boots the tests simulate come after the one that began. */
+	test_boot_id(TEST_BOOT_ID_2);
 }
 
-static struct fake_lv *rsnap(void)
+/* The transaction runs under auto_rollback_boots = n, as if begun with it in rewind.conf (begin
+ * records it): the tag on every snapshot, and the configuration too. */
+static void set_auto_boots(unsigned n)
 {
-	return fake_find_lv("vg0", "root-rewind-T1");
-}
+	char conf[64];
 
-static struct fake_lv *dsnap(void)
-{
-	return fake_find_lv("vg1", "data-rewind-T1");
+	for (struct fake_lv *lv = rsnap(); lv; lv = lv == rsnap() ? dsnap() : NULL)
+		for (int t = 0; t < lv->n_tags; t++)
+			if (startswith(lv->tags[t], "rewind:autoboots="))
+				snprintf(lv->tags[t], sizeof(lv->tags[t]), "rewind:autoboots=%u",
+					 n);
+	snprintf(conf, sizeof(conf), "auto_rollback_boots = %u\n", n);
+	test_write("rewind.conf", conf);
 }
 
 /* What the initramfs sees: nothing mounted; root active (dracut), data inactive. */
@@ -132,7 +149,7 @@ TEST(test_no_transaction_costs_one_report)
 TEST(test_off_costs_one_report)
 {
 	begin_both();
-	test_write("rewind.conf", "auto_rollback_boots = 0\n");
+	set_auto_boots(0);
 	failed_boot();
 	CHECK_EQ_INT(fake_n_events(), 1);
 	CHECK(!fake_lv_has_tag(rsnap(), "rewind:pending=1"));
@@ -141,7 +158,7 @@ TEST(test_off_costs_one_report)
 TEST(test_boot_counts)
 {
 	begin_both();
-	test_write("rewind.conf", "auto_rollback_boots = 3\n");
+	set_auto_boots(3);
 	failed_boot();
 	CHECK_EQ_INT(fake_n_events(), 3); /* the report, one lvchange per snapshot */
 	CHECK(fake_event_find("lvm lvchange --addtag rewind:pending=1 vg0/root-rewind-T1", 0) > 0);
@@ -161,7 +178,7 @@ TEST(test_nth_failed_boot_rolls_back)
 	struct txn_results res = {};
 
 	begin_both();
-	test_write("rewind.conf", "auto_rollback_boots = 2\n");
+	set_auto_boots(2);
 	failed_boot();
 	failed_boot(); /* pending=2: the 2nd failed boot; this one is still counted */
 	CHECK(rsnap() && dsnap());
@@ -181,7 +198,7 @@ TEST(test_nth_failed_boot_rolls_back)
 TEST(test_boot_good_resets)
 {
 	begin_both();
-	test_write("rewind.conf", "auto_rollback_boots = 2\n");
+	set_auto_boots(2);
 	failed_boot();
 	failed_boot();
 	fake_events_reset();
@@ -204,6 +221,7 @@ TEST(test_boot_good_resets)
 TEST(test_boot_good_not_the_boot_that_began)
 {
 	begin_both();
+	test_boot_id(TEST_BOOT_ID_1);
 	age(0);
 	boot_time = (uint64_t)time(NULL) - 60; /* began now, the boot a minute ago */
 	fake_events_reset();
@@ -213,12 +231,57 @@ TEST(test_boot_good_not_the_boot_that_began)
 	CHECK(test_log_contains("began during this boot"));
 }
 
+/* An RTC behind (dead CMOS battery, no RTC before NTP): the transaction seems to begin after
+ * this boot. The boot ID says otherwise: the boot is confirmed. */
+TEST(test_boot_good_clock_behind)
+{
+	begin_both();
+	set_auto_boots(2);
+	failed_boot();
+	boot_time = (uint64_t)time(NULL) - 7200 - 3600; /* the clock an hour behind */
+	good_boot();
+	CHECK(fake_lv_has_tag(rsnap(), "rewind:good=1"));
+	CHECK(!fake_lv_has_tag(rsnap(), "rewind:pending=1"));
+}
+
+/* The policy is the one recorded at begin: rewind.conf changed since (and the initramfs' copy of
+ * it) does not matter; a transaction that recorded none reads the configuration. */
+TEST(test_policy_recorded_at_begin)
+{
+	struct txn_results res = {};
+	struct conf c;
+
+	test_machine();
+	test_write("rewind.conf", "auto_rollback_boots = 1\n");
+	conf_init(&c);
+	CHECK_EQ_INT(conf_load(getenv("REWIND_CONF"), &c, NULL), 0);
+	CHECK_EQ_INT(txn_begin(L, &c,
+			       &(struct txn_begin_opts){
+				   .txid = "T1",
+				   .volumes = (struct volume_spec[]){{.target = (char *)"/"},
+								     {.target = (char *)"/srv"}},
+				   .n_volumes = 2},
+			       NULL),
+		     0);
+	conf_done(&c);
+	CHECK(fake_lv_has_tag(rsnap(), "rewind:autoboots=1"));
+	test_boot_id(TEST_BOOT_ID_2);
+	test_write("rewind.conf", "auto_rollback_boots = 0\n"); /* changed, nothing rebuilt */
+	CHECK_EQ_INT(boot(&res), 0);
+	CHECK(fake_lv_has_tag(rsnap(), "rewind:pending=1"));
+	txn_results_done(&res);
+	CHECK_EQ_INT(boot(&res), 0); /* the 1st failed boot: rolled back */
+	CHECK_EQ_INT(res.n, 2);
+	CHECK(rsnap() == NULL);
+	txn_results_done(&res);
+}
+
 TEST(test_armed_or_invalid_not_counted_or_armed)
 {
 	struct txn_results res = {};
 
 	begin_both();
-	test_write("rewind.conf", "auto_rollback_boots = 1\n");
+	set_auto_boots(1);
 	failed_boot();
 	rsnap()->snapshot_invalid = 1;
 	CHECK_EQ_INT(boot(&res), 0);
@@ -243,7 +306,7 @@ TEST(test_auto_commit)
 	age(7200);
 	CHECK_EQ_INT(txn_auto_commit(L, &c, NULL), 0); /* no good boot */
 	CHECK(test_log_contains("no boot since it began"));
-	test_write("rewind.conf", "auto_rollback_boots = 3\n");
+	set_auto_boots(3);
 	failed_boot();
 	good_boot();
 	failed_boot(); /* the latest boot is not confirmed (yet) */
@@ -422,7 +485,7 @@ TEST(test_boot_failed)
 	begin_both();
 	/* the boot that began it was never counted: it has not failed */
 	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro quiet", &txid), 0);
-	test_write("rewind.conf", "auto_rollback_boots = 2\n");
+	set_auto_boots(2);
 	failed_boot();
 	running();
 	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "root=/dev/vg0/root ro quiet", &txid), 1);
@@ -447,8 +510,14 @@ TEST(test_boot_failed)
 	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, NULL, NULL), 1);
 	/* a word that merely contains one does not count */
 	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro xemergency rescue=0", NULL), 1);
+	/* The value recorded at begin counts, not the configuration's now. */
 	c.auto_rollback_boots = 0;
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro", NULL), 1);
+	/* Only a boot this boot's initramfs counted (not one whose initramfs lacks rewind). */
+	unlink(strdup_printf("%s/run/counted", test_tmpdir));
 	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro", NULL), 0);
+	CHECK(test_log_contains("not counted as unconfirmed by its initramfs"));
+	test_write("run/counted", "T1\n");
 
 	/* the verb: 0 reboots, 3 does not */
 	test_write("cmdline", "root=/dev/vg0/root ro\n");
@@ -457,10 +526,11 @@ TEST(test_boot_failed)
 	CHECK_EQ_INT(RUN_CLI("boot-failed"), EXIT_STATE);
 	CHECK_EQ_INT(RUN_CLI("boot-failed", "x"), EXIT_USAGE);
 	test_write("cmdline", "root=/dev/vg0/root ro\n");
-	test_write("rewind.conf", "auto_rollback_boots = 0\n");
+	set_auto_boots(0);
 	CHECK_EQ_INT(RUN_CLI("boot-failed"), EXIT_STATE);
+	CHECK(test_log_contains("runs with auto_rollback_boots off"));
 	/* a boot that reached boot-complete.target is not failed */
-	test_write("rewind.conf", "auto_rollback_boots = 2\n");
+	set_auto_boots(2);
 	good_boot();
 	CHECK_EQ_INT(RUN_CLI("boot-failed"), EXIT_STATE);
 }
@@ -500,14 +570,16 @@ TEST(test_status_json)
 	const char *s;
 
 	begin_both();
-	test_write("rewind.conf", "auto_rollback_boots = 3\nauto_commit_after = 2d\n");
+	set_auto_boots(3);
+	test_write("rewind.conf", "auto_rollback_boots = 1\nauto_commit_after = 2d\n");
 	failed_boot();
 	running();
 	CHECK_EQ_INT(txn_status_json(L, &o), 0);
 	s = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : "";
 	CHECK(strstr(s, "\"pending_boots\":1"));
 	CHECK(strstr(s, "\"good_boots\":0"));
-	CHECK(strstr(s, "\"auto_rollback_boots\":3"));
+	CHECK(strstr(s, "\"auto_rollback_boots\":3")); /* recorded, not rewind.conf's 1 */
+	CHECK(strstr(s, "\"auto_rollback_boots_recorded\":true"));
 	CHECK(strstr(s, "\"auto_commit_after\":172800"));
 	CHECK(strstr(s, "\"auto_commit_not_before\":"));
 	json_object_put(o);
@@ -525,6 +597,8 @@ int main(void)
 	RUN(test_nth_failed_boot_rolls_back);
 	RUN(test_boot_good_resets);
 	RUN(test_boot_good_not_the_boot_that_began);
+	RUN(test_boot_good_clock_behind);
+	RUN(test_policy_recorded_at_begin);
 	RUN(test_armed_or_invalid_not_counted_or_armed);
 	RUN(test_auto_commit);
 	RUN(test_auto_commit_not_armed);

@@ -161,27 +161,76 @@ TEST(test_invalid_snapshot_not_merged_and_disarmed)
 	begin_both();
 	arm_all();
 	initramfs();
-	rs = fake_find_lv("vg0", "root-rewind-T1");
+	rs = fake_find_lv("vg1", "data-rewind-T1");
 	rs->snapshot_invalid = 1; /* overflowed after it was armed */
 	CHECK_EQ_INT(boot(&res), 0);
 	CHECK_EQ_INT(res.n, 2);
+	/* Whole or nothing: root is not merged either (root at T0 with data at T1 is a state
+	 * nobody chose). */
 	for (size_t i = 0; i < res.n; i++)
-		CHECK_EQ_INT(res.r[i].action,
-			     strcmp(res.r[i].vg, "vg0") == 0 ? TXN_FAILED : TXN_MERGED);
-	rs = fake_find_lv("vg0", "root-rewind-T1");
-	CHECK(rs != NULL);
-	CHECK(rs && fake_lv_has_tag(rs, "rewind:state=open"));
-	CHECK(rs && !fake_lv_has_tag(rs, "rewind:state=armed"));
-	CHECK(fake_event_find("lvm lvconvert --config global/use_lvmpolld=0 -i 1 --mergesnapshot "
-			      "vg0/",
-			      0) < 0);
+		CHECK_EQ_INT(res.r[i].action, TXN_FAILED);
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
+	CHECK(fake_find_lv("vg0", "root-rewind-T1") != NULL);
+	/* Never valid again: both disarmed, so later boots do not try again. */
+	CHECK(fake_lv_has_tag(rs, "rewind:state=open"));
+	CHECK(fake_lv_has_tag(fake_find_lv("vg0", "root-rewind-T1"), "rewind:state=open"));
+	CHECK(test_log_contains("NOT ROLLING BACK transaction T1: data has an invalid"));
 	out = outcome();
-	CHECK(out && strstr(out, "\"result\":\"partial\""));
+	CHECK(out && strstr(out, "\"result\":\"failed\""));
 	CHECK(out && strstr(out, "snapshot invalid (overflowed)"));
+	CHECK(out && strstr(out, "not rolled back: another volume cannot be"));
 	txn_results_done(&res);
 	/* the next boot does not try again */
 	CHECK_EQ_INT(boot(&res), 0);
 	CHECK_EQ_INT(res.n, 0);
+	txn_results_done(&res);
+}
+
+TEST(test_missing_member_waited_for_then_nothing_merged)
+{
+	struct txn_results res = {};
+	_cleanup_free_ char *out = NULL;
+
+	test_machine();
+	begin_both();
+	arm_all();
+	initramfs();
+	/* vg1's disk is not there at this boot. */
+	CHECK_EQ_INT(lvm_lv_remove(L, "vg1", "data-rewind-T1"), 0);
+	test_write("cmdline", "root=/dev/vg0/root rd.rewind.wait=1\n");
+	CHECK_EQ_INT(boot(&res), 0);
+	CHECK(test_log_contains("vg1/data has no snapshot yet; waiting up to 1 s"));
+	CHECK(fake_event_count("lvm lvs") >= 2); /* looked again */
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
+	CHECK(fake_find_lv("vg0", "root-rewind-T1") != NULL);
+	/* May come back: stays armed, the outcome says which and what to do. */
+	CHECK(fake_lv_has_tag(fake_find_lv("vg0", "root-rewind-T1"), "rewind:state=armed"));
+	out = outcome();
+	CHECK(out && strstr(out, "\"result\":\"failed\""));
+	CHECK(out && strstr(out, "missing: its volume group is not visible"));
+	txn_results_done(&res);
+}
+
+TEST(test_committing_or_creating_never_rolled_back)
+{
+	struct txn_results res = {};
+	char *add[] = {(char *)"rewind:state=committing", NULL};
+	char *del[] = {(char *)"rewind:state=open", NULL};
+	_cleanup_free_ char *flag = strdup_printf("%s/finish", getenv("REWIND_RUNDIR"));
+
+	test_machine();
+	begin_both();
+	initramfs();
+	/* An interrupted commit: one snapshot removed, the other marked committing. */
+	CHECK_EQ_INT(lvm_lv_remove(L, "vg0", "root-rewind-T1"), 0);
+	CHECK_EQ_INT(lvm_lv_change_tags(L, "vg1", "data-rewind-T1", add, del), 0);
+	test_write("cmdline", "root=/dev/vg0/root rd.rewind.rollback=T1\n");
+	CHECK_EQ_INT(boot(&res), 0);
+	CHECK_EQ_INT(res.n, 0);
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
+	CHECK(test_log_contains("Transaction T1 is being committed"));
+	/* The real root's rewind-outcome.service finishes it. */
+	CHECK(access(flag, F_OK) == 0);
 	txn_results_done(&res);
 }
 
@@ -238,6 +287,8 @@ int main(void)
 	RUN(test_cmdline_arms_for_this_boot);
 	RUN(test_cmdline_unknown_or_bad_txid);
 	RUN(test_invalid_snapshot_not_merged_and_disarmed);
+	RUN(test_missing_member_waited_for_then_nothing_merged);
+	RUN(test_committing_or_creating_never_rolled_back);
 	RUN(test_interrupted_merge_is_resumed);
 	RUN(test_merge_failure_recorded);
 	lvm_free(L);

@@ -5,20 +5,36 @@
 #include "test.h"
 #include "util.h"
 
+static int decode(const char *const *tags, struct txn_tags *t)
+{
+	return txn_tags_decode((char *const *)tags, t);
+}
+
 TEST(test_roundtrip)
 {
-	struct txn_tags t = {.state = TXN_STATE_ARMED, .time = 1795644544, .root = true}, d;
+	char *members[] = {(char *)"vg0/root", (char *)"vg1/data", NULL};
+	struct txn_tags t = {.state = TXN_STATE_ARMED,
+			     .time = 1795644544,
+			     .root = true,
+			     .members = members,
+			     .boot_id = "0123456789abcdef0123456789abcdef",
+			     .auto_boots = 3},
+			d;
 	_cleanup_strv_ char **tags = NULL;
 
 	strcpy(t.txid, "20261125-101010");
 	t.mnt = (char *)"/srv/my data#1,x";
 	CHECK_EQ_INT(txn_tags_encode(&t, &tags), 0);
-	CHECK_EQ_INT(strv_length(tags), 5);
+	CHECK_EQ_INT(strv_length(tags), 9);
 	CHECK_STREQ(tags[0], "rewind:txn=20261125-101010");
 	CHECK_STREQ(tags[1], "rewind:state=armed");
 	CHECK_STREQ(tags[2], "rewind:time=1795644544");
 	CHECK_STREQ(tags[3], "rewind:mnt=/srv/my#20data#231#2cx");
 	CHECK_STREQ(tags[4], "rewind:root");
+	CHECK_STREQ(tags[5], "rewind:member=vg0/root");
+	CHECK_STREQ(tags[6], "rewind:member=vg1/data");
+	CHECK_STREQ(tags[7], "rewind:boot=0123456789abcdef0123456789abcdef");
+	CHECK_STREQ(tags[8], "rewind:autoboots=3");
 	for (size_t i = 0; tags[i]; i++)
 		CHECK_EQ_INT(name_valid_tag(tags[i]), 0);
 	CHECK_EQ_INT(txn_tags_decode(tags, &d), 0);
@@ -28,12 +44,56 @@ TEST(test_roundtrip)
 	CHECK_EQ_INT(d.time, 1795644544);
 	CHECK_STREQ(d.mnt, "/srv/my data#1,x");
 	CHECK(d.root);
+	CHECK_EQ_INT(strv_length(d.members), 2);
+	CHECK(strv_contains(d.members, "vg1/data"));
+	CHECK_STREQ(d.boot_id, "0123456789abcdef0123456789abcdef");
+	CHECK_EQ_INT(d.auto_boots, 3);
 	txn_tags_done(&d);
 }
 
-static int decode(const char *const *tags, struct txn_tags *t)
+TEST(test_phases_and_members)
 {
-	return txn_tags_decode((char *const *)tags, t);
+	struct txn_tags t;
+
+	CHECK_EQ_INT(
+	    decode((const char *const[]){"rewind:txn=A", "rewind:state=creating", NULL}, &t), 0);
+	CHECK_EQ_INT(t.state, TXN_STATE_CREATING);
+	CHECK_EQ_INT(t.auto_boots, -1); /* not recorded */
+	CHECK(t.members == NULL);
+	txn_tags_done(&t);
+	CHECK_EQ_INT(
+	    decode((const char *const[]){"rewind:txn=A", "rewind:state=committing", NULL}, &t), 0);
+	CHECK_EQ_INT(t.state, TXN_STATE_COMMITTING);
+	txn_tags_done(&t);
+	/* Garbage is refused as a whole, not half trusted. */
+	CHECK_EQ_INT(
+	    decode((const char *const[]){"rewind:txn=A", "rewind:state=opening", NULL}, &t),
+	    -EBADMSG);
+	CHECK_EQ_INT(decode((const char *const[]){"rewind:txn=A", "rewind:state=open",
+						  "rewind:member=vg0", NULL},
+			    &t),
+		     -EBADMSG);
+	CHECK_EQ_INT(decode((const char *const[]){"rewind:txn=A", "rewind:state=open",
+						  "rewind:member=vg0/-x", NULL},
+			    &t),
+		     -EBADMSG);
+	CHECK_EQ_INT(decode((const char *const[]){"rewind:txn=A", "rewind:state=open",
+						  "rewind:boot=0123", NULL},
+			    &t),
+		     -EBADMSG);
+	CHECK_EQ_INT(
+	    decode((const char *const[]){"rewind:txn=A", "rewind:state=open",
+					 "rewind:boot=0123456789ABCDEF0123456789abcdef", NULL},
+		   &t),
+	    -EBADMSG);
+	CHECK_EQ_INT(decode((const char *const[]){"rewind:txn=A", "rewind:state=open",
+						  "rewind:autoboots=2", "rewind:autoboots=3", NULL},
+			    &t),
+		     -EBADMSG);
+	CHECK_EQ_INT(decode((const char *const[]){"rewind:txn=A", "rewind:state=open",
+						  "rewind:autoboots=99999", NULL},
+			    &t),
+		     -EBADMSG);
 }
 
 TEST(test_foreign_and_unknown)
@@ -104,6 +164,7 @@ int main(void)
 	int n_failed = 0;
 
 	RUN(test_roundtrip);
+	RUN(test_phases_and_members);
 	RUN(test_foreign_and_unknown);
 	RUN(test_garbage);
 	RUN(test_escape);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 
+#include "fake.h"
 #include "test.h"
 #include "txn.h"
 #include "util.h"
@@ -74,11 +75,24 @@ TEST(test_begin_root_and_data)
 	CHECK_EQ_INT(fake_event_count("dm suspend"), 1); /* never root */
 	snprintf(expect, sizeof(expect),
 		 "lvm lvcreate -s -n root-rewind-T1 -L %" PRIu64 "b --addtag rewind:txn=T1 "
-		 "--addtag rewind:state=open --addtag rewind:time=",
+		 "--addtag rewind:state=creating --addtag rewind:time=",
 		 (uint64_t)(1640 * MiB));
 	CHECK(strncmp(fake_event_at(croot), expect, strlen(expect)) == 0);
-	CHECK(strstr(fake_event_at(croot), " --addtag rewind:mnt=/ --addtag rewind:root vg0/root"));
+	CHECK(strstr(fake_event_at(croot),
+		     " --addtag rewind:mnt=/ --addtag rewind:root --addtag rewind:member=vg0/root "
+		     "--addtag rewind:member=vg1/data --addtag "
+		     "rewind:boot=4c0b2d6e11114a4a9b9b000000000001 --addtag rewind:autoboots=0 "
+		     "vg0/root"));
 	CHECK(!fake_find_lv("vg1", "data")->suspended);
+	/* Complete only once both exist: then both are marked open, root first. */
+	CHECK(fake_event_find("lvm lvchange --deltag rewind:state=creating --addtag "
+			      "rewind:state=open vg0/root-rewind-T1",
+			      cdata) > cdata);
+	CHECK(fake_event_find("lvm lvchange --deltag rewind:state=creating --addtag "
+			      "rewind:state=open vg1/data-rewind-T1",
+			      cdata) > cdata);
+	CHECK(!fake_lv_has_tag(ds, "rewind:state=creating"));
+	CHECK(fake_lv_has_tag(ds, "rewind:state=open"));
 }
 
 TEST(test_begin_single_volume_no_suspend)
@@ -176,38 +190,214 @@ TEST(test_commit)
 	CHECK_EQ_INT(txn_commit(L, NULL), -ENOENT);
 }
 
-TEST(test_rollback_arms_root_merges_unused_data)
+TEST(test_rollback_with_root_arms_every_member)
 {
 	struct txn_rollback_opts o = {};
 	struct txn_results res = {};
-	struct fake_lv *rs;
+	struct fake_lv *rs, *ds;
 
 	test_machine();
 	begin_ok();
-	/* The data volume was unmounted since: not open, still active */
+	/* The data volume was unmounted since: idle, yet it is armed too, not merged now, so that
+	 * 'cancel' stays a true undo and root and data never end up from different times. */
 	strcpy(fake_find_lv("vg1", "data")->attr, "owi-a-----");
 	CHECK_EQ_INT(txn_rollback(L, &o, &res), 0);
 	CHECK_EQ_INT(res.n, 2);
-	for (size_t i = 0; i < res.n; i++) {
-		if (strcmp(res.r[i].vg, "vg0") == 0)
-			CHECK_EQ_INT(res.r[i].action, TXN_ARMED);
-		else
-			CHECK_EQ_INT(res.r[i].action, TXN_MERGED);
-	}
+	for (size_t i = 0; i < res.n; i++)
+		CHECK_EQ_INT(res.r[i].action, TXN_ARMED);
 	rs = fake_find_lv("vg0", "root-rewind-T1");
+	ds = fake_find_lv("vg1", "data-rewind-T1");
 	CHECK(rs && fake_lv_has_tag(rs, "rewind:state=armed"));
 	CHECK(rs && !fake_lv_has_tag(rs, "rewind:state=open"));
-	CHECK(fake_event_find("lvm lvchange --deltag rewind:state=open --addtag rewind:state=armed "
-			      "vg0/root-rewind-T1",
-			      0) >= 0);
-	CHECK(fake_event_find("lvm lvconvert --config global/use_lvmpolld=0 -i 1 --mergesnapshot "
-			      "vg1/data-rewind-T1",
-			      0) >= 0);
+	CHECK(ds && fake_lv_has_tag(ds, "rewind:state=armed"));
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
+	/* --now cannot unmount root: refused, nothing changed */
+	CHECK_EQ_INT(txn_cancel(L, NULL), 0);
+	txn_results_done(&res);
+	o.now = true;
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EINVAL);
+	CHECK(test_log_contains("Root is in transaction T1"));
+	CHECK(fake_lv_has_tag(rs, "rewind:state=open"));
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
+	txn_results_done(&res);
+}
+
+static int begin_data(void)
+{
+	return begin("T1", (const char *const[]){"/srv", NULL}, NULL);
+}
+
+TEST(test_rollback_now_unmounts_checks_merges_remounts)
+{
+	struct txn_rollback_opts o = {.now = true};
+	struct txn_results res = {};
+	int u, m, c;
+
+	test_machine();
+	CHECK_EQ_INT(begin_data(), 0);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), 0);
+	CHECK_EQ_INT(res.n, 1);
+	CHECK_EQ_INT(res.r[0].action, TXN_MERGED);
+	u = fake_event_find("mnt umount /srv", 0);
+	c = fake_event_find("lvm lvconvert", 0);
+	m = fake_event_find("mnt mount /srv", 0);
+	CHECK(u >= 0 && c > u && m > c);
 	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
-	/* never an online merge of the open root */
-	CHECK(fake_event_find("lvm lvconvert --config global/use_lvmpolld=0 -i 1 --mergesnapshot "
-			      "vg0/",
-			      0) < 0);
+	txn_results_done(&res);
+}
+
+TEST(test_rollback_now_refuses_origin_held_elsewhere)
+{
+	struct txn_rollback_opts o = {.now = true};
+	struct txn_results res = {};
+
+	test_machine();
+	CHECK_EQ_INT(begin_data(), 0);
+	/* Mounted in another mount namespace too (unshare -m, a container): still open after
+	 * our unmount. LVM would only defer the merge: refuse, mount again, change nothing. */
+	fake_find_lv("vg1", "data")->holders = 1;
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EBUSY);
+	CHECK(test_log_contains("vg1/data is still open after unmounting it here"));
+	CHECK(test_log_contains("Nothing was rolled back"));
+	CHECK(fake_event_find("mnt mount /srv", fake_event_find("mnt umount /srv", 0)) > 0);
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
+	CHECK(fake_lv_has_tag(fake_find_lv("vg1", "data-rewind-T1"), "rewind:state=open"));
+	txn_results_done(&res);
+	/* Busy, no --now: armed for the next boot, nothing merged. */
+	o.now = false;
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), 0);
+	CHECK_EQ_INT(res.r[0].action, TXN_ARMED);
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
+	txn_results_done(&res);
+}
+
+TEST(test_rollback_now_unmount_busy)
+{
+	struct txn_rollback_opts o = {.now = true};
+	struct txn_results res = {};
+
+	test_machine();
+	CHECK_EQ_INT(begin_data(), 0);
+	fake_mnt_busy("/srv");
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EBUSY);
+	CHECK(test_log_contains("Cannot unmount /srv"));
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
+	txn_results_done(&res);
+}
+
+TEST(test_rollback_merge_failure_arms_the_rest)
+{
+	struct txn_rollback_opts o = {};
+	struct txn_results res = {};
+
+	test_machine();
+	fake_add_lv("vg1", "more", GiB, "-wi-a-----");
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"vg1/data", "vg1/more", NULL}, NULL), 0);
+	/* Neither mounted nor open; the first merge fails (or LVM only defers it). */
+	test_mounts((const char *const[]){NULL});
+	strcpy(fake_find_lv("vg1", "data")->attr, "owi-a-----");
+	fake_fail_command("lvconvert", 1, true);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EIO);
+	CHECK_EQ_INT(res.n, 2);
+	CHECK_EQ_INT(res.r[0].action, TXN_FAILED);
+	CHECK_EQ_INT(res.r[1].action, TXN_ARMED);
+	/* What is left is armed as a whole: the next boot finishes it. */
+	CHECK(fake_lv_has_tag(fake_find_lv("vg1", "more-rewind-T1"), "rewind:state=armed"));
+	CHECK(fake_lv_has_tag(fake_find_lv("vg1", "data-rewind-T1"), "rewind:state=armed"));
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 1);
+	txn_results_done(&res);
+}
+
+/* The state a crash leaves: drop the snapshot of one member, set another's state tag. */
+static void crash_state(const char *vg, const char *snap, const char *from, const char *to)
+{
+	struct fake_lv *lv = fake_find_lv(vg, snap);
+	char *del[] = {(char *)from, NULL}, *add[] = {(char *)to, NULL};
+
+	CHECK(lv != NULL);
+	CHECK_EQ_INT(lvm_lv_change_tags(L, vg, snap, add, del), 0);
+}
+
+TEST(test_begin_interrupted_between_snapshots)
+{
+	struct txn_rollback_opts o = {};
+	struct txn_results res = {};
+	struct json_object *st = NULL;
+
+	test_machine();
+	begin_ok();
+	/* Power cut after root's lvcreate, before data's: root's snapshot says creating and
+	 * names both members; data has none. */
+	CHECK_EQ_INT(lvm_lv_remove(L, "vg1", "data-rewind-T1"), 0);
+	crash_state("vg0", "root-rewind-T1", "rewind:state=open", "rewind:state=creating");
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EALREADY);
+	CHECK(test_log_contains("The begin of transaction T1 was interrupted"));
+	CHECK_EQ_INT(txn_status_json(L, &st), 0);
+	CHECK(strstr(json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN),
+		     "\"state\":\"creating\""));
+	CHECK(strstr(json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE),
+		     "\"missing\":[\"vg1/data\"]"));
+	json_object_put(st);
+	/* The next begin removes what it left, then begins. */
+	CHECK_EQ_INT(begin("T2", (const char *const[]){"/", "/srv", NULL}, NULL), 0);
+	CHECK(fake_find_lv("vg0", "root-rewind-T1") == NULL);
+	CHECK(fake_find_lv("vg0", "root-rewind-T2") != NULL);
+	CHECK(test_log_contains("removing what it created"));
+	txn_results_done(&res);
+}
+
+TEST(test_missing_member_refuses_rollback)
+{
+	struct txn_rollback_opts o = {};
+	struct txn_results res = {};
+	int n = 0;
+
+	test_machine();
+	begin_ok();
+	/* Complete, but data's VG is not visible now. */
+	CHECK_EQ_INT(lvm_lv_remove(L, "vg1", "data-rewind-T1"), 0);
+	n = fake_event_count("lvm lvchange");
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -ESTALE);
+	CHECK(test_log_contains("vg1/data has no snapshot (is its volume group visible?"));
+	CHECK_EQ_INT(fake_event_count("lvm lvchange"), n);
+	txn_results_done(&res);
+}
+
+TEST(test_begin_confirm_fails)
+{
+	test_machine();
+	fake_fail_command("lvchange", 1, false);
+	CHECK(begin("T1", (const char *const[]){"/", "/srv", NULL}, NULL) < 0);
+	CHECK_EQ_INT(fake_count_lvs(), 2);
+	CHECK(test_log_contains("Failed to mark vg0/root-rewind-T1 open"));
+}
+
+TEST(test_commit_is_an_intent)
+{
+	struct txn_rollback_opts o = {};
+	struct txn_results res = {};
+	int mark, rm;
+
+	test_machine();
+	begin_ok();
+	/* The second lvremove fails (a crash between the two would leave the same). */
+	fake_fail_command("lvremove", 2, false);
+	CHECK(txn_commit(L, NULL) < 0);
+	mark = fake_event_find("lvm lvchange --deltag rewind:state=open --addtag "
+			       "rewind:state=committing vg1/data-rewind-T1",
+			       0);
+	rm = fake_event_find("lvm lvremove", 0);
+	CHECK(mark >= 0 && rm > mark);
+	CHECK(fake_find_lv("vg0", "root-rewind-T1") == NULL);
+	CHECK(fake_find_lv("vg1", "data-rewind-T1") != NULL);
+	/* Never rolled back now, by hand or at boot. */
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EALREADY);
+	CHECK(test_log_contains("is being committed"));
+	/* The next command finishes it. */
+	CHECK_EQ_INT(txn_finish_interrupted(L), 1);
+	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
+	CHECK_EQ_INT(txn_commit(L, NULL), -ENOENT);
 	txn_results_done(&res);
 }
 
@@ -242,10 +432,10 @@ TEST(test_rollback_refuses_overflowed)
 	n = fake_n_events();
 	CHECK_EQ_INT(txn_rollback(L, &o, &res), -ESTALE);
 	CHECK_EQ_INT(res.n, 0);
-	CHECK_EQ_INT(fake_event_count("lvm lvchange"), 0);
+	CHECK_EQ_INT(fake_event_count("lvm lvchange"), 2); /* begin's, none since */
 	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
 	CHECK(fake_lv_has_tag(fake_find_lv("vg0", "root-rewind-T1"), "rewind:state=open"));
-	CHECK(test_log_contains("overflowed (100% full)"));
+	CHECK(test_log_contains("data has an invalid (overflowed) snapshot"));
 	CHECK(test_log_contains("rewind commit"));
 	CHECK(fake_n_events() > n);
 	txn_results_done(&res);
@@ -265,7 +455,7 @@ TEST(test_rollback_refuses_without_initramfs_module)
 	begin_ok();
 	CHECK_EQ_INT(txn_rollback(L, &o, &res), -ENOPKG);
 	CHECK(fake_lv_has_tag(fake_find_lv("vg0", "root-rewind-T1"), "rewind:state=open"));
-	CHECK_EQ_INT(fake_event_count("lvm lvchange"), 0);
+	CHECK_EQ_INT(fake_event_count("lvm lvchange"), 2); /* begin's, none since */
 	txn_results_done(&res);
 }
 
@@ -352,7 +542,15 @@ int main(void)
 	RUN(test_begin_no_space);
 	RUN(test_begin_bad_volumes);
 	RUN(test_commit);
-	RUN(test_rollback_arms_root_merges_unused_data);
+	RUN(test_rollback_with_root_arms_every_member);
+	RUN(test_rollback_now_unmounts_checks_merges_remounts);
+	RUN(test_rollback_now_refuses_origin_held_elsewhere);
+	RUN(test_rollback_now_unmount_busy);
+	RUN(test_rollback_merge_failure_arms_the_rest);
+	RUN(test_begin_interrupted_between_snapshots);
+	RUN(test_missing_member_refuses_rollback);
+	RUN(test_begin_confirm_fails);
+	RUN(test_commit_is_an_intent);
 	RUN(test_rollback_inactive_origin);
 	RUN(test_rollback_refuses_overflowed);
 	RUN(test_rollback_refuses_without_initramfs_module);

@@ -63,6 +63,10 @@ void test_setup(void);
 const char *test_write(const char *name, const char *contents);
 /* Mount table lines: "SOURCE TARGET" pairs; writes a mountinfo file and points to it. */
 void test_mounts(const char *const *pairs);
+/* The boot ID the library reads (/proc/sys/kernel/random/boot_id); test_reset sets the first. */
+#define TEST_BOOT_ID_1 "4c0b2d6e-1111-4a4a-9b9b-000000000001\n"
+#define TEST_BOOT_ID_2 "4c0b2d6e-2222-4a4a-9b9b-000000000002\n"
+void test_boot_id(const char *id);
 /* The log messages since test_setup(), one per line. */
 const char *test_log(void);
 bool test_log_contains(const char *s);
