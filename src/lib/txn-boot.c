@@ -201,7 +201,8 @@ static int wait_for_members(struct lvm *l, struct txn_set *s, struct txn **t, un
 static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
 			const struct txn_boot_opts *o, unsigned wait, struct txn_results *res)
 {
-	const char *member, *why;
+	char member[TXN_MEMBER_MAX];
+	const char *why;
 	bool merging = false;
 	int r;
 
@@ -211,7 +212,7 @@ static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
 		return r;
 	for (size_t j = 0; j < t->n_snaps; j++)
 		merging = merging || t->snaps[j].merging;
-	if (!merging && !txn_is_whole(t, &member, &why)) {
+	if (!merging && !txn_is_whole(t, member, &why)) {
 		bool invalid = !t->missing;
 		log_err("NOT ROLLING BACK transaction %s: %s %s. Nothing was merged: every volume "
 			"keeps its current content. %s",

@@ -195,7 +195,8 @@ int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_re
 {
 	struct txn_set s = {};
 	const struct txn *t;
-	const char *member, *why;
+	char member[TXN_MEMBER_MAX];
+	const char *why;
 	bool has_root = false, busy = false;
 	int r;
 
@@ -225,7 +226,7 @@ int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_re
 		    t->txid);
 		goto out;
 	}
-	if (!txn_is_whole(t, &member, &why)) {
+	if (!txn_is_whole(t, member, &why)) {
 		r = log_err_errno(-ESTALE,
 				  "Transaction %s cannot be rolled back as a whole: %s %s. Nothing "
 				  "was changed. Run 'rewind commit' to drop the transaction.",

@@ -57,12 +57,12 @@ unsigned txn_auto_boots(const struct txn *t, const struct conf *c)
 	return t->auto_boots >= 0 ? (unsigned)t->auto_boots : c->auto_rollback_boots;
 }
 
-bool txn_is_whole(const struct txn *t, const char **ret_member, const char **ret_why)
+bool txn_is_whole(const struct txn *t, char ret_member[static TXN_MEMBER_MAX], const char **ret_why)
 {
-	*ret_member = NULL;
+	ret_member[0] = '\0';
 	*ret_why = NULL;
 	if (t->missing) {
-		*ret_member = t->missing[0];
+		snprintf(ret_member, TXN_MEMBER_MAX, "%s", t->missing[0]);
 		*ret_why = t->phase == TXN_STATE_CREATING
 			       ? "has no snapshot: the begin that created the transaction was "
 				 "interrupted"
@@ -77,7 +77,7 @@ bool txn_is_whole(const struct txn *t, const char **ret_member, const char **ret
 			*ret_why = "has a snapshot whose origin is missing";
 		else
 			continue;
-		*ret_member = s->lv->origin;
+		snprintf(ret_member, TXN_MEMBER_MAX, "%s/%s", s->lv->vg, s->lv->origin);
 		return false;
 	}
 	return true;

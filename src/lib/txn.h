@@ -54,7 +54,9 @@ void txn_set_done(struct txn_set *s);
 bool txn_is_armed(const struct txn *t);
 /* Every member has a snapshot, none is invalid, every origin is there: a rollback can start.
  * When not, *ret_why (static or in t) says which member and why. */
-bool txn_is_whole(const struct txn *t, const char **ret_member, const char **ret_why);
+#define TXN_MEMBER_MAX (2 * LVM_NAME_MAX + 2)
+bool txn_is_whole(const struct txn *t, char ret_member[static TXN_MEMBER_MAX],
+		  const char **ret_why);
 /* auto_rollback_boots the transaction runs under: recorded at begin, else the configuration's. */
 unsigned txn_auto_boots(const struct txn *t, const struct conf *c);
 

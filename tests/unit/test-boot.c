@@ -174,7 +174,7 @@ TEST(test_invalid_snapshot_not_merged_and_disarmed)
 	/* Never valid again: both disarmed, so later boots do not try again. */
 	CHECK(fake_lv_has_tag(rs, "rewind:state=open"));
 	CHECK(fake_lv_has_tag(fake_find_lv("vg0", "root-rewind-T1"), "rewind:state=open"));
-	CHECK(test_log_contains("NOT ROLLING BACK transaction T1: data has an invalid"));
+	CHECK(test_log_contains("NOT ROLLING BACK transaction T1: vg1/data has an invalid"));
 	out = outcome();
 	CHECK(out && strstr(out, "\"result\":\"failed\""));
 	CHECK(out && strstr(out, "snapshot invalid (overflowed)"));

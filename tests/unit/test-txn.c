@@ -435,7 +435,7 @@ TEST(test_rollback_refuses_overflowed)
 	CHECK_EQ_INT(fake_event_count("lvm lvchange"), 2); /* begin's, none since */
 	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
 	CHECK(fake_lv_has_tag(fake_find_lv("vg0", "root-rewind-T1"), "rewind:state=open"));
-	CHECK(test_log_contains("data has an invalid (overflowed) snapshot"));
+	CHECK(test_log_contains("vg1/data has an invalid (overflowed) snapshot"));
 	CHECK(test_log_contains("rewind commit"));
 	CHECK(fake_n_events() > n);
 	txn_results_done(&res);
