@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fake.h"
 
@@ -49,6 +50,47 @@ int dm_udev_wait(uint32_t cookie)
 	return 1;
 }
 
+/* Shared mode (fake_dm_share()): the suspended state and the events live in files, as the kernel's
+ * state is shared between processes: a forked guard sees what its parent suspended. */
+static char shared_dir[256];
+
+void fake_dm_share(const char *dir)
+{
+	snprintf(shared_dir, sizeof(shared_dir), "%s", dir ?: "");
+}
+
+static void shared_set(const char *name, bool suspended)
+{
+	char p[600];
+	FILE *f;
+
+	if (!*shared_dir)
+		return;
+	snprintf(p, sizeof(p), "%s/%s.suspended", shared_dir, name);
+	if (suspended) {
+		f = fopen(p, "we");
+		if (f)
+			fclose(f);
+	} else
+		unlink(p);
+	snprintf(p, sizeof(p), "%s/events", shared_dir);
+	f = fopen(p, "ae");
+	if (f) {
+		fprintf(f, "dm %s %s\n", suspended ? "suspend" : "resume", name);
+		fclose(f);
+	}
+}
+
+static bool shared_suspended(const char *name, bool local)
+{
+	char p[600];
+
+	if (!*shared_dir)
+		return local;
+	snprintf(p, sizeof(p), "%s/%s.suspended", shared_dir, name);
+	return access(p, F_OK) == 0;
+}
+
 static struct fake_lv *device(const char *name)
 {
 	struct fake_lv *lv = fake_lv_by_dm_name(name);
@@ -66,12 +108,14 @@ int dm_task_run(struct dm_task *dmt)
 		if (!lv)
 			return 0;
 		lv->suspended = true;
+		shared_set(dmt->name, true);
 		return 1;
 	case DM_DEVICE_RESUME:
 		fake_event("dm resume %s", dmt->name);
 		if (!lv)
 			return 0;
 		lv->suspended = false;
+		shared_set(dmt->name, false);
 		return 1;
 	case DM_DEVICE_STATUS:
 		if (!lv)
@@ -97,7 +141,7 @@ int dm_task_get_info(struct dm_task *dmt, struct dm_info *info)
 
 	memset(info, 0, sizeof(*info));
 	info->exists = lv != NULL;
-	info->suspended = lv && lv->suspended;
+	info->suspended = lv && shared_suspended(dmt->name, lv->suspended);
 	info->open_count = lv ? (lv->attr[5] == 'o') + lv->holders : 0;
 	info->major = lv ? 253 : 0;
 	return 1;
