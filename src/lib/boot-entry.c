@@ -384,13 +384,40 @@ static int loader_conf_default(const struct boot *b, char **ret)
 	return 0;
 }
 
+/* Whether a pattern that matches no entry in loader/entries names a unified kernel image
+ * (EFI/Linux/NAME.efi, a Boot Loader Specification type #2 entry; its id is the file name). With
+ * pattern NULL: whether there is any. systemd-boot boots those too; we cannot look inside. */
+static bool uki_matches(const struct boot *b, const char *pattern)
+{
+	_cleanup_free_ char *dir = esp_path(b, "EFI/Linux");
+	_cleanup_free_ char *p = pattern ? entry_lowercase(pattern) : NULL;
+	_cleanup_(closedirp) DIR *d = NULL;
+	struct dirent *de;
+
+	if (!dir || (pattern && (!p || !*p)))
+		return false;
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *name = entry_lowercase(de->d_name);
+		size_t len = name ? strlen(name) : 0;
+
+		if (len > 4 && name[0] != '.' && streq(name + len - 4, ".efi") &&
+		    (!p || fnmatch(p, name, 0) == 0))
+			return true;
+	}
+	return false;
+}
+
 /*
  * The entry the configured default names (sorted list): LoaderEntryDefault (or @saved:
- * LoaderEntryLastBooted), then loader.conf's default pattern (or @saved). -1 when none matches.
+ * LoaderEntryLastBooted), then loader.conf's default pattern (or @saved). -1 when none matches;
+ * then *ret_uki (when not NULL) says whether one of them names a unified kernel image instead.
  */
-int entry_configured_default(const struct boot *b, struct entry **l, size_t n)
+static int configured_default(const struct boot *b, struct entry **l, size_t n,
+			      const char **ret_how, bool *ret_uki)
 {
 	_cleanup_free_ char *efidef = NULL, *confdef = NULL, *saved = NULL;
+	const char *efipat, *confpat;
 	int i;
 
 	(void)efivar_get_string(b->efivars, "LoaderEntryDefault", EFI_LOADER_GUID, &efidef);
@@ -398,21 +425,46 @@ int entry_configured_default(const struct boot *b, struct entry **l, size_t n)
 	if ((efidef && streq(efidef, "@saved")) || (confdef && streq(confdef, "@saved")))
 		(void)efivar_get_string(b->efivars, "LoaderEntryLastBooted", EFI_LOADER_GUID,
 					&saved);
-	i = entry_find_pattern(l, n, efidef && streq(efidef, "@saved") ? saved : efidef);
-	if (i < 0)
-		i = entry_find_pattern(l, n, confdef && streq(confdef, "@saved") ? saved : confdef);
+	efipat = efidef && streq(efidef, "@saved") ? saved : efidef;
+	confpat = confdef && streq(confdef, "@saved") ? saved : confdef;
+	i = entry_find_pattern(l, n, efipat);
+	if (i >= 0) {
+		if (ret_how)
+			*ret_how =
+			    efipat == saved ? "LoaderEntryDefault @saved" : "LoaderEntryDefault";
+		return i;
+	}
+	if (ret_uki && efipat && uki_matches(b, efipat)) {
+		*ret_uki = true;
+		return -1;
+	}
+	i = entry_find_pattern(l, n, confpat);
+	if (i >= 0 && ret_how)
+		*ret_how = confpat == saved ? "loader.conf default @saved" : "loader.conf default";
+	if (i < 0 && ret_uki && confpat && uki_matches(b, confpat))
+		*ret_uki = true;
 	return i;
+}
+
+int entry_configured_default(const struct boot *b, struct entry **l, size_t n)
+{
+	return configured_default(b, l, n, NULL, NULL);
 }
 
 /* The index of the entry systemd-boot would boot by default, as it chooses without a one-shot:
  * the configured default, else the first entry in its order. -1 when none. */
-static int default_index(const struct boot *b, struct entry **l, size_t n)
+static int default_index(const struct boot *b, struct entry **l, size_t n, const char **ret_how,
+			 bool *ret_uki)
 {
-	int i = entry_configured_default(b, l, n);
+	int i = configured_default(b, l, n, ret_how, ret_uki);
 
+	if (i >= 0 || (ret_uki && *ret_uki))
+		return i;
 	for (size_t k = 0; i < 0 && k < n; k++)
 		if (entry_bootable(l[k]))
 			i = (int)k;
+	if (i >= 0 && ret_how)
+		*ret_how = "first entry";
 	return i;
 }
 
@@ -460,10 +512,60 @@ int entry_booted(const struct boot *b, struct entry **l, size_t n, const char **
 	if (r < 0 && r != -ENOENT)
 		log_warning("Failed to read LoaderEntrySelected, using the default entry: %s",
 			    strerror(-r));
-	i = default_index(b, l, n);
+	i = default_index(b, l, n, NULL, NULL);
 	if (i < 0)
 		return log_err_errno(-ENOENT, "No boot entry in %s/" ENTRIES_DIR, b->esp);
 	*ret_how = "default";
+	return i;
+}
+
+/*
+ * The entry the next boot uses, as systemd-boot 252 picks it (config_default_entry_select()):
+ * LoaderEntryOneShot, else the default as default_index() finds it. The one-shot is a pattern
+ * matched like the defaults; one that matches nothing is ignored, as systemd-boot does.
+ * -EOPNOTSUPP when the pick is, or may be, a unified kernel image in EFI/Linux.
+ */
+int entry_next(const struct boot *b, struct entry **l, size_t n, const char **ret_how)
+{
+	_cleanup_free_ char *oneshot = NULL;
+	bool uki = false;
+	int r, i;
+
+	r = efivar_get_string(b->efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, &oneshot);
+	if (r < 0 && r != -ENOENT)
+		log_warning("Failed to read LoaderEntryOneShot, ignoring it: %s", strerror(-r));
+	if (r >= 0 && *oneshot) {
+		i = entry_find_pattern(l, n, oneshot);
+		if (i >= 0) {
+			*ret_how = "LoaderEntryOneShot";
+			return i;
+		}
+		if (uki_matches(b, oneshot))
+			return log_err_errno(
+			    -EOPNOTSUPP,
+			    "The next boot is '%s' (LoaderEntryOneShot), a unified "
+			    "kernel image in %s/EFI/Linux, not an entry in "
+			    "%s/" ENTRIES_DIR,
+			    oneshot, b->esp, b->esp);
+		log_debug("LoaderEntryOneShot '%s' matches no entry: systemd-boot ignores it",
+			  oneshot);
+	}
+	i = default_index(b, l, n, ret_how, &uki);
+	if (uki)
+		return log_err_errno(-EOPNOTSUPP,
+				     "The default boot entry is a unified kernel image in "
+				     "%s/EFI/Linux, not an entry in %s/" ENTRIES_DIR,
+				     b->esp, b->esp);
+	/* systemd-boot sorts the images in EFI/Linux among the entries; we do not read them. */
+	if ((i < 0 || streq(*ret_how, "first entry")) && uki_matches(b, NULL))
+		return log_err_errno(
+		    -EOPNOTSUPP,
+		    "No default is configured and %s/EFI/Linux holds unified kernel "
+		    "images: cannot tell which of them and the entries in "
+		    "%s/" ENTRIES_DIR " systemd-boot puts first",
+		    b->esp, b->esp);
+	if (i < 0)
+		return log_err_errno(-ENOENT, "No boot entry in %s/" ENTRIES_DIR, b->esp);
 	return i;
 }
 
@@ -492,7 +594,7 @@ static bool default_is(const struct boot *b, struct entry **l, size_t n, struct 
 	}
 	all[m++] = ours;
 	qsort(all, m, sizeof(*all), entry_compare);
-	i = default_index(b, all, m);
+	i = default_index(b, all, m, NULL, NULL);
 	for (size_t k = 0; k < n; k++)
 		l[k]->tries_left = tries[k];
 	return i >= 0 && all[i] == ours;

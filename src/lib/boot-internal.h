@@ -127,6 +127,9 @@ int entries_load_sorted(const struct boot *b, struct entry ***ret, size_t *ret_n
 int entry_booted(const struct boot *b, struct entry **l, size_t n, const char **ret_how);
 /* The entry the configured default (LoaderEntryDefault, loader.conf) matches, or -1. */
 int entry_configured_default(const struct boot *b, struct entry **l, size_t n);
+/* The index of the entry the next boot uses: LoaderEntryOneShot, else the default; *ret_how says
+ * which. -ENOENT without one, -EOPNOTSUPP when it is (or may be) a unified kernel image. */
+int entry_next(const struct boot *b, struct entry **l, size_t n, const char **ret_how);
 /* Warn when systemd-boot would make ours the default. */
 void entry_check_default_kept(const struct boot *b, struct entry **l, size_t n, struct entry *ours);
 /* Warn when systemd-boot would not fall back to ours once every other entry is out of tries. */

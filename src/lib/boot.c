@@ -260,6 +260,85 @@ int boot_set_oneshot(struct boot *b, const char *txid)
 	return 0;
 }
 
+struct boot_next *boot_next_free(struct boot_next *n)
+{
+	if (n) {
+		free(n->id);
+		free(n->version);
+		free(n->linux_path);
+		strv_free(n->initrd);
+		free(n);
+	}
+	return NULL;
+}
+
+/* A path from entry e as a path under the ESP root. */
+static int next_path(const struct boot *b, const struct entry *e, const char *p, char **ret)
+{
+	_cleanup_free_ char *rel = NULL;
+	int r = esp_relpath(p, &rel);
+
+	if (r == -EINVAL)
+		return log_err_errno(r, "Boot entry %s: refusing path '%s', not inside the ESP",
+				     e->file, p);
+	if (r < 0)
+		return r;
+	*ret = esp_path(b, rel);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int next_fill(const struct boot *b, const struct entry *e, struct boot_next *nx)
+{
+	int r;
+
+	nx->id = strdup(e->id);
+	if (!nx->id || (e->version && !(nx->version = strdup(e->version))))
+		return -ENOMEM;
+	if (e->linux_path) {
+		r = next_path(b, e, e->linux_path, &nx->linux_path);
+		if (r < 0)
+			return r;
+	}
+	for (size_t k = 0; e->initrd && e->initrd[k]; k++) {
+		char *p = NULL;
+
+		r = next_path(b, e, e->initrd[k], &p);
+		if (r >= 0)
+			r = strv_push(&nx->initrd, p);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int boot_next_entry(struct boot *b, struct boot_next **ret)
+{
+	_cleanup_(boot_next_freep) struct boot_next *nx = calloc(1, sizeof(*nx));
+	struct entry **l = NULL;
+	size_t n = 0;
+	int r, i;
+
+	if (!nx)
+		return -ENOMEM;
+	r = entries_load_sorted(b, &l, &n);
+	if (r < 0)
+		return log_err_errno(r, "Failed to read the boot entries in %s: %s", b->esp,
+				     strerror(-r));
+	i = entry_next(b, l, n, &nx->how);
+	if (i < 0) {
+		r = i;
+		goto finish;
+	}
+	r = next_fill(b, l[i], nx);
+	if (r < 0)
+		goto finish;
+	log_debug("The next boot uses entry %s (%s)", nx->id, nx->how);
+	*ret = TAKE_PTR(nx);
+finish:
+	entries_free(l, n);
+	return r;
+}
+
 int boot_describe(struct boot *b, const char *txid, struct json_object **ret)
 {
 	_cleanup_(json_object_putp) json_object *m = NULL, *o = NULL;

@@ -51,6 +51,26 @@ int boot_set_oneshot(struct boot *b, const char *txid);
 /* cancel: a one-shot boot of our rollback entry would roll back anyway (rd.rewind.rollback=):
  * clear it. 1 when cleared, 0 when it was not ours or not set. */
 int boot_clear_oneshot(struct boot *b, const char *txid);
+/*
+ * The entry the next boot uses, as systemd-boot 252 picks it: LoaderEntryOneShot when it names an
+ * entry, else LoaderEntryDefault (or @saved), else loader.conf's default, else the first entry in
+ * systemd-boot's order. Its files as paths under the ESP root (boot_esp_root()).
+ */
+struct boot_next {
+	char *id;      /* systemd-boot's id: the file name lowercased, boot counter removed */
+	char *version; /* NULL when the entry has none */
+	/* "LoaderEntryOneShot", "LoaderEntryDefault", "loader.conf default" (either with " @saved":
+	 * LoaderEntryLastBooted) or "first entry" */
+	const char *how;
+	char *linux_path; /* NULL for an entry that starts an EFI program ("efi") */
+	char **initrd;	  /* in the order they are loaded; NULL when none */
+};
+/* -ENOENT: no entry. -EOPNOTSUPP: the next boot is (or may be) a unified kernel image in
+ * EFI/Linux, whose initrd is inside it. -EINVAL: one of its paths would leave the ESP. */
+int boot_next_entry(struct boot *b, struct boot_next **ret);
+struct boot_next *boot_next_free(struct boot_next *n);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct boot_next *, boot_next_free);
+
 /* For status: {"entry", "present", "title", "pinned_from", "linux", "version", "size", "esp",
  * and with boot counting "tries" and "counted": [{"entry", "tries_left"}]}. */
 int boot_describe(struct boot *b, const char *txid, struct json_object **ret);
