@@ -297,8 +297,6 @@ static int confirm_all(struct lvm *l, struct vol *v, size_t n)
 	bool first = true;
 	int r;
 
-	/* Root first: the order the boot stage and the ESP pin care about does not matter
-	 * here, but a fixed order keeps the logs readable. */
 	for (size_t i = 0; i < n; i++) {
 		r = lvm_lv_change_tags(l, v[i].lv->vg, v[i].snap, add, del);
 		if (r < 0 && first)

@@ -14,7 +14,7 @@
 
 const struct mnt_ops *txn_mnt_ops = &mnt_ops_real;
 
-/* One member's mounts in our namespace, unmounted in reverse order of mounting. */
+/* The mounts taken down, to be mounted again in reverse. */
 struct unmounted {
 	struct mnt_saved *saved;
 	size_t n;
@@ -33,18 +33,29 @@ static void remount_all(struct unmounted *u)
 	u->saved = NULL;
 }
 
-static int unmount_member(struct mnt_tab *mt, const struct txn_snap *s, struct unmounted *u)
+/* Every mount of every member in our namespace, the last mounted first: a bind mount, or a member
+ * mounted below another member's mount point, goes before what it covers. */
+static int unmount_members(const struct txn *t, struct unmounted *u)
 {
-	const char *names[3] = {s->origin->dm_path, s->origin->path, NULL};
+	_cleanup_(mnt_tab_freep) struct mnt_tab *mt = NULL;
+	_cleanup_free_ const char **names = calloc(2 * t->n_snaps + 1, sizeof(char *));
 	_cleanup_strv_ char **targets = NULL;
 	int r;
 
+	if (!names)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n_snaps; i++) {
+		names[2 * i] = t->snaps[i].origin->dm_path;
+		names[2 * i + 1] = t->snaps[i].origin->path;
+	}
+	r = mnt_tab_load(&mt);
+	if (r < 0)
+		return r;
 	r = mnt_tab_targets_of(mt, names, &targets);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
 		return r;
-	/* Last mounted first: a bind mount or a mount on top goes before what it covers. */
 	for (size_t k = strv_length(targets); k > 0; k--) {
 		struct mnt_saved *n = realloc(u->saved, sizeof(*n) * (u->n + 1));
 
@@ -53,8 +64,8 @@ static int unmount_member(struct mnt_tab *mt, const struct txn_snap *s, struct u
 		u->saved = n;
 		r = txn_mnt_ops->unmount(mt, targets[k - 1], &u->saved[u->n]);
 		if (r < 0)
-			return log_err_errno(r, "Cannot unmount %s (%s/%s): %s.", targets[k - 1],
-					     s->lv->vg, s->origin->name, strerror(-r));
+			return log_err_errno(r, "Cannot unmount %s: %s.", targets[k - 1],
+					     strerror(-r));
 		u->n++;
 	}
 	return 0;
@@ -135,19 +146,13 @@ static int arm_all(struct lvm *l, const struct txn *t, const char *why, struct t
 /* Every member unmounted and closed, then merged one after the other. */
 static int merge_all(struct lvm *l, const struct txn *t, struct txn_results *res)
 {
-	_cleanup_(mnt_tab_freep) struct mnt_tab *mt = NULL;
 	struct unmounted u = {};
 	bool failed = false;
 	int r;
 
-	r = mnt_tab_load(&mt);
+	r = unmount_members(t, &u);
 	if (r < 0)
-		return r;
-	for (size_t i = 0; i < t->n_snaps; i++) {
-		r = unmount_member(mt, &t->snaps[i], &u);
-		if (r < 0)
-			goto refuse;
-	}
+		goto refuse;
 	for (size_t i = 0; i < t->n_snaps; i++) {
 		r = check_closed(&t->snaps[i]);
 		if (r < 0)

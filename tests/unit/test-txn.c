@@ -246,6 +246,37 @@ TEST(test_rollback_now_unmounts_checks_merges_remounts)
 	txn_results_done(&res);
 }
 
+/* Index of the event that is exactly e; -1 when none. */
+static int event_exact(const char *e)
+{
+	for (int i = 0; i < fake_n_events(); i++)
+		if (streq(fake_event_at(i), e))
+			return i;
+	return -1;
+}
+
+TEST(test_rollback_now_nested_mounts)
+{
+	struct txn_rollback_opts o = {.now = true};
+	struct txn_results res = {};
+
+	test_machine();
+	fake_add_lv("vg1", "more", GiB, "-wi-ao----");
+	test_mounts((const char *const[]){"/dev/mapper/vg0-root", "/", "/dev/mapper/vg1-data",
+					  "/srv", "/dev/mapper/vg1-more", "/srv/more",
+					  "/dev/mapper/vg1-data", "/mnt/bind", NULL});
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"vg1/more", "vg1/data", NULL}, NULL), 0);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), 0);
+	/* The last mounted first, whatever the members' order; mounted again in mount order. */
+	CHECK(event_exact("mnt umount /mnt/bind") < event_exact("mnt umount /srv/more"));
+	CHECK(event_exact("mnt umount /srv/more") < event_exact("mnt umount /srv"));
+	CHECK(event_exact("mnt umount /srv") < fake_event_find("lvm lvconvert", 0));
+	CHECK(event_exact("mnt mount /srv") < event_exact("mnt mount /srv/more"));
+	CHECK(event_exact("mnt mount /srv/more") < event_exact("mnt mount /mnt/bind"));
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 2);
+	txn_results_done(&res);
+}
+
 TEST(test_rollback_now_refuses_origin_held_elsewhere)
 {
 	struct txn_rollback_opts o = {.now = true};
@@ -544,6 +575,7 @@ int main(void)
 	RUN(test_commit);
 	RUN(test_rollback_with_root_arms_every_member);
 	RUN(test_rollback_now_unmounts_checks_merges_remounts);
+	RUN(test_rollback_now_nested_mounts);
 	RUN(test_rollback_now_refuses_origin_held_elsewhere);
 	RUN(test_rollback_now_unmount_busy);
 	RUN(test_rollback_merge_failure_arms_the_rest);
