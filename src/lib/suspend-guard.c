@@ -26,11 +26,12 @@ _noreturn_ static void guard_child(int fd, char *const *names)
 		_exit(0);
 	/* begin died inside the window. Resume first, write nothing before: the log may go to a
 	 * filesystem that is frozen. */
-	for (size_t i = 0; names && names[i]; i++)
-		if (dm_is_suspended(names[i]) != 0)
-			(void)dm_resume(names[i]);
-	for (size_t i = 0; names && names[i]; i++)
-		log_err("begin ended while %s was suspended: resumed it.", names[i]);
+	bool resumed[64] = {};
+	for (size_t i = 0; names && names[i] && i < ELEMENTSOF(resumed); i++)
+		resumed[i] = dm_is_suspended(names[i]) != 0 && dm_resume(names[i]) >= 0;
+	for (size_t i = 0; names && names[i] && i < ELEMENTSOF(resumed); i++)
+		if (resumed[i])
+			log_err("begin ended while %s was suspended: resumed it.", names[i]);
 	_exit(1);
 }
 

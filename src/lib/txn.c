@@ -158,6 +158,20 @@ static struct txn *txn_get(struct txn_set *s, const char *txid)
 	return t;
 }
 
+/*
+ * An lvcreate -s cut short (begin killed inside it, seen in the VM): LVM had made the
+ * copy-on-write LV, with our tags, but not yet turned it into a snapshot. It belongs to the
+ * interrupted begin, which removes it; never to be taken for a snapshot otherwise.
+ */
+static bool half_created(const struct lvm_lv *lv, const struct txn_tags *tags)
+{
+	_cleanup_free_ char *suffix = strdup_printf("-rewind-%s", tags->txid);
+	size_t n = strlen(lv->name), k = suffix ? strlen(suffix) : 0;
+
+	return suffix && tags->state == TXN_STATE_CREATING && n > k &&
+	       streq(lv->name + n - k, suffix);
+}
+
 int txn_set_load(struct lvm *l, bool with_vgs, struct txn_set *ret)
 {
 	struct txn_set s = {};
@@ -182,7 +196,7 @@ int txn_set_load(struct lvm *l, bool with_vgs, struct txn_set *ret)
 		}
 		if (!tags.present)
 			continue;
-		if (!lvm_lv_is_snapshot(lv) || !*lv->origin) {
+		if ((!lvm_lv_is_snapshot(lv) || !*lv->origin) && !half_created(lv, &tags)) {
 			log_warning("Ignoring %s/%s: it carries rewind tags but is not a snapshot.",
 				    lv->vg, lv->name);
 			txn_tags_done(&tags);

@@ -351,6 +351,7 @@ static void crash_state(const char *vg, const char *snap, const char *from, cons
 
 TEST(test_begin_interrupted_between_snapshots)
 {
+	struct fake_lv *h, *x;
 	struct txn_rollback_opts o = {};
 	struct txn_results res = {};
 	struct json_object *st = NULL;
@@ -370,9 +371,20 @@ TEST(test_begin_interrupted_between_snapshots)
 							    JSON_C_TO_STRING_NOSLASHESCAPE),
 		     "\"missing\":[\"vg1/data\"]"));
 	json_object_put(st);
+	/* Killed inside data's lvcreate (seen in the VM): LVM left the copy-on-write LV with our
+	 * tags, not yet a snapshot. It is part of the interrupted begin. */
+	h = fake_add_lv("vg1", "data-rewind-T1", 32 * MiB, "-wi-a-----");
+	fake_lv_add_tag(h, "rewind:txn=T1");
+	fake_lv_add_tag(h, "rewind:state=creating");
+	/* Anything else with our tags that is not a snapshot is left alone. */
+	x = fake_add_lv("vg1", "other", 32 * MiB, "-wi-a-----");
+	fake_lv_add_tag(x, "rewind:txn=T1");
+	fake_lv_add_tag(x, "rewind:state=creating");
 	/* The next begin removes what it left, then begins. */
 	CHECK_EQ_INT(begin("T2", (const char *const[]){"/", "/srv", NULL}, NULL), 0);
 	CHECK(fake_find_lv("vg0", "root-rewind-T1") == NULL);
+	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
+	CHECK(fake_find_lv("vg1", "other") != NULL);
 	CHECK(fake_find_lv("vg0", "root-rewind-T2") != NULL);
 	CHECK(test_log_contains("removing what it created"));
 	txn_results_done(&res);
