@@ -81,6 +81,9 @@ int verb_boot_finish(const struct verb *v, int argc, char **argv)
 	f = lvm_new(&l);
 	if (f >= 0)
 		f = txn_finish_interrupted(l);
+	/* Root rolled back at this or an earlier boot: the ESP follows, until it is done. */
+	if (f >= 0)
+		f = txn_finish_restore(l);
 	if (r < 0)
 		return cli_fail(v, r);
 	if (f < 0)

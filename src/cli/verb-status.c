@@ -82,6 +82,10 @@ static void print_phase(struct json_object *t)
 	if (streq(state, "committing"))
 		printf("  Its commit was interrupted: it can no longer be rolled back; 'rewind "
 		       "commit' finishes it.\n");
+	else if (streq(state, "rolling-back"))
+		printf(
+		    "  Its rollback started (merges under way or cut short): the next boot rolls "
+		    "every volume forward; it can no longer be committed or cancelled.\n");
 	else if (streq(state, "creating"))
 		printf("  Its begin was interrupted: it is incomplete and cannot be rolled back; "
 		       "'rewind commit' removes what it left.\n");

@@ -6,9 +6,8 @@
 #include "util.h"
 
 static const char *const state_names[_TXN_STATE_MAX] = {
-    [TXN_STATE_CREATING] = "creating",
-    [TXN_STATE_OPEN] = "open",
-    [TXN_STATE_ARMED] = "armed",
+    [TXN_STATE_CREATING] = "creating",	   [TXN_STATE_OPEN] = "open",
+    [TXN_STATE_ARMED] = "armed",	   [TXN_STATE_ROLLING_BACK] = "rolling-back",
     [TXN_STATE_COMMITTING] = "committing",
 };
 
@@ -16,6 +15,7 @@ static const char *const state_tags[_TXN_STATE_MAX] = {
     [TXN_STATE_CREATING] = TAG_PREFIX "state=creating",
     [TXN_STATE_OPEN] = TAG_PREFIX "state=open",
     [TXN_STATE_ARMED] = TAG_PREFIX "state=armed",
+    [TXN_STATE_ROLLING_BACK] = TAG_PREFIX "state=rolling-back",
     [TXN_STATE_COMMITTING] = TAG_PREFIX "state=committing",
 };
 
@@ -137,6 +137,8 @@ int txn_tags_encode(const struct txn_tags *t, char ***ret)
 	}
 	if (r >= 0 && t->root)
 		r = strv_extend(&l, TAG_PREFIX "root");
+	if (r >= 0 && t->pinned)
+		r = strv_extend(&l, TAG_PINNED);
 	for (size_t i = 0; r >= 0 && t->members && t->members[i]; i++)
 		r = txn_member_valid(t->members[i]) < 0
 			? -EINVAL
@@ -225,6 +227,8 @@ int txn_tags_decode(char *const *tags, struct txn_tags *t)
 			if (t->auto_boots >= 0 || safe_atou64(v, &n) < 0 || n > 1000)
 				goto bad;
 			t->auto_boots = (int)n;
+		} else if (streq(tag, "pinned")) {
+			t->pinned = true;
 		} else if (streq(tag, "root")) {
 			if (t->root)
 				goto bad;

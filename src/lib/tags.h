@@ -15,10 +15,11 @@
  * along, in this order, and the next command finishes the step (txn.c: txn_phase_of()).
  */
 enum txn_state {
-	TXN_STATE_CREATING,   /* begin is creating the snapshots; never rolled back */
-	TXN_STATE_OPEN,	      /* begin completed */
-	TXN_STATE_ARMED,      /* roll back at the next boot */
-	TXN_STATE_COMMITTING, /* commit started: finish removing, never roll back */
+	TXN_STATE_CREATING,	/* begin is creating the snapshots; never rolled back */
+	TXN_STATE_OPEN,		/* begin completed */
+	TXN_STATE_ARMED,	/* roll back at the next boot */
+	TXN_STATE_ROLLING_BACK, /* merges started: roll every member forward, never undo */
+	TXN_STATE_COMMITTING,	/* commit started: finish removing, never roll back */
 	_TXN_STATE_MAX,
 };
 
@@ -31,6 +32,7 @@ struct txn_tags {
 	uint64_t time;
 	char *mnt; /* decoded mount point, or NULL */
 	bool root;
+	bool pinned; /* rewind:pinned: begin pinned the booted kernel on the ESP */
 	/* rewind:member=VG/LV, one per volume of the transaction, on every snapshot: so that a
 	 * missing snapshot (an interrupted begin, a VG not visible) is seen. NULL: none (a
 	 * transaction begun by rewind before members were recorded). */
@@ -57,6 +59,11 @@ const char *txn_tags_state_tag(enum txn_state s);
  * duplicates, garbage values or a transaction tag without a state.
  */
 int txn_tags_decode(char *const *tags, struct txn_tags *t);
+/* On the origin LV of root (not a snapshot: it survives the merge): the ESP is to be put back
+ * as it was at the begin of TXID. Set before root's merge starts, removed once the ESP is. */
+#define TAG_RESTORE_ESP TAG_PREFIX "restore-esp="
+#define TAG_PINNED	TAG_PREFIX "pinned"
+
 /* The counter tags (txn-auto.c): "rewind:pending=" and "rewind:good=". */
 #define TAG_PENDING TAG_PREFIX "pending="
 #define TAG_GOOD    TAG_PREFIX "good="

@@ -154,8 +154,8 @@ void txn_auto_boot(struct lvm *l, struct txn_set *s, const char *skip_txid)
 
 		/* Armed, chosen on the boot menu: rolled back anyway. Committing or never
 		 * completed: never rolled back, so not counted either. */
-		if ((skip_txid && *skip_txid && streq(t->txid, skip_txid)) || txn_is_armed(t) ||
-		    t->phase == TXN_STATE_COMMITTING || t->phase == TXN_STATE_CREATING)
+		if ((skip_txid && *skip_txid && streq(t->txid, skip_txid)) ||
+		    t->phase != TXN_STATE_OPEN)
 			continue;
 		/* Recorded at begin; only transactions from before that read the configuration
 		 * (the initramfs' copy). */
@@ -230,7 +230,7 @@ int txn_auto_boot_good(struct lvm *l)
 				 t->txid);
 			continue;
 		}
-		if (t->phase == TXN_STATE_COMMITTING || t->phase == TXN_STATE_CREATING)
+		if (t->phase != TXN_STATE_OPEN && t->phase != TXN_STATE_ARMED)
 			continue;
 		for (size_t j = 0; j < t->n_snaps; j++) {
 			r = snap_set_counters(l, &t->snaps[j], 0, (int)good);

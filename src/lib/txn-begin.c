@@ -290,9 +290,11 @@ out:
 
 /* The last step of begin: every snapshot from creating to open. Once one is open, the
  * transaction is complete (txn.c: the furthest phase counts), so only the first may fail. */
-static int confirm_all(struct lvm *l, struct vol *v, size_t n)
+static int confirm_all(struct lvm *l, struct vol *v, size_t n, bool pinned)
 {
-	char *add[] = {(char *)txn_tags_state_tag(TXN_STATE_OPEN), NULL};
+	/* rewind:pinned tells the boot stage that a root rollback has an ESP to put back. */
+	char *add[] = {(char *)txn_tags_state_tag(TXN_STATE_OPEN),
+		       pinned ? (char *)TAG_PINNED : NULL, NULL};
 	char *del[] = {(char *)txn_tags_state_tag(TXN_STATE_CREATING), NULL};
 	bool first = true;
 	int r;
@@ -393,7 +395,7 @@ int txn_begin(struct lvm *l, const struct conf *c, const struct txn_begin_opts *
 	if (r >= 0)
 		r = txn_esp_pin(txid, has_root, time(NULL), c->auto_rollback_boots); /* -ENOSPC */
 	if (r >= 0) {
-		r = confirm_all(l, v, n);
+		r = confirm_all(l, v, n, r > 0);
 		if (r < 0)
 			(void)txn_esp_unpin(txid);
 	}

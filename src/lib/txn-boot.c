@@ -196,6 +196,40 @@ static int wait_for_members(struct lvm *l, struct txn_set *s, struct txn **t, un
 	return 0;
 }
 
+/*
+ * The point of no return, recorded before the first merge: with a pinned ESP, root's origin is
+ * tagged rewind:restore-esp=TXID (it survives the merge; boot-finish puts the ESP back and drops
+ * it, at every boot until done), then every snapshot rolling-back, so that a power cut between
+ * two members' merges is rolled forward at the next boot, never left half done.
+ */
+static int start_rollback(struct lvm *l, const struct txn *t)
+{
+	_cleanup_free_ char *tag = strdup_printf(TAG_RESTORE_ESP "%s", t->txid);
+	char *add[] = {tag, NULL};
+	int r;
+
+	if (!tag)
+		return -ENOMEM;
+	for (size_t j = 0; t->pinned && j < t->n_snaps; j++) {
+		const struct txn_snap *s = &t->snaps[j];
+		if (!s->tags.root || strv_contains(s->origin->tags, tag))
+			continue;
+		r = lvm_lv_change_tags(l, s->lv->vg, s->origin->name, add, NULL);
+		if (r < 0)
+			return log_err_errno(r,
+					     "NOT ROLLING BACK transaction %s: cannot record on "
+					     "%s/%s that its ESP is to be put back.",
+					     t->txid, s->lv->vg, s->origin->name);
+	}
+	r = txn_set_state(l, t, TXN_STATE_ROLLING_BACK, NULL);
+	if (r < 0)
+		return log_err_errno(r,
+				     "NOT ROLLING BACK transaction %s: cannot record that its "
+				     "rollback starts.",
+				     t->txid);
+	return 0;
+}
+
 /* Every member, or none: nothing is merged unless all can be (a merge a power cut interrupted
  * excepted: those are rolled forward, whatever the rest). */
 static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
@@ -207,11 +241,16 @@ static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
 	int r;
 
 	strcpy(res->txid, t->txid);
-	r = wait_for_members(l, s, &t, wait);
-	if (r < 0)
-		return r;
+	/* A rollback under way (rolling-back, or a merge a power cut interrupted): members that
+	 * are gone are merged already; roll the rest forward, whatever is missing. */
+	merging = t->phase == TXN_STATE_ROLLING_BACK;
 	for (size_t j = 0; j < t->n_snaps; j++)
 		merging = merging || t->snaps[j].merging;
+	if (!merging) {
+		r = wait_for_members(l, s, &t, wait);
+		if (r < 0)
+			return r;
+	}
 	if (!merging && !txn_is_whole(t, member, &why)) {
 		bool invalid = !t->missing;
 		log_err("NOT ROLLING BACK transaction %s: %s %s. Nothing was merged: every volume "
@@ -242,6 +281,16 @@ static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
 			(void)txn_set_state(l, t, TXN_STATE_OPEN, NULL);
 		return 0;
 	}
+	if (!merging) {
+		r = start_rollback(l, t);
+		if (r < 0) {
+			for (size_t j = 0; j < t->n_snaps && r != -ENOMEM; j++)
+				(void)txn_result_add(
+				    res, &t->snaps[j], TXN_FAILED,
+				    "could not record the rollback; nothing merged", 0);
+			return r == -ENOMEM ? r : 0;
+		}
+	}
 	for (size_t j = 0; j < t->n_snaps; j++) {
 		const struct txn_snap *sn = &t->snaps[j];
 
@@ -255,9 +304,15 @@ static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
 			return r;
 	}
 	for (size_t k = 0; t->missing && t->missing[k]; k++) {
-		r = txn_result_add_member(res, t->missing[k], TXN_FAILED,
-					  "missing: its volume group is not visible; its merge "
-					  "resumes when it is activated");
+		_cleanup_free_ char *vg = NULL, *lv = NULL;
+		bool merged = name_split_vg_lv(t->missing[k], &vg, &lv) >= 0 &&
+			      lvm_report_find_lv(&s->rep, vg, lv);
+
+		/* Its origin is there and its snapshot is not: merged at an earlier boot. */
+		r = txn_result_add_member(res, t->missing[k], merged ? TXN_MERGED : TXN_FAILED,
+					  merged ? "merged at an earlier boot"
+						 : "its volume group is not visible; its merge "
+						   "resumes when it is activated");
 		if (r < 0)
 			return r;
 	}
@@ -317,13 +372,15 @@ static int write_outcome(const struct txn_results *res)
  * needs the ESP, which the initramfs does not mount. */
 static void flag_unfinished(const struct txn_set *s)
 {
-	for (size_t i = 0; i < s->n_txns; i++)
-		if (s->txns[i].phase == TXN_STATE_COMMITTING ||
+	for (size_t i = 0; i < s->n_txns + s->n_restores; i++)
+		if (i >= s->n_txns || s->txns[i].phase == TXN_STATE_COMMITTING ||
 		    s->txns[i].phase == TXN_STATE_CREATING) {
 			_cleanup_free_ char *p = strdup_printf("%s/finish", path_rundir());
 
 			if (p && mkdir_p(path_rundir(), 0755) >= 0)
-				(void)write_file_atomic(p, s->txns[i].txid);
+				(void)write_file_atomic(p, i < s->n_txns
+							       ? s->txns[i].txid
+							       : s->restores[i - s->n_txns].txid);
 			return;
 		}
 }
@@ -364,6 +421,8 @@ int txn_boot(struct lvm *l, const struct txn_boot_opts *o, struct txn_results *r
 					t->txid);
 			continue;
 		}
+		if (t->phase == TXN_STATE_ROLLING_BACK)
+			chosen = true; /* started at an earlier boot: finish it */
 		if (!merging && t->phase == TXN_STATE_CREATING) {
 			if (chosen)
 				log_err("Transaction %s was never completed (its begin was "

@@ -80,6 +80,27 @@ int txn_esp_pin(const char *txid, bool has_root, time_t when, unsigned tries)
 			log_warning("systemd-boot does not count the boots of transaction %s: %s",
 				    txid, strerror(-r));
 	}
+	return 1;
+}
+
+int txn_esp_restore(const char *txid)
+{
+	_cleanup_(boot_freep) struct boot *b = NULL;
+	int r;
+
+	r = esp_open(&b);
+	if (r < 0)
+		return -EIO;
+	if (!b)
+		return log_err_errno(-ENOENT,
+				     "No systemd-boot ESP is mounted (/efi, /boot/efi or /boot): "
+				     "cannot put back the ESP of transaction %s.",
+				     txid);
+	r = boot_restore(b, txid);
+	if (r < 0)
+		return log_err_errno(r, "Failed to put back the ESP %s as it was before %s: %s",
+				     boot_esp_root(b), txid, strerror(-r));
+	log_info("The ESP %s is back as it was before transaction %s.", boot_esp_root(b), txid);
 	return 0;
 }
 

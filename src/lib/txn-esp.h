@@ -21,6 +21,7 @@ struct json_object;
  * tries > 0 (auto_rollback_boots): systemd-boot counts the boots too (boot_count()).
  */
 int txn_esp_pin(const char *txid, bool has_root, time_t when, unsigned tries);
+/* (returns 1 when a rollback entry was written, 0 when not, negative errno on failure) */
 
 /* commit, after the snapshots are removed: remove the rollback entry and the pinned files. */
 int txn_esp_unpin(const char *txid);
@@ -44,6 +45,12 @@ int txn_esp_status_add(struct json_object *txn, const char *txid);
  * Idempotent. *ret_line: the outcome as that one line, NULL when there is no outcome.
  */
 int txn_esp_boot_finish(char **ret_line);
+
+/*
+ * Put the ESP back as it was at the begin of txid (boot_restore(); idempotent). -ENOENT when no
+ * systemd-boot ESP is found (not mounted?): the caller keeps the restore pending.
+ */
+int txn_esp_restore(const char *txid);
 
 /* Unit tests: pretend the ESP has this many bytes free (UINT64_MAX: ask statvfs). */
 void txn_esp_set_free_space(uint64_t bytes);

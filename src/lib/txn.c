@@ -43,6 +43,7 @@ void txn_set_done(struct txn_set *s)
 		strv_free(s->txns[i].missing);
 	}
 	free(s->txns);
+	free(s->restores);
 	lvm_report_done(&s->rep);
 	*s = (struct txn_set){};
 }
@@ -96,6 +97,7 @@ static int txn_summarise(struct txn *t)
 
 		t->phase = MAX(t->phase, g->state);
 		t->auto_boots = MAX(t->auto_boots, g->auto_boots);
+		t->pinned = t->pinned || g->pinned;
 		if (*g->boot_id)
 			t->boot_id = g->boot_id;
 		for (size_t k = 0; g->members && g->members[k]; k++)
@@ -172,6 +174,33 @@ static bool half_created(const struct lvm_lv *lv, const struct txn_tags *tags)
 	       streq(lv->name + n - k, suffix);
 }
 
+/* rewind:restore-esp=TXID on an origin (tags.c: TAG_RESTORE_ESP). */
+static int restore_add(struct txn_set *s, const struct lvm_lv *lv)
+{
+	for (size_t i = 0; lv->tags && lv->tags[i]; i++) {
+		const char *v = startswith(lv->tags[i], TAG_RESTORE_ESP)
+				    ? lv->tags[i] + strlen(TAG_RESTORE_ESP)
+				    : NULL;
+		struct txn_restore *n;
+
+		if (!v)
+			continue;
+		if (name_valid_txid(v) < 0) {
+			log_warning("Ignoring the damaged tag %.80s on %s/%s.", lv->tags[i], lv->vg,
+				    lv->name);
+			continue;
+		}
+		n = realloc(s->restores, sizeof(*n) * (s->n_restores + 1));
+		if (!n)
+			return -ENOMEM;
+		s->restores = n;
+		n = &s->restores[s->n_restores++];
+		n->origin = lv;
+		strcpy(n->txid, v);
+	}
+	return 0;
+}
+
 int txn_set_load(struct lvm *l, bool with_vgs, struct txn_set *ret)
 {
 	struct txn_set s = {};
@@ -186,6 +215,9 @@ int txn_set_load(struct lvm *l, bool with_vgs, struct txn_set *ret)
 		struct txn_snap *sn;
 		struct txn *t;
 
+		r = restore_add(&s, lv);
+		if (r < 0)
+			goto fail;
 		r = txn_tags_decode(lv->tags, &tags);
 		if (r == -ENOMEM)
 			goto fail;
@@ -385,6 +417,63 @@ int txn_result_add_member(struct txn_results *res, const char *member, enum txn_
 	return n->snapshot ? 0 : -ENOMEM;
 }
 
+/* Root of TXID is back at its begin content: its snapshot is merged (gone) or merging (the
+ * origin already shows the old content). */
+static bool root_rolled_back(const struct txn_set *s, const struct txn_restore *x)
+{
+	for (size_t i = 0; i < s->n_txns; i++) {
+		if (!streq(s->txns[i].txid, x->txid))
+			continue;
+		for (size_t j = 0; j < s->txns[i].n_snaps; j++) {
+			const struct txn_snap *sn = &s->txns[i].snaps[j];
+			if (streq(sn->lv->vg, x->origin->vg) &&
+			    streq(sn->lv->origin, x->origin->name))
+				return sn->merging;
+		}
+	}
+	return true;
+}
+
+int txn_finish_restore(struct lvm *l)
+{
+	struct txn_set s = {};
+	int r, ret = 0, done = 0;
+
+	r = txn_set_load(l, false, &s);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < s.n_restores; i++) {
+		const struct txn_restore *x = &s.restores[i];
+		_cleanup_free_ char *tag = strdup_printf(TAG_RESTORE_ESP "%s", x->txid);
+		char *del[] = {tag, NULL};
+
+		if (!tag) {
+			ret = -ENOMEM;
+			break;
+		}
+		if (!root_rolled_back(&s, x)) {
+			log_debug("%s/%s is not rolled back yet: the ESP of %s waits.",
+				  x->origin->vg, x->origin->name, x->txid);
+			continue;
+		}
+		r = txn_esp_restore(x->txid);
+		if (r < 0) {
+			log_err("The ESP is still to be put back as it was before transaction %s; "
+				"every boot tries again (rewind boot-finish).",
+				x->txid);
+			ret = ret ?: r;
+			continue;
+		}
+		r = lvm_lv_change_tags(l, x->origin->vg, x->origin->name, NULL, del);
+		if (r < 0)
+			ret = ret ?: r;
+		else
+			done = 1;
+	}
+	txn_set_done(&s);
+	return ret < 0 ? ret : done;
+}
+
 /* The one transaction; -ENOENT when there is none. */
 static int txn_only(struct txn_set *s, struct txn **ret)
 {
@@ -410,6 +499,14 @@ int txn_commit(struct lvm *l, char **ret_txid)
 		goto out;
 	if (ret_txid)
 		*ret_txid = strdup(t->txid);
+	if (t->phase == TXN_STATE_ROLLING_BACK) {
+		r = log_err_errno(
+		    -EALREADY,
+		    "Transaction %s is being rolled back (its merges started): it can "
+		    "no longer be committed. The next boot finishes the rollback.",
+		    t->txid);
+		goto out;
+	}
 	/*
 	 * An intent first: once any snapshot says committing, the transaction can never be
 	 * rolled back (not by hand, not by boot counting, not from the boot menu), and whoever

@@ -41,12 +41,21 @@ struct txn {
 	char **missing;
 	int auto_boots;	     /* auto_rollback_boots recorded at begin; -1: not recorded */
 	const char *boot_id; /* the boot that began it ("" unknown; points into a snapshot) */
+	bool pinned;	     /* begin pinned the booted kernel on the ESP */
+};
+
+/* An origin LV tagged rewind:restore-esp=TXID: the ESP of TXID is still to be put back. */
+struct txn_restore {
+	const struct lvm_lv *origin;
+	char txid[TXID_MAX + 1];
 };
 
 struct txn_set {
 	struct lvm_report rep;
 	struct txn *txns;
 	size_t n_txns;
+	struct txn_restore *restores;
+	size_t n_restores;
 };
 
 int txn_set_load(struct lvm *l, bool with_vgs, struct txn_set *ret);
@@ -67,6 +76,14 @@ unsigned txn_auto_boots(const struct txn *t, const struct conf *c);
  * nothing was pending, negative errno when finishing failed (what is left stays for next time).
  */
 int txn_finish_interrupted(struct lvm *l);
+
+/*
+ * After a boot that rolled root back (rewind boot-finish, every boot while one is pending): put
+ * the ESP back for each origin tagged rewind:restore-esp=TXID whose root snapshot is merged or
+ * merging, then drop the tag. Until then the tag stays and every boot tries again. 1 when
+ * something was restored, 0 when nothing was pending, negative errno on failure.
+ */
+int txn_finish_restore(struct lvm *l);
 
 struct txn_begin_opts {
 	const char *txid;		   /* NULL: YYYYmmdd-HHMMSS */

@@ -128,8 +128,61 @@ TEST(test_cmdline_arms_for_this_boot)
 	CHECK_EQ_INT(res.n, 2);
 	CHECK(fake_find_lv("vg0", "root-rewind-T1") == NULL);
 	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
-	CHECK_EQ_INT(fake_event_count("lvm lvchange --deltag"), 0); /* tags were not touched */
+	/* Before the first merge, every member is marked rolling-back (the point of no return). */
+	CHECK(fake_event_find("lvm lvchange --deltag rewind:state=open --addtag "
+			      "rewind:state=rolling-back vg1/data-rewind-T1",
+			      0) < fake_event_find("lvm lvconvert", 0));
+	CHECK_EQ_INT(fake_event_count("lvm lvchange --deltag rewind:state=open"), 2);
 	txn_results_done(&res);
+}
+
+/* A power cut after root's merge completed, before data's started: the next boot rolls data
+ * forward, and counts root as merged; never root at T0 with data at T1. */
+TEST(test_rolling_back_is_rolled_forward)
+{
+	struct txn_results res = {};
+	char *add[] = {(char *)"rewind:state=rolling-back", NULL};
+	char *del[] = {(char *)"rewind:state=armed", NULL};
+	_cleanup_free_ char *out = NULL;
+
+	test_machine();
+	begin_both();
+	arm_all();
+	initramfs();
+	CHECK_EQ_INT(lvm_lv_change_tags(L, "vg1", "data-rewind-T1", add, del), 0);
+	CHECK_EQ_INT(lvm_lv_remove(L, "vg0", "root-rewind-T1"), 0); /* merged */
+	CHECK_EQ_INT(boot(&res), 0);
+	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
+	CHECK(!test_log_contains("waiting up to")); /* a merged member is not waited for */
+	CHECK_EQ_INT(res.n, 2);
+	for (size_t i = 0; i < res.n; i++)
+		CHECK_EQ_INT(res.r[i].action, TXN_MERGED);
+	out = outcome();
+	CHECK(out && strstr(out, "\"result\":\"rolled-back\""));
+	CHECK(out && strstr(out, "merged at an earlier boot"));
+	txn_results_done(&res);
+}
+
+/* With a pinned ESP, root's origin records that the ESP is to be put back before any merge. */
+TEST(test_restore_esp_recorded_before_merge)
+{
+	struct txn_results res = {};
+	int tag;
+
+	test_machine();
+	begin_both();
+	fake_lv_add_tag(fake_find_lv("vg0", "root-rewind-T1"), "rewind:pinned");
+	arm_all();
+	initramfs();
+	CHECK_EQ_INT(boot(&res), 0);
+	tag = fake_event_find("lvm lvchange --addtag rewind:restore-esp=T1 vg0/root", 0);
+	CHECK(tag >= 0 && tag < fake_event_find("lvm lvconvert", 0));
+	CHECK(fake_lv_has_tag(fake_find_lv("vg0", "root"), "rewind:restore-esp=T1"));
+	txn_results_done(&res);
+	/* No ESP mounted here: the restore stays pending, every boot tries again. */
+	CHECK(txn_finish_restore(L) < 0);
+	CHECK(test_log_contains("No systemd-boot ESP is mounted"));
+	CHECK(fake_lv_has_tag(fake_find_lv("vg0", "root"), "rewind:restore-esp=T1"));
 }
 
 TEST(test_cmdline_unknown_or_bad_txid)
@@ -288,6 +341,8 @@ int main(void)
 	RUN(test_cmdline_unknown_or_bad_txid);
 	RUN(test_invalid_snapshot_not_merged_and_disarmed);
 	RUN(test_missing_member_waited_for_then_nothing_merged);
+	RUN(test_rolling_back_is_rolled_forward);
+	RUN(test_restore_esp_recorded_before_merge);
 	RUN(test_committing_or_creating_never_rolled_back);
 	RUN(test_interrupted_merge_is_resumed);
 	RUN(test_merge_failure_recorded);

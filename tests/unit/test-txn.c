@@ -390,6 +390,17 @@ TEST(test_begin_interrupted_between_snapshots)
 	txn_results_done(&res);
 }
 
+TEST(test_rolling_back_refuses_commit_and_cancel)
+{
+	test_machine();
+	begin_ok();
+	crash_state("vg1", "data-rewind-T1", "rewind:state=open", "rewind:state=rolling-back");
+	CHECK_EQ_INT(txn_commit(L, NULL), -EALREADY);
+	CHECK(test_log_contains("is being rolled back"));
+	CHECK_EQ_INT(txn_cancel(L, NULL), -ENOENT);
+	CHECK_EQ_INT(fake_event_count("lvm lvremove"), 0);
+}
+
 TEST(test_missing_member_refuses_rollback)
 {
 	struct txn_rollback_opts o = {};
@@ -439,6 +450,7 @@ TEST(test_commit_is_an_intent)
 	CHECK(test_log_contains("is being committed"));
 	/* The next command finishes it. */
 	CHECK_EQ_INT(txn_finish_interrupted(L), 1);
+	CHECK_EQ_INT(txn_finish_interrupted(L), 0);
 	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
 	CHECK_EQ_INT(txn_commit(L, NULL), -ENOENT);
 	txn_results_done(&res);
@@ -592,6 +604,7 @@ int main(void)
 	RUN(test_rollback_now_unmount_busy);
 	RUN(test_rollback_merge_failure_arms_the_rest);
 	RUN(test_begin_interrupted_between_snapshots);
+	RUN(test_rolling_back_refuses_commit_and_cancel);
 	RUN(test_missing_member_refuses_rollback);
 	RUN(test_begin_confirm_fails);
 	RUN(test_commit_is_an_intent);
