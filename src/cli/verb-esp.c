@@ -57,8 +57,8 @@ void cli_print_rollback_entry_hint(const char *txid)
 
 	if (txn_esp_describe(txid, &d) < 0 || !d)
 		return;
-	printf("The boot menu entry \"%s\" boots the kernel of before the transaction; "
-	       "'rewind rollback --reboot' picks it for the next boot.\n",
+	printf("The next boot uses the boot menu entry \"%s\", with the kernel of before the "
+	       "transaction ('rewind rollback --reboot' reboots now).\n",
 	       jstr(d, "title") ?: txid);
 	json_object_put(d);
 }

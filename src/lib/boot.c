@@ -389,3 +389,14 @@ int boot_describe(struct boot *b, const char *txid, struct json_object **ret)
 	*ret = TAKE_PTR(o);
 	return 0;
 }
+
+int boot_set_oneshot_early(const char *efivars_dir, const char *txid)
+{
+	_cleanup_free_ char *name = NULL;
+	int r;
+
+	r = rollback_entry_name(txid, &name);
+	if (r < 0)
+		return r;
+	return efivar_set_string(efivars_dir, "LoaderEntryOneShot", EFI_LOADER_GUID, name);
+}

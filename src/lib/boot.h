@@ -46,6 +46,12 @@ int boot_restore(struct boot *b, const char *txid);
 /* After commit: take back the boot counters (an entry systemd-boot marked bad stays bad, warned),
  * remove the rollback entry and the pinned files. Idempotent. */
 int boot_unpin(struct boot *b, const char *txid);
+/*
+ * The initramfs, before it merges root (the ESP is not mounted there, the entry is not checked):
+ * boot the rollback entry once more, so that a boot cut short before the ESP is put back comes
+ * up on the kernel of before the transaction, not on one the upgrade installed.
+ */
+int boot_set_oneshot_early(const char *efivars_dir, const char *txid);
 /* rollback --reboot: boot the rollback entry once (LoaderEntryOneShot). */
 int boot_set_oneshot(struct boot *b, const char *txid);
 /* cancel: a one-shot boot of our rollback entry would roll back anyway (rd.rewind.rollback=):

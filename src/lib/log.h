@@ -32,6 +32,12 @@ void rewind_logv(int priority, const char *file, int line, const char *fn, const
 #define log_info(...)	    log_full(REWIND_LOG_INFO, __VA_ARGS__)
 #define log_debug(...)	    log_full(REWIND_LOG_DEBUG, __VA_ARGS__)
 
+#define log_warning_errno(r, ...)                                                                  \
+	({                                                                                         \
+		log_warning(__VA_ARGS__);                                                          \
+		(r);                                                                               \
+	})
+
 /* Log and return the (negative errno) error in one statement. */
 #define log_err_errno(r, ...)                                                                      \
 	({                                                                                         \

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "paths.h"
 #include "txn-auto.h"
+#include "txn-esp.h"
 #include "txn.h"
 #include "util.h"
 
@@ -227,6 +228,12 @@ static int start_rollback(struct lvm *l, const struct txn *t)
 				     "NOT ROLLING BACK transaction %s: cannot record that its "
 				     "rollback starts.",
 				     t->txid);
+	/* Until the ESP is back, the kernel of before the transaction boots (best effort). */
+	for (size_t j = 0; t->pinned && j < t->n_snaps; j++)
+		if (t->snaps[j].tags.root) {
+			(void)txn_esp_oneshot_early(t->txid);
+			break;
+		}
 	return 0;
 }
 

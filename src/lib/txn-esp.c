@@ -83,6 +83,20 @@ int txn_esp_pin(const char *txid, bool has_root, time_t when, unsigned tries)
 	return 1;
 }
 
+int txn_esp_oneshot_early(const char *txid)
+{
+	int r = boot_set_oneshot_early(path_efivars(), txid);
+
+	if (r < 0)
+		return log_warning_errno(
+		    r,
+		    "Failed to set LoaderEntryOneShot to the rollback entry of "
+		    "%s: if this boot is cut short, the next may boot the "
+		    "default entry: %s",
+		    txid, strerror(-r));
+	return 0;
+}
+
 int txn_esp_restore(const char *txid)
 {
 	_cleanup_(boot_freep) struct boot *b = NULL;

@@ -26,6 +26,9 @@ int txn_esp_pin(const char *txid, bool has_root, time_t when, unsigned tries);
 /* commit, after the snapshots are removed: remove the rollback entry and the pinned files. */
 int txn_esp_unpin(const char *txid);
 
+/* The initramfs, before merging root of a pinned transaction: boot_set_oneshot_early(). */
+int txn_esp_oneshot_early(const char *txid);
+
 /* rollback --reboot: boot the rollback entry once. 1 when set, 0 when there is no entry. */
 int txn_esp_set_oneshot(const char *txid);
 

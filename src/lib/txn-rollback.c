@@ -9,6 +9,7 @@
 #include "dm.h"
 #include "log.h"
 #include "mnt.h"
+#include "txn-esp.h"
 #include "txn.h"
 #include "util.h"
 
@@ -131,6 +132,12 @@ static int arm_all(struct lvm *l, const struct txn *t, const char *why, struct t
 	r = txn_set_state(l, t, TXN_STATE_ARMED, &failed);
 	if (r < 0)
 		return r;
+	/* Whatever reboots next (rollback --reboot, a plain reboot, a crash), the kernel of before
+	 * the transaction boots with root rolled back: not one the upgrade installed, whose modules
+	 * the rolled-back root no longer has. 'cancel' clears it. */
+	if (t->pinned && txn_esp_set_oneshot(t->txid) > 0)
+		log_info("The next boot uses the rollback entry of %s (the kernel of before it).",
+			 t->txid);
 	/* One armed snapshot arms the whole transaction at boot (the furthest phase counts). */
 	if (failed > 0)
 		log_warning("Not every snapshot could be tagged armed; the next boot rolls back "

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
+#include "efivar.h"
 #include "test.h"
 #include "txn.h"
 #include "util.h"
@@ -166,10 +167,12 @@ TEST(test_rolling_back_is_rolled_forward)
 /* With a pinned ESP, root's origin records that the ESP is to be put back before any merge. */
 TEST(test_restore_esp_recorded_before_merge)
 {
+	_cleanup_free_ char *oneshot = NULL;
 	struct txn_results res = {};
 	int tag;
 
 	test_machine();
+	mkdir_p(getenv("REWIND_EFIVARS"), 0755);
 	begin_both();
 	fake_lv_add_tag(fake_find_lv("vg0", "root-rewind-T1"), "rewind:pinned");
 	arm_all();
@@ -178,6 +181,10 @@ TEST(test_restore_esp_recorded_before_merge)
 	tag = fake_event_find("lvm lvchange --addtag rewind:restore-esp=T1 vg0/root", 0);
 	CHECK(tag >= 0 && tag < fake_event_find("lvm lvconvert", 0));
 	CHECK(fake_lv_has_tag(fake_find_lv("vg0", "root"), "rewind:restore-esp=T1"));
+	/* And until the ESP is back, the next boot takes the rollback entry. */
+	CHECK(efivar_get_string(getenv("REWIND_EFIVARS"), "LoaderEntryOneShot", EFI_LOADER_GUID,
+				&oneshot) == 0);
+	CHECK(oneshot && streq(oneshot, "rewind-T1.conf"));
 	txn_results_done(&res);
 	/* No ESP mounted here: the restore stays pending, every boot tries again. */
 	CHECK(txn_finish_restore(L) < 0);
