@@ -137,6 +137,14 @@ static void print_table(struct json_object *root, bool details)
 			       json_object_get_boolean(jobj(s, "merging")) ? "  merging" : "");
 		}
 	}
+	for (size_t k = 0; details && jobj(root, "esp_restore_pending") &&
+			   k < json_object_array_length(jobj(root, "esp_restore_pending"));
+	     k++)
+		printf("ESP RESTORE PENDING: root was rolled back to transaction %s, but the ESP "
+		       "is not "
+		       "back yet; 'rewind boot-finish' retries (it runs at every boot).\n",
+		       json_object_get_string(
+			   json_object_array_get_idx(jobj(root, "esp_restore_pending"), k)));
 	if (details && last) {
 		struct json_object *vols;
 		char when[32];

@@ -104,6 +104,15 @@ int txn_status_json(struct lvm *l, struct json_object **ret)
 		if (r < 0)
 			goto fail;
 	}
+	/* Root rolled back, the ESP not yet put back (boot-finish retries at every boot). */
+	{
+		_cleanup_strv_ char **pending = NULL;
+		for (size_t i = 0; r >= 0 && i < s.n_restores; i++)
+			r = strv_extend(&pending, s.restores[i].txid);
+		r = r < 0 ? r : add_strv(root, "esp_restore_pending", pending);
+		if (r < 0)
+			goto fail;
+	}
 	opath = strdup_printf("%s/outcome.json", path_rundir());
 	if (!opath) {
 		r = -ENOMEM;

@@ -168,6 +168,7 @@ TEST(test_rolling_back_is_rolled_forward)
 TEST(test_restore_esp_recorded_before_merge)
 {
 	_cleanup_free_ char *oneshot = NULL;
+	struct json_object *st = NULL;
 	struct txn_results res = {};
 	int tag;
 
@@ -190,6 +191,11 @@ TEST(test_restore_esp_recorded_before_merge)
 	CHECK(txn_finish_restore(L) < 0);
 	CHECK(test_log_contains("No systemd-boot ESP is mounted"));
 	CHECK(fake_lv_has_tag(fake_find_lv("vg0", "root"), "rewind:restore-esp=T1"));
+	/* status says so */
+	CHECK_EQ_INT(txn_status_json(L, &st), 0);
+	CHECK(st && strstr(json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN),
+			   "\"esp_restore_pending\":[\"T1\"]"));
+	json_object_put(st);
 }
 
 TEST(test_cmdline_unknown_or_bad_txid)
