@@ -71,16 +71,109 @@ int efivar_read(const char *dir, const char *name, const char *guid, uint32_t *r
 	return 0;
 }
 
-/* efivarfs marks variables immutable so a stray rm -rf cannot brick firmware; clear it first. */
-static void clear_immutable(int fd)
+static int real_open(const char *path, int flags, mode_t mode)
 {
-	unsigned int flags;
+	int fd = open(path, flags, mode);
 
-	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0 || !(flags & FS_IMMUTABLE_FL))
-		return;
-	flags &= ~FS_IMMUTABLE_FL;
-	if (ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0)
-		log_debug("Failed to clear the immutable flag: %m");
+	return fd < 0 ? -errno : fd;
+}
+
+static ssize_t real_write(int fd, const void *buf, size_t len)
+{
+	ssize_t k = write(fd, buf, len);
+
+	return k < 0 ? -errno : k;
+}
+
+static int real_unlink(const char *path)
+{
+	return unlink(path) < 0 ? -errno : 0;
+}
+
+static int real_get_flags(int fd, unsigned *ret)
+{
+	return ioctl(fd, FS_IOC_GETFLAGS, ret) < 0 ? -errno : 0;
+}
+
+static int real_set_flags(int fd, unsigned flags)
+{
+	return ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0 ? -errno : 0;
+}
+
+static const struct efivar_fs_ops real_ops = {
+    .open = real_open,
+    .write = real_write,
+    .unlink = real_unlink,
+    .get_flags = real_get_flags,
+    .set_flags = real_set_flags,
+};
+static const struct efivar_fs_ops *fs = &real_ops;
+
+void efivar_set_fs_ops(const struct efivar_fs_ops *ops)
+{
+	fs = ops ?: &real_ops;
+}
+
+static int immutable_set_fd(int fd, bool on)
+{
+	unsigned flags, want;
+	struct stat st;
+	int r;
+
+	/* Only on a regular file: a device driver may read the same ioctl numbers differently. */
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -ENOTTY;
+	r = fs->get_flags(fd, &flags);
+	if (r < 0)
+		return r;
+	want = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+	if (want == flags)
+		return 0;
+	r = fs->set_flags(fd, want);
+	return r < 0 ? r : 1;
+}
+
+/*
+ * efivarfs makes every variable that is not a well-known standard one immutable (FS_IMMUTABLE_FL),
+ * so that a stray rm -rf cannot remove what some firmware needs to start: opening such a variable
+ * for writing, or unlinking it, fails with EPERM. So the flag comes off the file first, through a
+ * read-only fd (FS_IOC_SETFLAGS needs no write access). 1 when it was set and is cleared now, 0
+ * when there is nothing to clear: no such variable yet, or a file system without these flags.
+ */
+static int immutable_clear(const char *path)
+{
+	_cleanup_close_ int fd = fs->open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0);
+	int r;
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	r = immutable_set_fd(fd, false);
+	if (r == -ENOTTY || r == -EOPNOTSUPP || r == -ENOSYS)
+		return 0;
+	return r;
+}
+
+/*
+ * systemd's efi_set_variable() (src/basic/efivars.c) puts the flags it found back once it wrote
+ * the variable or failed to remove it, "just in case"; so do we, so that a variable stays as well
+ * guarded as efivarfs made it. A variable created anew is made immutable by efivarfs itself.
+ */
+static void immutable_restore(const char *path, int fd)
+{
+	_cleanup_close_ int own = -1;
+	int r;
+
+	if (fd < 0) {
+		own = fs->open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0);
+		fd = own;
+	}
+	r = fd < 0 ? fd : immutable_set_fd(fd, true);
+	if (r < 0)
+		log_debug("Failed to make %s immutable again, ignoring: %s", path, strerror(-r));
 }
 
 static bool is_efivarfs(int fd)
@@ -97,6 +190,7 @@ int efivar_write(const char *dir, const char *name, const char *guid, uint32_t a
 	_cleanup_free_ uint8_t *buf = NULL;
 	_cleanup_close_ int fd = -1;
 	ssize_t k;
+	int cleared, r = 0;
 
 	if (!p)
 		return -EINVAL;
@@ -112,36 +206,45 @@ int efivar_write(const char *dir, const char *name, const char *guid, uint32_t a
 	if (size)
 		memcpy(buf + 4, data, size);
 
-	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
-	if (fd < 0)
-		return -errno;
-	clear_immutable(fd);
-	/* efivarfs takes the whole variable in exactly one write(). */
-	k = write(fd, buf, 4 + size);
+	/* Before the open for writing: that is what the flag refuses. Failing to clear it is not
+	 * fatal in itself (systemd goes on too); the open then says why it cannot write. */
+	cleared = immutable_clear(p);
+	if (cleared < 0)
+		log_debug("Failed to clear the immutable flag of %s: %s", p, strerror(-cleared));
+	fd = fs->open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		r = fd;
+		goto finish;
+	}
+	/* efivarfs takes each write() as the whole variable: attributes and data in one. */
+	k = fs->write(fd, buf, 4 + size);
 	if (k < 0)
-		return -errno;
-	if ((size_t)k != 4 + size)
-		return -EIO;
+		r = (int)k;
+	else if ((size_t)k != 4 + size)
+		r = -EIO;
 	/* A plain directory (the unit tests) keeps old bytes past the end; efivarfs replaces. */
-	if (!is_efivarfs(fd) && ftruncate(fd, 4 + size) < 0)
-		return -errno;
-	return 0;
+	else if (!is_efivarfs(fd) && ftruncate(fd, 4 + size) < 0)
+		r = -errno;
+finish:
+	if (cleared > 0)
+		immutable_restore(p, fd);
+	return r;
 }
 
 int efivar_delete(const char *dir, const char *name, const char *guid)
 {
 	_cleanup_free_ char *p = efivar_path(dir, name, guid);
-	_cleanup_close_ int fd = -1;
+	int cleared, r;
 
 	if (!p)
 		return -EINVAL;
-	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	clear_immutable(fd);
-	if (unlink(p) < 0)
-		return -errno;
-	return 0;
+	cleared = immutable_clear(p);
+	if (cleared < 0)
+		log_debug("Failed to clear the immutable flag of %s: %s", p, strerror(-cleared));
+	r = fs->unlink(p);
+	if (r < 0 && cleared > 0)
+		immutable_restore(p, -1);
+	return r;
 }
 
 int utf8_to_utf16le(const char *s, uint8_t **ret, size_t *ret_size)

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Vendor GUID of systemd-boot's Loader* variables. */
 #define EFI_LOADER_GUID "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
@@ -29,6 +30,21 @@ int efivar_get_u64(const char *dir, const char *name, const char *guid, uint64_t
 /* UTF-16LE strings, as systemd-boot reads and writes them (NUL-terminated). */
 int efivar_get_string(const char *dir, const char *name, const char *guid, char **ret);
 int efivar_set_string(const char *dir, const char *name, const char *guid, const char *value);
+
+/*
+ * The file calls efivar.c makes, replaceable by the unit tests: an unprivileged test cannot set
+ * FS_IMMUTABLE_FL, and a plain directory neither refuses to write an immutable variable nor takes
+ * each write() as the whole variable, as efivarfs does. Each returns a value >= 0 or negative
+ * errno. NULL: the real calls again.
+ */
+struct efivar_fs_ops {
+	int (*open)(const char *path, int flags, mode_t mode);
+	ssize_t (*write)(int fd, const void *buf, size_t len);
+	int (*unlink)(const char *path);
+	int (*get_flags)(int fd, unsigned *ret);  /* FS_IOC_GETFLAGS */
+	int (*set_flags)(int fd, unsigned flags); /* FS_IOC_SETFLAGS */
+};
+void efivar_set_fs_ops(const struct efivar_fs_ops *ops);
 
 /* Encoding helpers, exposed for the unit tests. */
 int utf8_to_utf16le(const char *s, uint8_t **ret, size_t *ret_size); /* includes the NUL */

@@ -37,6 +37,22 @@ void put(const char *path, const char *content);
 char *slurp(const char *path);
 bool exists(const char *path);
 
+/*
+ * efivarfs as the library sees it (efivar_set_fs_ops()), over a plain directory: a variable the
+ * library creates is immutable (FS_IMMUTABLE_FL), as efivarfs makes every non-standard one;
+ * opening an immutable variable for writing, or unlinking it, fails with EPERM; each write()
+ * replaces the whole variable. on false: the real calls again. Either way the flags are forgotten.
+ */
+void fake_efivarfs(bool on);
+struct efivar_fs_ops;
+/* The calls fake_efivarfs() installs, for a test that makes them itself. */
+extern const struct efivar_fs_ops fake_efivarfs_ops;
+/* FS_IMMUTABLE_FL of the variable file at path, as the fake keeps it. */
+bool fake_efivar_immutable(const char *path);
+void fake_efivar_set_immutable(const char *path, bool on);
+/* write() calls the library made through the fake. */
+extern unsigned fake_efivar_writes;
+
 /* systemd-boot on the ESP with the Debian entry MID-KVER.conf: loader/loader.conf, the entry, its
  * kernel and initrd under MID/KVER/, and EFI/BOOT/BOOTX64.EFI. */
 void esp_make(const char *loader_conf, const char *entry, const char *linux_image,

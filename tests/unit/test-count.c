@@ -226,6 +226,7 @@ int main(void)
 	snprintf(esp, sizeof(esp), "%s/esp", root);
 	snprintf(efivars, sizeof(efivars), "%s/efivars", root);
 	mkdir_p(efivars, 0755);
+	fake_efivarfs(true); /* efivarfs's immutable variables */
 	setup("timeout 3\n");
 	if (boot_open(esp, efivars, &b) < 0) {
 		fprintf(stderr, "FAIL: boot_open\n");
