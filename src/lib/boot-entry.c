@@ -99,7 +99,7 @@ static const struct {
     {"options", offsetof(struct entry, options), true},
 };
 
-static int entry_parse_file(const char *path, struct entry *e)
+int entry_parse_file(const char *path, struct entry *e)
 {
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	_cleanup_free_ char *line = NULL;

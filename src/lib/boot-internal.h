@@ -119,6 +119,8 @@ void entry_free(struct entry *e);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct entry *, entry_free);
 void entries_free(struct entry **l, size_t n);
 char *entry_lowercase(const char *s);
+/* Read the keys of the entry file at path into e (its file and id are the caller's). */
+int entry_parse_file(const char *path, struct entry *e);
 /* The '+' of a "+LEFT[-DONE]" boot counter that ends s, or NULL. */
 const char *entry_boot_counter(const char *s);
 /* The entries in loader/entries, in systemd-boot's order. */
@@ -181,5 +183,6 @@ int manifest_files(const struct boot *b, const char *txid, const struct esp_list
 int manifest_write(const struct boot *b, const char *txid, json_object *m);
 /* -ENOENT when there is none. */
 int manifest_read(const struct boot *b, const char *txid, json_object **ret);
-/* Make the ESP and LoaderEntryDefault match the manifest again. */
+/* Put the boot menu (loader.conf, the entries, the files its Linux entries load) and
+ * LoaderEntryDefault back as the manifest recorded them; nothing else on the ESP is touched. */
 int manifest_restore(const struct boot *b, const char *txid, json_object *m);

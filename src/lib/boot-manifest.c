@@ -2,7 +2,8 @@
 /*
  * rewind/TXID/manifest.json: at pin time, every file and directory on the ESP outside rewind/
  * with its size and sha256, copies of loader.conf and the entries, the pinned files and
- * LoaderEntryDefault. After a rollback, the ESP is made to match it again.
+ * LoaderEntryDefault. After a rollback, the boot menu and the files its Linux entries load are
+ * put back as they were; nothing else on the ESP is touched ("What a restore may touch").
  */
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -344,7 +345,167 @@ static int restore_file(const struct boot *b, const char *txid, json_object *m, 
 	return 1;
 }
 
-static int restore_recorded(const struct boot *b, const char *txid, json_object *m)
+/*
+ * What a restore may touch. The ESP is shared: another OS's boot loader, shim and its MOK state,
+ * firmware capsules in EFI/UpdateCapsule/, vendor tools. Only the boot menu and what its Linux
+ * entries load are rewind's to put back or remove:
+ *
+ *   - put back when changed or gone (from the copy the manifest kept): loader/loader.conf, the
+ *     entries loader/entries/NAME.conf, and the kernels, initrds and devicetrees the Linux entries
+ *     referenced at begin (only the pinned ones have a copy; for the others we warn);
+ *   - removed: an entry or loader.conf that was not there at begin; and a kernel, initrd or
+ *     devicetree that a Linux entry referenced before the restore (an entry the upgrade added or
+ *     changed), if it was not on the ESP at begin (not in the manifest) and no entry there is after
+ *     the restore references it -- any entry: another OS's, an "efi" one, our rollback entry;
+ *   - a directory only when those removals emptied it and it was not there at begin;
+ *   - rewind/TXID/ itself (pin_remove()).
+ *
+ * Every other file is left as it is, whether it was there at begin or came after, changed or
+ * not: that nothing references it says nothing about who owns it. The manifest (format 1) still
+ * records every file, so a manifest written before this rule restores under it the same way.
+ */
+static bool is_loader_conf(const char *p)
+{
+	return strcasecmp(p, LOADER_CONF) == 0;
+}
+
+/* loader/entries/NAME.conf: a Boot Loader Specification type #1 entry. */
+static bool is_entry_path(const char *p)
+{
+	const char *name;
+	size_t len;
+
+	if (strncasecmp(p, ENTRIES_DIR "/", strlen(ENTRIES_DIR "/")) != 0)
+		return false;
+	name = p + strlen(ENTRIES_DIR "/");
+	len = strlen(name);
+	return name[0] != '.' && !strchr(name, '/') && len > 5 &&
+	       strcasecmp(name + len - 5, ".conf") == 0;
+}
+
+/* FAT: names compare case-insensitively. */
+static bool strv_contains_case(char *const *l, const char *s)
+{
+	for (; l && *l; l++)
+		if (strcasecmp(*l, s) == 0)
+			return true;
+	return false;
+}
+
+static int refs_add_one(const char *p, char ***refs)
+{
+	_cleanup_free_ char *rel = NULL;
+	int r;
+
+	if (!p)
+		return 0;
+	r = esp_relpath(p, &rel);
+	if (r == -EINVAL)
+		return 0; /* it could leave the ESP: it references nothing on it */
+	if (r < 0)
+		return r;
+	if (strv_contains_case(*refs, rel))
+		return 0;
+	return strv_push(refs, TAKE_PTR(rel));
+}
+
+/* The files entry e references, relative to the ESP. all false: only a Linux entry's kernel,
+ * initrds and devicetree (what may go); true: whatever any entry names (what must stay). */
+static int refs_add(const struct entry *e, bool all, char ***refs)
+{
+	int r;
+
+	if (!all && !e->linux_path)
+		return 0;
+	r = refs_add_one(e->linux_path, refs);
+	for (size_t i = 0; r >= 0 && e->initrd && e->initrd[i]; i++)
+		r = refs_add_one(e->initrd[i], refs);
+	if (r >= 0)
+		r = refs_add_one(e->devicetree, refs);
+	if (r >= 0 && all)
+		r = refs_add_one(e->efi, refs);
+	return r;
+}
+
+static int refs_of_file(const char *abs, bool all, char ***refs)
+{
+	_cleanup_(entry_freep) struct entry *e = calloc(1, sizeof(*e));
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	r = entry_parse_file(abs, e);
+	if (r < 0)
+		return r;
+	return refs_add(e, all, refs);
+}
+
+/* What the entries in loader/entries reference now (refs_add()). An entry that cannot be read
+ * fails with all (then nothing may go), and is skipped without (then its files do not go). */
+static int refs_now(const struct boot *b, bool all, char ***ret)
+{
+	_cleanup_(esp_list_done) struct esp_list l = {};
+	_cleanup_strv_ char **refs = NULL;
+	int r;
+
+	r = esp_walk(b, ENTRIES_DIR, &l);
+	if (r < 0 && r != -ENOENT)
+		return log_err_errno(r, "Failed to list %s/" ENTRIES_DIR ": %s", b->esp,
+				     strerror(-r));
+	for (size_t i = 0; i < l.n; i++) {
+		_cleanup_free_ char *abs = NULL;
+
+		if (l.files[i].dir || !is_entry_path(l.files[i].path))
+			continue;
+		abs = esp_path(b, l.files[i].path);
+		if (!abs)
+			return -ENOMEM;
+		r = refs_of_file(abs, all, &refs);
+		if (r == -ENOMEM || (r < 0 && all))
+			return log_err_errno(r, "Failed to read the boot entry %s: %s", abs,
+					     strerror(-r));
+		if (r < 0)
+			log_warning(
+			    "Failed to read the boot entry %s, keeping the files it names: %s", abs,
+			    strerror(-r));
+	}
+	*ret = TAKE_PTR(refs);
+	return 0;
+}
+
+/* What the Linux entries referenced at begin, read from the copies the manifest kept. */
+static int refs_begin(const struct boot *b, const char *txid, json_object *m, char ***ret)
+{
+	json_object *files = boot_json_array(m, "files");
+	_cleanup_strv_ char **refs = NULL;
+
+	for (size_t i = 0; i < json_object_array_length(files); i++) {
+		json_object *f = json_object_array_get_idx(files, i);
+		const char *path = boot_json_str(f, "path"), *bak = boot_json_str(f, "backup");
+		_cleanup_free_ char *rel = NULL, *abs = NULL;
+
+		if (!path || !bak || !is_entry_path(path))
+			continue;
+		rel = pin_rel(txid, bak);
+		abs = rel ? esp_path(b, rel) : NULL;
+		if (!abs)
+			return -ENOMEM;
+		if (path_in_pin(rel, txid) && refs_of_file(abs, false, &refs) == -ENOMEM)
+			return -ENOMEM;
+	}
+	*ret = TAKE_PTR(refs);
+	return 0;
+}
+
+/* A file recorded at begin that is rewind's to put back (the rule above). */
+static bool restorable(json_object *m, char *const *at_begin, const char *path)
+{
+	return is_loader_conf(path) || is_entry_path(path) || strv_contains_case(at_begin, path) ||
+	       manifest_find(boot_json_array(m, "pinned"), "from", path);
+}
+
+static int restore_recorded(const struct boot *b, const char *txid, json_object *m,
+			    char *const *at_begin)
 {
 	json_object *files = boot_json_array(m, "files");
 	int ret = 0;
@@ -360,6 +521,8 @@ static int restore_recorded(const struct boot *b, const char *txid, json_object 
 			log_warning("Ignoring a bad path in the manifest of %s", txid);
 			continue;
 		}
+		if (!restorable(m, at_begin, rel))
+			continue;
 		abs = esp_path(b, rel);
 		if (!abs)
 			return -ENOMEM;
@@ -372,10 +535,41 @@ static int restore_recorded(const struct boot *b, const char *txid, json_object 
 	return ret;
 }
 
-/* Remove what the rolled-back upgrade added: files, then the directories it created. */
-static int remove_added(const struct boot *b, const char *txid, json_object *m)
+static int remove_file(const struct boot *b, const char *txid, const char *rel)
 {
-	_cleanup_(esp_list_done) struct esp_list now = {};
+	_cleanup_free_ char *abs = esp_path(b, rel);
+	int r;
+
+	if (!abs)
+		return -ENOMEM;
+	if (unlink(abs) < 0) {
+		r = -errno;
+		if (r == -ENOENT)
+			return 0;
+		return log_err_errno(r, "Failed to remove %s: %s", abs, strerror(-r));
+	}
+	(void)esp_fsync_parent(abs);
+	log_info("Removed %s: added since transaction %s began", abs, txid);
+	return 1;
+}
+
+/* dir holds one of the paths in l. */
+static bool holds_one_of(char *const *l, const char *dir)
+{
+	size_t len = strlen(dir);
+
+	for (; l && *l; l++)
+		if (strncasecmp(*l, dir, len) == 0 && (*l)[len] == '/')
+			return true;
+	return false;
+}
+
+/* Remove what the rolled-back upgrade added (the rule above). before: what the Linux entries
+ * referenced before the restore. */
+static int remove_added(const struct boot *b, const char *txid, json_object *m, char *const *before)
+{
+	_cleanup_(esp_list_done) struct esp_list menu = {}, now = {};
+	_cleanup_strv_ char **after = NULL, **removed = NULL;
 	_cleanup_free_ char *name = entry_file_name(txid);
 	_cleanup_free_ char *ours = name ? strdup_printf(ENTRIES_DIR "/%s", name) : NULL;
 	json_object *files = boot_json_array(m, "files"), *dirs = boot_json_array(m, "dirs");
@@ -383,41 +577,59 @@ static int remove_added(const struct boot *b, const char *txid, json_object *m)
 
 	if (!ours)
 		return -ENOMEM;
-	r = esp_walk(b, NULL, &now);
+	/* The boot menu first: entries and loader.conf that were not there at begin. */
+	r = esp_walk(b, "loader", &menu);
 	if (r < 0)
-		return log_err_errno(r, "Failed to list the files on %s: %s", b->esp, strerror(-r));
-	for (size_t i = 0; i < now.n; i++) {
-		const struct esp_file *f = &now.files[i];
-		_cleanup_free_ char *abs = NULL;
+		return log_err_errno(r, "Failed to list %s/loader: %s", b->esp, strerror(-r));
+	for (size_t i = 0; i < menu.n; i++) {
+		const char *p = menu.files[i].path;
 
-		if (f->dir || strcasecmp(f->path, ours) == 0 ||
-		    manifest_find(files, "path", f->path))
+		if (menu.files[i].dir || !(is_entry_path(p) || is_loader_conf(p)) ||
+		    strcasecmp(p, ours) == 0 || manifest_find(files, "path", p))
 			continue;
-		abs = esp_path(b, f->path);
-		if (!abs)
-			return -ENOMEM;
-		if (unlink(abs) < 0 && errno != ENOENT) {
-			r = log_err_errno(-errno, "Failed to remove %s: %m", abs);
-			if (ret == 0)
-				ret = r;
+		r = remove_file(b, txid, p);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+
+	/* Then what only the entries of before referenced, now that the menu is as it was. */
+	r = refs_now(b, true, &after);
+	if (r >= 0)
+		r = esp_walk(b, NULL, &now);
+	if (r < 0)
+		return ret ?: r;
+	for (size_t i = 0; i < now.n; i++) {
+		const char *p = now.files[i].path;
+
+		if (now.files[i].dir || !strv_contains_case(before, p) ||
+		    manifest_find(files, "path", p) || strv_contains_case(after, p))
 			continue;
-		}
-		log_info("Removed %s: added since transaction %s began", abs, txid);
+		r = remove_file(b, txid, p);
+		if (r > 0)
+			r = strv_extend(&removed, p);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0 && ret == 0)
+			ret = r;
 	}
 	/* Deepest first: the walk lists a directory before its children. */
 	for (size_t i = now.n; i > 0; i--) {
 		const struct esp_file *f = &now.files[i - 1];
 		_cleanup_free_ char *abs = NULL;
 
-		if (!f->dir || manifest_find(dirs, NULL, f->path))
+		if (!f->dir || manifest_find(dirs, NULL, f->path) ||
+		    !holds_one_of(removed, f->path))
 			continue;
 		abs = esp_path(b, f->path);
 		if (!abs)
 			return -ENOMEM;
-		if (rmdir(abs) >= 0)
+		if (rmdir(abs) >= 0) {
+			(void)esp_fsync_parent(abs);
 			log_info("Removed %s: added since transaction %s began", abs, txid);
+		}
 	}
-	(void)esp_fsync_dir(b->esp);
 	return ret;
 }
 
@@ -443,11 +655,18 @@ static void restore_efivars(const struct boot *b, json_object *m)
 
 int manifest_restore(const struct boot *b, const char *txid, json_object *m)
 {
+	_cleanup_strv_ char **at_begin = NULL, **before = NULL;
 	int r, k;
 
+	/* What the entries referenced, before anything changes: the upgrade's entries go below. */
+	r = refs_begin(b, txid, m, &at_begin);
+	if (r >= 0)
+		r = refs_now(b, false, &before);
+	if (r < 0)
+		return r;
 	/* Restore first, so the boot configuration is whole again as early as possible. */
-	r = restore_recorded(b, txid, m);
-	k = remove_added(b, txid, m);
+	r = restore_recorded(b, txid, m, at_begin);
+	k = remove_added(b, txid, m, before);
 	if (r == 0)
 		r = k;
 	restore_efivars(b, m);

@@ -252,8 +252,8 @@ static void upgrade(void)
 	put(pathf(MID "/6.2.0-1-amd64/initrd.img-6.2.0-1-amd64"), "initrd 6.2");
 	put(pathf("loader/entries/" MID "-6.2.0-1-amd64.conf"),
 	    "title Debian\nversion 6.2.0-1-amd64\nsort-key debian\nlinux /" MID
-	    "/6.2.0-1-amd64/linux\noptions root=/dev/mapper/vg0-root ro rd.rewind.rollback=" TX
-	    "\n");
+	    "/6.2.0-1-amd64/linux\ninitrd /" MID "/6.2.0-1-amd64/initrd.img-6.2.0-1-amd64\n"
+	    "options root=/dev/mapper/vg0-root ro rd.rewind.rollback=" TX "\n");
 	put(pathf("loader/loader.conf"), "timeout 3\ndefault " MID "-6.2.0-1-amd64.conf\n");
 	put(pathf(MID "/" KVER "/initrd.img-" KVER), "initrd of 6.1.0-1, REBUILT by the upgrade");
 	put(pathf("EFI/vendor/tool.efi"), "MZ some vendor tool, updated");
@@ -295,6 +295,93 @@ static void test_restore(struct boot *b, const char *before)
 	free(after);
 	free(want);
 	put(pathf("EFI/vendor/tool.efi"), "MZ some vendor tool");
+}
+
+#define NEWK "6.3.0-1-amd64"
+
+/* Files that are not rewind's: another OS, firmware capsules, shim, vendors' trees. */
+static const char *const foreign_before[][2] = {
+    {"EFI/other/grubx64.efi", "MZ another OS's grub"},
+    {"EFI/UpdateCapsule/capsule.bin", "a firmware capsule staged before begin"},
+    {"EFI/debian/BOOTX64.CSV", "shimx64.efi,debian,,This is the boot entry for debian\n"},
+    {"Dell/BIOS/update.rcv", "a vendor's own top-level tree"},
+    {"dtb/board.dtb", "a devicetree that was there before begin"},
+};
+static const char *const foreign_after[][2] = {
+    {"EFI/UpdateCapsule/capsule-new.bin", "a firmware capsule staged after begin"},
+    {"EFI/fedora/grubx64.efi", "MZ grub of an OS installed after begin"},
+    {"EFI/debian/mmx64.efi", "MZ MOK manager, installed after begin"},
+    {"HP/firmware/new.bin", "a vendor's top-level tree, created after begin"},
+    {"EFI/other/grubx64.efi", "MZ another OS's grub, updated after begin"},
+};
+
+/* The ESP is shared: a restore after a rollback puts back the boot menu and the files its Linux
+ * entries load, and leaves every other file as it is, there at begin or not, changed or not. */
+static void test_restore_foreign(struct boot *b)
+{
+	_cleanup_free_ char *entry_was = NULL, *conf_was = NULL, *def = NULL;
+	char entry[1024], cmd[2048];
+
+	snprintf(entry, sizeof(entry), "%s", pathf("loader/entries/" MID "-" KVER ".conf"));
+	for (size_t i = 0; i < ELEMENTSOF(foreign_before); i++)
+		put(pathf("%s", foreign_before[i][0]), foreign_before[i][1]);
+	check(efivar_set_string(efivars, "LoaderEntryDefault", EFI_LOADER_GUID,
+				MID "-" KVER ".conf") == 0);
+	entry_was = strdup(slurp(entry));
+	conf_was = strdup(slurp(pathf("loader/loader.conf")));
+	check(boot_pin(b, "tx6", time(NULL)) == 0);
+
+	/* after begin, the foreign trees change and grow */
+	for (size_t i = 0; i < ELEMENTSOF(foreign_after); i++)
+		put(pathf("%s", foreign_after[i][0]), foreign_after[i][1]);
+	check(mkdir(pathf("EFI/empty-after"), 0755) == 0);
+	/* the upgrade: a new entry and kernel (with the devicetree that was there), the booted
+	 * entry changed to load an initrd it added, loader.conf and LoaderEntryDefault changed */
+	put(pathf("loader/entries/" MID "-" NEWK ".conf"),
+	    "title Debian\nversion " NEWK "\nsort-key debian\nlinux /" MID "/" NEWK
+	    "/linux\ninitrd /" MID "/" NEWK "/initrd.img-" NEWK "\ndevicetree /dtb/board.dtb\n");
+	put(pathf(MID "/" NEWK "/linux"), "MZ kernel " NEWK);
+	put(pathf(MID "/" NEWK "/initrd.img-" NEWK), "initrd " NEWK);
+	put(entry, "title Debian\nversion " KVER "\nsort-key debian\nlinux /" MID "/" KVER
+		   "/linux\ninitrd /" MID "/" KVER "/microcode.img\ninitrd /" MID "/" KVER
+		   "/initrd.img-" KVER "\n");
+	put(pathf(MID "/" KVER "/microcode.img"), "microcode the upgrade added");
+	put(pathf("loader/loader.conf"), "timeout 0\ndefault " MID "-" NEWK ".conf\n");
+	check(efivar_set_string(efivars, "LoaderEntryDefault", EFI_LOADER_GUID,
+				MID "-" NEWK ".conf") == 0);
+
+	check(boot_restore(b, "tx6") == 0);
+	for (size_t i = 0; i < ELEMENTSOF(foreign_before); i++) {
+		const char *want = foreign_before[i][1];
+
+		for (size_t k = 0; k < ELEMENTSOF(foreign_after); k++)
+			if (streq(foreign_after[k][0], foreign_before[i][0]))
+				want = foreign_after[k][1];
+		check(slurp(pathf("%s", foreign_before[i][0])) &&
+		      streq(slurp(pathf("%s", foreign_before[i][0])), want));
+	}
+	for (size_t i = 0; i < ELEMENTSOF(foreign_after); i++)
+		check(slurp(pathf("%s", foreign_after[i][0])) &&
+		      streq(slurp(pathf("%s", foreign_after[i][0])), foreign_after[i][1]));
+	check(exists(pathf("EFI/empty-after")));
+	/* the upgrade's entry, kernel, initrds and their new directory are gone */
+	check(!exists(pathf("loader/entries/" MID "-" NEWK ".conf")));
+	check(!exists(pathf(MID "/" NEWK)));
+	check(!exists(pathf(MID "/" KVER "/microcode.img")));
+	/* the changed entry, loader.conf and LoaderEntryDefault are back */
+	check(slurp(entry) && entry_was && streq(slurp(entry), entry_was));
+	check(slurp(pathf("loader/loader.conf")) && conf_was &&
+	      streq(slurp(pathf("loader/loader.conf")), conf_was));
+	check(efivar_get_string(efivars, "LoaderEntryDefault", EFI_LOADER_GUID, &def) == 0 &&
+	      streq(def, MID "-" KVER ".conf"));
+	check(!exists(pathf("rewind")) && !exists(pathf("loader/entries/rewind-tx6.conf")));
+
+	check(efivar_delete(efivars, "LoaderEntryDefault", EFI_LOADER_GUID) == 0);
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && rm -rf EFI/other EFI/UpdateCapsule EFI/debian Dell dtb "
+		 "EFI/fedora HP EFI/empty-after",
+		 esp);
+	check(system(cmd) == 0);
 }
 
 static void test_oneshot_unpin(struct boot *b, const char *before)
@@ -389,6 +476,7 @@ int main(void)
 	snprintf(esp, sizeof(esp), "%s/esp", root);
 	snprintf(efivars, sizeof(efivars), "%s/efivars", root);
 	mkdir_p(efivars, 0755);
+	fake_efivarfs(true); /* efivarfs's immutable variables */
 	make_esp();
 	set_selected(MID "-" KVER ".conf");
 
@@ -404,6 +492,7 @@ int main(void)
 	RUN_ESP(test_enospc(b), "enospc");
 	RUN_ESP(test_pin(b, before), "pin");
 	RUN_ESP(test_restore(b, before), "restore");
+	RUN_ESP(test_restore_foreign(b), "restore_foreign");
 	RUN_ESP(test_oneshot_unpin(b, before), "oneshot_unpin");
 	RUN_ESP(test_fallback_default(b), "fallback_default");
 	boot_free(b);

@@ -47,6 +47,7 @@ static void setup(void)
 	rm_rf(efivars);
 	rm_rf(state);
 	mkdir_p(efivars, 0755);
+	fake_efivarfs(true); /* efivarfs's immutable variables; forgets the old directory's */
 	mkdir_p(getenv("REWIND_RUNDIR"), 0755);
 	txn_esp_set_free_space(UINT64_MAX);
 	cli_geteuid = root;
@@ -234,6 +235,30 @@ TEST(test_begin_counts_boots)
 	unsetenv("REWIND_BLESS_BOOT");
 }
 
+/* bootctl set-oneshot left a LoaderEntryOneShot, which efivarfs keeps immutable: rollback
+ * --reboot replaces it all the same, and cancel removes it. */
+TEST(test_oneshot_over_bootctl)
+{
+	char path[700], *oneshot = NULL;
+
+	setup();
+	make_esp();
+	snprintf(path, sizeof(path), "%s/LoaderEntryOneShot-" EFI_LOADER_GUID, efivars);
+	CHECK_EQ_INT(begin("T1", ROOT_AND_DATA), 0);
+	CHECK_EQ_INT(
+	    efivar_set_string(efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, MID "-" KVER ".conf"),
+	    0);
+	CHECK(fake_efivar_immutable(path));
+	CHECK_EQ_INT(txn_esp_set_oneshot("T1"), 1);
+	CHECK_EQ_INT(efivar_get_string(efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, &oneshot),
+		     0);
+	CHECK_STREQ(oneshot, "rewind-T1.conf");
+	free(oneshot);
+	CHECK(fake_efivar_immutable(path));
+	CHECK_EQ_INT(txn_esp_clear_oneshot("T1"), 1);
+	CHECK(!exists(path));
+}
+
 TEST(test_cancel_keeps_pin)
 {
 	char *oneshot = NULL;
@@ -350,9 +375,13 @@ TEST(test_boot_finish_restores)
 	CHECK_EQ_INT(begin("T1", ROOT_AND_DATA), 0);
 	CHECK(pinned("T1"));
 	upgrade_esp();
+	/* the firmware staged a capsule meanwhile: not the upgrade's, and never rewind's to remove
+	 */
+	put(pathf("EFI/UpdateCapsule/capsule.bin"), "a firmware capsule");
 	merged_at_boot();
 	write_outcome("T1", "rolled-back", "rolled-back");
 	CHECK_EQ_INT(RUN_CLI("boot-finish"), 0);
+	CHECK_STREQ(slurp(pathf("EFI/UpdateCapsule/capsule.bin")), "a firmware capsule");
 	/* the upgrade's entry and kernel are gone, loader.conf is as it was, the pin is removed */
 	CHECK(!exists(pathf("loader/entries/" MID "-" NEWK ".conf")));
 	CHECK(!exists(pathf(MID "/" NEWK "/linux")));
@@ -406,6 +435,7 @@ int main(void)
 	RUN(test_begin_pins);
 	RUN(test_commit_unpins);
 	RUN(test_begin_counts_boots);
+	RUN(test_oneshot_over_bootctl);
 	RUN(test_cancel_keeps_pin);
 	RUN(test_begin_esp_full);
 	RUN(test_begin_esp_refuses_txid);
