@@ -41,7 +41,9 @@ int boot_pin(struct boot *b, const char *txid, time_t when);
  * up. Warns when its configured default would keep it from falling back. 0 when tries is 0.
  */
 int boot_count(struct boot *b, const char *txid, unsigned tries);
-/* After a root rollback: make the ESP match the manifest again, then drop the pin. Idempotent. */
+/* After a root rollback: put the boot menu back as it was at begin (the BLS entries, loader.conf
+ * and the files Linux entries load; nothing else on the ESP is touched), then drop the pin.
+ * Idempotent. */
 int boot_restore(struct boot *b, const char *txid);
 /* After commit: take back the boot counters (an entry systemd-boot marked bad stays bad, warned),
  * remove the rollback entry and the pinned files. Idempotent. */
