@@ -164,37 +164,69 @@ static struct txn *find_txn(struct txn_set *s, const char *txid)
 	return NULL;
 }
 
+/* LVM's report again, and the transaction in it; keeps the phase the automatic rollback set in
+ * memory only. */
+static int reload(struct lvm *l, struct txn_set *s, struct txn **t)
+{
+	char txid[TXID_MAX + 1];
+	enum txn_state phase = (*t)->phase;
+	int r;
+
+	strcpy(txid, (*t)->txid);
+	txn_set_done(s);
+	r = txn_set_load(l, false, s);
+	if (r < 0)
+		return r;
+	*t = find_txn(s, txid);
+	if (!*t)
+		return -ENOENT;
+	(*t)->phase = MAX((*t)->phase, phase);
+	return 0;
+}
+
 /* Members whose volume group is not visible yet (a late disk, md, iSCSI): look again, bounded. */
 static int wait_for_members(struct lvm *l, struct txn_set *s, struct txn **t, unsigned wait)
 {
-	char txid[TXID_MAX + 1];
 	double deadline = txn_now() + wait;
 	bool said = false;
 	int r;
 
-	strcpy(txid, (*t)->txid);
 	while ((*t)->missing && txn_now() < deadline) {
 		struct timespec ts = {1, 0};
-		enum txn_state phase = (*t)->phase;
 
 		if (!said)
 			log_warning(
 			    "Transaction %s: %s has no snapshot yet; waiting up to %u s for "
 			    "its volume group (rd.rewind.wait=).",
-			    txid, (*t)->missing[0], wait);
+			    (*t)->txid, (*t)->missing[0], wait);
 		said = true;
 		nanosleep(&ts, NULL);
-		txn_set_done(s);
-		r = txn_set_load(l, false, s);
+		r = reload(l, s, t);
 		if (r < 0)
 			return r;
-		*t = find_txn(s, txid);
-		if (!*t)
-			return -ENOENT;
-		/* The automatic rollback armed it in memory only. */
-		(*t)->phase = MAX((*t)->phase, phase);
 	}
 	return 0;
+}
+
+/*
+ * dracut activates only root. An inactive snapshot's validity is unknown (LVM reads it from the
+ * kernel's status): activate every origin, with its snapshot, before deciding, or an overflowed
+ * data snapshot is found only after root was merged (seen in the VM).
+ */
+static int activate_members(struct lvm *l, struct txn_set *s, struct txn **t)
+{
+	bool activated = false;
+
+	for (size_t j = 0; j < (*t)->n_snaps; j++) {
+		const struct txn_snap *sn = &(*t)->snaps[j];
+
+		if (!sn->origin || (lvm_lv_is_active(sn->origin) && lvm_lv_is_active(sn->lv)))
+			continue;
+		if (lvm_lv_activate(l, sn->lv->vg, sn->origin->name, true) < 0)
+			log_err("Failed to activate %s/%s.", sn->lv->vg, sn->origin->name);
+		activated = true;
+	}
+	return activated ? reload(l, s, t) : 0;
 }
 
 /*
@@ -255,6 +287,8 @@ static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
 		merging = merging || t->snaps[j].merging;
 	if (!merging) {
 		r = wait_for_members(l, s, &t, wait);
+		if (r >= 0)
+			r = activate_members(l, s, &t);
 		if (r < 0)
 			return r;
 	}

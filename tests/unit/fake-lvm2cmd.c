@@ -271,9 +271,12 @@ static int report(bool vg_report)
 		json_object_object_add(o, "origin", jstr(lv->origin));
 		snprintf(buf, sizeof(buf), "%" PRIu64, lv->size);
 		json_object_object_add(o, "lv_size", jstr(buf));
-		json_object_object_add(
-		    o, "snap_percent",
-		    jstr(lv->origin[0] ? (lv->snapshot_invalid ? "100.00" : "3.20") : ""));
+		/* Like LVM: an inactive snapshot's fill and validity are unknown (the kernel's
+		 * status says them). */
+		json_object_object_add(o, "snap_percent",
+				       jstr(lv->origin[0] && lv->attr[4] == 'a'
+						? (lv->snapshot_invalid ? "100.00" : "3.20")
+						: ""));
 		dm_name(lv, buf);
 		{
 			char p[700];
@@ -282,9 +285,10 @@ static int report(bool vg_report)
 			snprintf(p, sizeof(p), "/dev/%s/%s", lv->vg, lv->name);
 			json_object_object_add(o, "lv_path", jstr(p));
 		}
-		json_object_object_add(
-		    o, "lv_snapshot_invalid",
-		    jstr(lv->origin[0] ? (lv->snapshot_invalid ? "1" : "0") : "-1"));
+		json_object_object_add(o, "lv_snapshot_invalid",
+				       jstr(lv->origin[0] && lv->attr[4] == 'a'
+						? (lv->snapshot_invalid ? "1" : "0")
+						: "-1"));
 		json_object_object_add(o, "lv_merging", jstr(lv->attr[0] == 'S' ? "1" : "0"));
 		json_object_array_add(arr, o);
 	}
@@ -405,11 +409,15 @@ static int cmd_lvchange(int argc, char **argv)
 			fake_lv_add_tag(lv, argv[++i]);
 		else if (strcmp(argv[i], "--deltag") == 0 && i + 1 < argc - 1)
 			lv_del_tag(lv, argv[++i]);
-		else if (strcmp(argv[i], "-ay") == 0)
-			lv->attr[4] = 'a';
-		else if (strcmp(argv[i], "-an") == 0)
-			lv->attr[4] = '-';
-		else if (strcmp(argv[i], "--sysinit") != 0)
+		else if (strcmp(argv[i], "-ay") == 0 || strcmp(argv[i], "-an") == 0) {
+			/* An origin is activated and deactivated with its snapshots. */
+			char a = argv[i][2] == 'y' ? 'a' : '-';
+			lv->attr[4] = a;
+			for (int k = 0; k < MAX_LVS; k++)
+				if (lvs[k].used && strcmp(lvs[k].vg, lv->vg) == 0 &&
+				    strcmp(lvs[k].origin, lv->name) == 0)
+					lvs[k].attr[4] = a;
+		} else if (strcmp(argv[i], "--sysinit") != 0)
 			return LVM2_INVALID_PARAMETERS;
 	}
 	return LVM2_COMMAND_SUCCEEDED;
