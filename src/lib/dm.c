@@ -88,25 +88,26 @@ static int dm_run_existing(int type, const char *name, struct dm_task **ret,
 	return 0;
 }
 
-int dm_is_suspended(const char *name)
+static int dm_info_of(const char *name, struct dm_info *ret)
 {
 	_cleanup_(dm_task_destroyp) struct dm_task *dmt = NULL;
-	struct dm_info info;
-	int r;
 
-	r = dm_run_existing(DM_DEVICE_INFO, name, &dmt, &info);
-	if (r < 0)
-		return r;
-	return info.suspended ? 1 : 0;
+	return dm_run_existing(DM_DEVICE_INFO, name, &dmt, ret);
+}
+
+int dm_is_suspended(const char *name)
+{
+	struct dm_info info;
+	int r = dm_info_of(name, &info);
+
+	return r < 0 ? r : info.suspended ? 1 : 0;
 }
 
 int dm_open_count(const char *name, unsigned *ret_major, unsigned *ret_minor)
 {
-	_cleanup_(dm_task_destroyp) struct dm_task *dmt = NULL;
 	struct dm_info info;
-	int r;
+	int r = dm_info_of(name, &info);
 
-	r = dm_run_existing(DM_DEVICE_INFO, name, &dmt, &info);
 	if (r < 0)
 		return r;
 	if (ret_major)
