@@ -165,34 +165,44 @@ static int merge_all(struct lvm *l, const struct txn *t, struct txn_results *res
 		if (r < 0)
 			goto refuse;
 	}
+	/* The point of no return, on every member before the first merge: whatever stops us
+	 * from here (a failed merge, a power cut, SIGKILL), the next boot rolls every member
+	 * forward; it never stays half done, and it can no longer be committed or cancelled. */
+	{
+		unsigned nfailed = 0;
+		r = txn_set_state(l, t, TXN_STATE_ROLLING_BACK, &nfailed);
+		if (r < 0 || nfailed > 0) {
+			r = log_err_errno(r < 0 ? r : -EIO,
+					  "Cannot record that the rollback of %s "
+					  "starts.",
+					  t->txid);
+			if (nfailed > 0)
+				log_err(
+				    "Some snapshots are marked rolling-back: the next boot rolls "
+				    "every volume back.");
+			goto refuse;
+		}
+	}
 	for (size_t i = 0; i < t->n_snaps; i++) {
 		const struct txn_snap *s = &t->snaps[i];
 		double t0 = txn_now();
 
 		if (failed) {
-			r = txn_result_add(res, s, TXN_ARMED, "armed: the next boot rolls it back",
-					   0);
+			r = txn_result_add(res, s, TXN_ARMED,
+					   "not merged now: the next boot rolls it back", 0);
 		} else if (merge_now(l, s) < 0) {
-			/* Some members may be merged already: the rest must follow, at the next
-			 * boot at the latest. */
+			/* Some members may be merged already: the rest follow at the next boot
+			 * (their snapshots say rolling-back). */
 			failed = true;
-			r = txn_result_add(
-			    res, s, TXN_FAILED,
-			    "merge did not complete; armed: the next boot finishes it",
-			    txn_now() - t0);
+			r = txn_result_add(res, s, TXN_FAILED,
+					   "merge did not complete; the next boot finishes it",
+					   txn_now() - t0);
 		} else
 			r = txn_result_add(res, s, TXN_MERGED,
 					   u.n ? "unmounted and mounted again" : NULL,
 					   txn_now() - t0);
 		if (r < 0)
 			break;
-	}
-	if (failed) {
-		struct txn_set s = {};
-		/* What is left of the transaction, from LVM again: merged snapshots are gone. */
-		if (txn_set_load(l, false, &s) >= 0 && s.n_txns > 0)
-			(void)txn_set_state(l, &s.txns[0], TXN_STATE_ARMED, NULL);
-		txn_set_done(&s);
 	}
 	remount_all(&u);
 	return r < 0 ? r : failed ? -EIO : 0;
@@ -203,10 +213,56 @@ refuse:
 			     "rollback' without --now to roll back every volume at the next boot.");
 }
 
+/* Activate the inactive origins (with their snapshots) and load the report again. */
+static int activate_inactive(struct lvm *l, struct txn_set *s, const struct txn **t,
+			     char ***activated)
+{
+	char txid[TXID_MAX + 1];
+	int r;
+
+	for (size_t i = 0; i < (*t)->n_snaps; i++) {
+		const struct txn_snap *sn = &(*t)->snaps[i];
+		if (!sn->origin || lvm_lv_is_active(sn->origin))
+			continue;
+		r = lvm_lv_activate(l, sn->lv->vg, sn->origin->name, false);
+		if (r < 0)
+			return log_err_errno(r, "Cannot activate %s/%s to check its snapshot.",
+					     sn->lv->vg, sn->origin->name);
+		r = strv_push(activated, strdup_printf("%s/%s", sn->lv->vg, sn->origin->name));
+		if (r < 0)
+			return r;
+	}
+	if (!*activated)
+		return 0;
+	strcpy(txid, (*t)->txid);
+	txn_set_done(s);
+	r = txn_set_load(l, false, s);
+	if (r < 0)
+		return r;
+	*t = NULL;
+	for (size_t i = 0; i < s->n_txns && !*t; i++)
+		if (streq(s->txns[i].txid, txid))
+			*t = &s->txns[i];
+	return *t ? 0 : -ENOENT;
+}
+
+/* Deactivate what activate_inactive() activated, where it still exists. */
+static void deactivate_again(struct lvm *l, const struct txn_set *s, char **activated)
+{
+	for (size_t i = 0; activated && activated[i]; i++) {
+		_cleanup_free_ char *vg = NULL, *lv = NULL;
+
+		if (name_split_vg_lv(activated[i], &vg, &lv) >= 0 &&
+		    lvm_report_find_lv(&s->rep, vg, lv))
+			(void)lvm_lv_deactivate(l, vg, lv);
+	}
+}
+
 int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_results *res)
 {
 	struct txn_set s = {};
 	const struct txn *t;
+	_cleanup_strv_ char **activated = NULL;
 	char member[TXN_MEMBER_MAX];
 	const char *why;
 	bool has_root = false, busy = false;
@@ -238,6 +294,14 @@ int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_re
 		    t->txid);
 		goto out;
 	}
+	r = txn_refuse_if_rolling_back(t, "rolled back again");
+	if (r < 0)
+		goto out;
+	/* An inactive snapshot's validity is unknown (LVM reads it from the kernel): activate
+	 * every origin, with its snapshot, before deciding. */
+	r = activate_inactive(l, &s, &t, &activated);
+	if (r < 0)
+		goto out;
 	if (!txn_is_whole(t, member, &why)) {
 		r = log_err_errno(-ESTALE,
 				  "Transaction %s cannot be rolled back as a whole: %s %s. Nothing "
@@ -274,6 +338,7 @@ int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_re
 	}
 	r = merge_all(l, t, res);
 out:
+	deactivate_again(l, &s, activated);
 	txn_set_done(&s);
 	return r;
 }

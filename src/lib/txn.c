@@ -319,6 +319,7 @@ int txn_result_add(struct txn_results *res, const struct txn_snap *s, enum txn_a
 int txn_set_state(struct lvm *l, const struct txn *t, enum txn_state state, unsigned *ret_failed)
 {
 	unsigned changed = 0, failed = 0;
+	int first = 0;
 
 	for (size_t i = 0; i < t->n_snaps; i++) {
 		const struct txn_snap *sn = &t->snaps[i];
@@ -326,22 +327,22 @@ int txn_set_state(struct lvm *l, const struct txn *t, enum txn_state state, unsi
 		char *del[] = {(char *)txn_tags_state_tag(sn->tags.state), NULL};
 		int r;
 
-		if (sn->tags.state == state)
+		/* A merging snapshot is hidden and LVM refuses to change its tags; it is past the
+		 * point of no return anyway. Every other one is tried, whatever failed before. */
+		if (sn->tags.state == state || sn->merging)
 			continue;
 		r = lvm_lv_change_tags(l, sn->lv->vg, sn->lv->name, add, del);
 		if (r < 0) {
-			if (changed == 0 && failed == 0)
-				return log_err_errno(r, "Failed to mark %s/%s %s.", sn->lv->vg,
-						     sn->lv->name, txn_state_to_string(state));
 			log_err("Failed to mark %s/%s %s.", sn->lv->vg, sn->lv->name,
 				txn_state_to_string(state));
+			first = first ?: r;
 			failed++;
 		} else
 			changed++;
 	}
 	if (ret_failed)
 		*ret_failed = failed;
-	return (int)changed;
+	return changed == 0 && failed > 0 ? first : (int)changed;
 }
 
 /* Remove every snapshot, then the ESP's pin: the end of a commit, or of an interrupted begin. */
@@ -477,6 +478,20 @@ int txn_finish_restore(struct lvm *l)
 	return ret < 0 ? ret : done;
 }
 
+int txn_refuse_if_rolling_back(const struct txn *t, const char *what)
+{
+	bool merging = t->phase == TXN_STATE_ROLLING_BACK;
+
+	for (size_t j = 0; j < t->n_snaps; j++)
+		merging = merging || t->snaps[j].merging;
+	if (!merging)
+		return 0;
+	return log_err_errno(-EALREADY,
+			     "Transaction %s is being rolled back (a merge started): it can no "
+			     "longer be %s. The next boot finishes the rollback.",
+			     t->txid, what);
+}
+
 /* The one transaction; -ENOENT when there is none. */
 static int txn_only(struct txn_set *s, struct txn **ret)
 {
@@ -502,12 +517,18 @@ int txn_commit(struct lvm *l, char **ret_txid)
 		goto out;
 	if (ret_txid)
 		*ret_txid = strdup(t->txid);
-	if (t->phase == TXN_STATE_ROLLING_BACK) {
+	r = txn_refuse_if_rolling_back(t, "committed");
+	if (r < 0)
+		goto out;
+	/* A snapshot hidden with its VG would stay behind and come back as an open transaction. */
+	if (t->missing && (t->phase == TXN_STATE_OPEN || t->phase == TXN_STATE_ARMED)) {
 		r = log_err_errno(
-		    -EALREADY,
-		    "Transaction %s is being rolled back (its merges started): it can "
-		    "no longer be committed. The next boot finishes the rollback.",
-		    t->txid);
+		    -ESTALE,
+		    "%s of transaction %s has no snapshot visible (is its volume group "
+		    "there? see 'vgs'): committing now would leave its snapshot behind. "
+		    "Make the volume group visible and commit again, or remove its "
+		    "snapshot with lvremove.",
+		    t->missing[0], t->txid);
 		goto out;
 	}
 	/*
@@ -546,6 +567,11 @@ int txn_cancel(struct lvm *l, char **ret_txid)
 
 		if (s.txns[i].phase != TXN_STATE_ARMED)
 			continue;
+		r = txn_refuse_if_rolling_back(&s.txns[i], "cancelled");
+		if (r < 0) {
+			ret = ret ?: r;
+			continue;
+		}
 		armed = s.txns[i].txid;
 		if (ret_txid && !*ret_txid)
 			*ret_txid = strdup(armed);

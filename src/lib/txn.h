@@ -152,6 +152,9 @@ int txn_boot(struct lvm *l, const struct txn_boot_opts *o, struct txn_results *r
 /* Internal, shared between txn*.c */
 int txn_result_add(struct txn_results *res, const struct txn_snap *s, enum txn_action a,
 		   const char *detail, double seconds);
+/* -EALREADY (logged) when a rollback of t started (rolling-back, or a snapshot merging): it can
+ * only go forward, not be what ("committed", "cancelled", "rolled back again"). */
+int txn_refuse_if_rolling_back(const struct txn *t, const char *what);
 /* For a member that has no snapshot (VG/LV). */
 int txn_result_add_member(struct txn_results *res, const char *member, enum txn_action a,
 			  const char *detail);

@@ -316,7 +316,47 @@ TEST(test_rollback_now_unmount_busy)
 	txn_results_done(&res);
 }
 
-TEST(test_rollback_merge_failure_arms_the_rest)
+TEST(test_rollback_merge_failure_rolls_forward)
+{
+	struct txn_rollback_opts o = {};
+	struct txn_results res = {};
+	struct txn_boot_opts bo = {};
+	int mark, conv;
+
+	test_machine();
+	fake_add_lv("vg1", "more", GiB, "-wi-a-----");
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"vg1/data", "vg1/more", NULL}, NULL), 0);
+	/* Neither mounted nor open; the first merge works, the second fails. */
+	test_mounts((const char *const[]){NULL});
+	strcpy(fake_find_lv("vg1", "data")->attr, "owi-a-----");
+	fake_fail_command("lvconvert", 2, true);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EIO);
+	CHECK_EQ_INT(res.n, 2);
+	CHECK_EQ_INT(res.r[0].action, TXN_MERGED);
+	CHECK_EQ_INT(res.r[1].action, TXN_FAILED);
+	/* Recorded before the first merge: the rollback can only go forward now. */
+	mark = fake_event_find("lvm lvchange --deltag rewind:state=open --addtag "
+			       "rewind:state=rolling-back vg1/more-rewind-T1",
+			       0);
+	conv = fake_event_find("lvm lvconvert", 0);
+	CHECK(mark >= 0 && mark < conv);
+	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
+	CHECK(fake_lv_has_tag(fake_find_lv("vg1", "more-rewind-T1"), "rewind:state=rolling-back"));
+	CHECK_EQ_INT(txn_commit(L, NULL), -EALREADY);
+	CHECK_EQ_INT(txn_cancel(L, NULL), -ENOENT);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EALREADY);
+	txn_results_done(&res);
+	/* The next boot finishes it, and counts the member merged before as merged. */
+	fake_events_reset();
+	CHECK_EQ_INT(txn_boot(L, &bo, &res), 0);
+	CHECK(fake_find_lv("vg1", "more-rewind-T1") == NULL);
+	CHECK_EQ_INT(res.n, 2);
+	for (size_t i = 0; i < res.n; i++)
+		CHECK_EQ_INT(res.r[i].action, TXN_MERGED);
+	txn_results_done(&res);
+}
+
+TEST(test_rollback_checks_inactive_snapshots_first)
 {
 	struct txn_rollback_opts o = {};
 	struct txn_results res = {};
@@ -324,18 +364,19 @@ TEST(test_rollback_merge_failure_arms_the_rest)
 	test_machine();
 	fake_add_lv("vg1", "more", GiB, "-wi-a-----");
 	CHECK_EQ_INT(begin("T1", (const char *const[]){"vg1/data", "vg1/more", NULL}, NULL), 0);
-	/* Neither mounted nor open; the first merge fails (or LVM only defers it). */
 	test_mounts((const char *const[]){NULL});
-	strcpy(fake_find_lv("vg1", "data")->attr, "owi-a-----");
-	fake_fail_command("lvconvert", 1, true);
-	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EIO);
-	CHECK_EQ_INT(res.n, 2);
-	CHECK_EQ_INT(res.r[0].action, TXN_FAILED);
-	CHECK_EQ_INT(res.r[1].action, TXN_ARMED);
-	/* What is left is armed as a whole: the next boot finishes it. */
-	CHECK(fake_lv_has_tag(fake_find_lv("vg1", "more-rewind-T1"), "rewind:state=armed"));
-	CHECK(fake_lv_has_tag(fake_find_lv("vg1", "data-rewind-T1"), "rewind:state=armed"));
-	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 1);
+	/* Both inactive: LVM cannot tell that more's snapshot overflowed until it is active. */
+	strcpy(fake_find_lv("vg1", "data")->attr, "owi-------");
+	strcpy(fake_find_lv("vg1", "more")->attr, "owi-------");
+	fake_find_lv("vg1", "data-rewind-T1")->attr[4] = '-';
+	fake_find_lv("vg1", "more-rewind-T1")->attr[4] = '-';
+	fake_find_lv("vg1", "more-rewind-T1")->snapshot_invalid = 1;
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -ESTALE);
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
+	CHECK(fake_find_lv("vg1", "data-rewind-T1") != NULL);
+	CHECK(test_log_contains("vg1/more has an invalid (overflowed) snapshot"));
+	/* and deactivated again */
+	CHECK(fake_find_lv("vg1", "data")->attr[4] == '-');
 	txn_results_done(&res);
 }
 
@@ -602,7 +643,8 @@ int main(void)
 	RUN(test_rollback_now_nested_mounts);
 	RUN(test_rollback_now_refuses_origin_held_elsewhere);
 	RUN(test_rollback_now_unmount_busy);
-	RUN(test_rollback_merge_failure_arms_the_rest);
+	RUN(test_rollback_merge_failure_rolls_forward);
+	RUN(test_rollback_checks_inactive_snapshots_first);
 	RUN(test_begin_interrupted_between_snapshots);
 	RUN(test_rolling_back_refuses_commit_and_cancel);
 	RUN(test_missing_member_refuses_rollback);
