@@ -211,7 +211,7 @@ int txn_tags_decode(char *const *tags, struct txn_tags *t)
 		} else if ((v = startswith(tag, "member=") ? tag + 7 : NULL)) {
 			/* A set: LVM keeps one copy of equal tags. At most 64, so a damaged or
 			 * hostile tag list cannot make us allocate without bound. */
-			if (txn_member_valid(v) < 0 || strv_length(t->members) >= 64)
+			if (txn_member_valid(v) < 0 || strv_length(t->members) >= TXN_MEMBERS_MAX)
 				goto bad;
 			r = strv_extend(&t->members, v);
 			if (r < 0) {

@@ -23,7 +23,8 @@ enum txn_state {
 	_TXN_STATE_MAX,
 };
 
-#define BOOT_ID_LEN 32 /* /proc/sys/kernel/random/boot_id without dashes */
+#define BOOT_ID_LEN	32 /* /proc/sys/kernel/random/boot_id without dashes */
+#define TXN_MEMBERS_MAX 64
 
 struct txn_tags {
 	bool present; /* carries a rewind:txn= tag at all */

@@ -148,7 +148,7 @@ void txn_auto_boot(struct lvm *l, struct txn_set *s, const char *skip_txid)
 	for (size_t i = 0; i < s->n_txns; i++) {
 		struct txn *t = &s->txns[i];
 		const struct txn_snap *bad = NULL;
-		bool merging = false;
+		bool merging = false, counted;
 		unsigned k = txn_pending(t), n;
 		char when[32];
 
@@ -192,11 +192,17 @@ void txn_auto_boot(struct lvm *l, struct txn_set *s, const char *skip_txid)
 				"snapshot %s/%s is invalid (overflowed): it cannot be rolled back. "
 				"Commit it with 'rewind commit'.",
 				k, k == 1 ? "" : "s", t->txid, when, bad->lv->vg, bad->lv->name);
+		counted = false;
 		for (size_t j = 0; j < t->n_snaps; j++)
 			if (snap_set_counters(l, &t->snaps[j], (int)k + 1, -1) < 0)
 				log_err("Failed to count this boot on %s/%s.", t->snaps[j].lv->vg,
 					t->snaps[j].lv->name);
-		mark_counted(t->txid);
+			else
+				counted = true;
+		/* Only a boot that is counted may be rebooted as failed: else the reboots never
+		 * reach auto_rollback_boots. */
+		if (counted)
+			mark_counted(t->txid);
 		log_info("Transaction %s: boot %u without a confirmed boot since; rolling back "
 			 "after %u.",
 			 t->txid, k + 1, n);

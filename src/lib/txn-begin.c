@@ -97,6 +97,10 @@ static int plan(const struct lvm_report *rep, const struct conf *c, const struct
 		specs = c->n_volumes ? c->volumes : &root_spec;
 		n = c->n_volumes ? c->n_volumes : 1;
 	}
+	/* Every snapshot names every member (tags.c reads at most 64). */
+	if (n > TXN_MEMBERS_MAX)
+		return log_err_errno(-EINVAL, "At most %d volumes per transaction (%zu given).",
+				     TXN_MEMBERS_MAX, n);
 	r = mnt_tab_load(&mt);
 	if (r < 0)
 		return r;

@@ -184,6 +184,20 @@ static int reload(struct lvm *l, struct txn_set *s, struct txn **t)
 	return 0;
 }
 
+/* A member without a snapshot whose origin is not visible either: its volume group may come. (One
+ * whose origin is there will not: merged at an earlier boot, or removed.) */
+static const char *unseen_member(const struct txn_set *s, const struct txn *t)
+{
+	for (size_t k = 0; t->missing && t->missing[k]; k++) {
+		_cleanup_free_ char *vg = NULL, *lv = NULL;
+
+		if (name_split_vg_lv(t->missing[k], &vg, &lv) < 0 ||
+		    !lvm_report_find_lv(&s->rep, vg, lv))
+			return t->missing[k];
+	}
+	return NULL;
+}
+
 /* Members whose volume group is not visible yet (a late disk, md, iSCSI): look again, bounded. */
 static int wait_for_members(struct lvm *l, struct txn_set *s, struct txn **t, unsigned wait)
 {
@@ -191,14 +205,14 @@ static int wait_for_members(struct lvm *l, struct txn_set *s, struct txn **t, un
 	bool said = false;
 	int r;
 
-	while ((*t)->missing && txn_now() < deadline) {
+	while (unseen_member(s, *t) && txn_now() < deadline) {
 		struct timespec ts = {1, 0};
 
 		if (!said)
 			log_warning(
 			    "Transaction %s: %s has no snapshot yet; waiting up to %u s for "
 			    "its volume group (rd.rewind.wait=).",
-			    (*t)->txid, (*t)->missing[0], wait);
+			    (*t)->txid, unseen_member(s, *t), wait);
 		said = true;
 		nanosleep(&ts, NULL);
 		r = reload(l, s, t);
@@ -243,30 +257,45 @@ static int start_rollback(struct lvm *l, const struct txn *t)
 
 	if (!tag)
 		return -ENOMEM;
-	for (size_t j = 0; t->pinned && j < t->n_snaps; j++) {
-		const struct txn_snap *s = &t->snaps[j];
-		if (!s->tags.root || strv_contains(s->origin->tags, tag))
-			continue;
-		r = lvm_lv_change_tags(l, s->lv->vg, s->origin->name, add, NULL);
-		if (r < 0)
-			return log_err_errno(r,
-					     "NOT ROLLING BACK transaction %s: cannot record on "
-					     "%s/%s that its ESP is to be put back.",
-					     t->txid, s->lv->vg, s->origin->name);
-	}
+	/* First the phase: negative only when no snapshot took it (nothing changed). */
 	r = txn_set_state(l, t, TXN_STATE_ROLLING_BACK, NULL);
 	if (r < 0)
 		return log_err_errno(r,
 				     "NOT ROLLING BACK transaction %s: cannot record that its "
 				     "rollback starts.",
 				     t->txid);
-	/* Until the ESP is back, the kernel of before the transaction boots (best effort). */
-	for (size_t j = 0; t->pinned && j < t->n_snaps; j++)
-		if (t->snaps[j].tags.root) {
-			(void)txn_esp_oneshot_early(t->txid);
-			break;
-		}
+	/* Then, the rollback being certain, what the real root must do after it: a tag that
+	 * exists only once a rollback is under way, so it can never put the ESP back under a
+	 * root that was not rolled back. */
+	for (size_t j = 0; t->pinned && j < t->n_snaps; j++) {
+		const struct txn_snap *s = &t->snaps[j];
+		if (!s->tags.root || !s->origin || strv_contains(s->origin->tags, tag))
+			continue;
+		if (lvm_lv_change_tags(l, s->lv->vg, s->origin->name, add, NULL) < 0)
+			log_err("Cannot record on %s/%s that the ESP of %s is to be put back: if "
+				"this boot is cut short, run 'rewind boot-finish' after it.",
+				s->lv->vg, s->origin->name, t->txid);
+		/* Until the ESP is back, the kernel of before the transaction boots. */
+		(void)txn_esp_oneshot_early(t->txid);
+	}
 	return 0;
+}
+
+/* txn_is_whole(), and every snapshot active: one that could not be activated has an unknown
+ * validity. */
+static bool txn_is_whole_active(const struct txn *t, char member[static TXN_MEMBER_MAX],
+				const char **why)
+{
+	if (!txn_is_whole(t, member, why))
+		return false;
+	for (size_t j = 0; j < t->n_snaps; j++)
+		if (!lvm_lv_is_active(t->snaps[j].lv)) {
+			snprintf(member, TXN_MEMBER_MAX, "%s/%s", t->snaps[j].lv->vg,
+				 t->snaps[j].lv->origin);
+			*why = "could not be activated (its snapshot's validity is unknown)";
+			return false;
+		}
+	return true;
 }
 
 /* Every member, or none: nothing is merged unless all can be (a merge a power cut interrupted
@@ -285,14 +314,12 @@ static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
 	merging = t->phase == TXN_STATE_ROLLING_BACK;
 	for (size_t j = 0; j < t->n_snaps; j++)
 		merging = merging || t->snaps[j].merging;
-	if (!merging) {
-		r = wait_for_members(l, s, &t, wait);
-		if (r >= 0)
-			r = activate_members(l, s, &t);
-		if (r < 0)
-			return r;
-	}
-	if (!merging && !txn_is_whole(t, member, &why)) {
+	r = wait_for_members(l, s, &t, wait);
+	if (r >= 0 && !merging)
+		r = activate_members(l, s, &t);
+	if (r < 0)
+		return r;
+	if (!merging && !txn_is_whole_active(t, member, &why)) {
 		bool invalid = !t->missing;
 		log_err("NOT ROLLING BACK transaction %s: %s %s. Nothing was merged: every volume "
 			"keeps its current content. %s",
@@ -322,8 +349,9 @@ static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
 			(void)txn_set_state(l, t, TXN_STATE_OPEN, NULL);
 		return 0;
 	}
+	/* Also when rolling forward: every member marked, the ESP tag and one-shot again. */
+	r = start_rollback(l, t);
 	if (!merging) {
-		r = start_rollback(l, t);
 		if (r < 0) {
 			for (size_t j = 0; j < t->n_snaps && r != -ENOMEM; j++)
 				(void)txn_result_add(
@@ -446,6 +474,10 @@ int txn_boot(struct lvm *l, const struct txn_boot_opts *o, struct txn_results *r
 	if (r < 0)
 		return r;
 	flag_unfinished(&s);
+	/* Root rolled back at an earlier boot, its ESP not yet put back: the kernel of before
+	 * boots next time too, until boot-finish has put the ESP back. */
+	for (size_t i = 0; i < s.n_restores; i++)
+		(void)txn_esp_oneshot_early(s.restores[i].txid);
 	/* auto_rollback_boots: count this boot, or arm (in memory) after N failed ones. */
 	txn_auto_boot(l, &s, cmdline_txid);
 	for (size_t i = 0; i < s.n_txns; i++) {
@@ -455,7 +487,9 @@ int txn_boot(struct lvm *l, const struct txn_boot_opts *o, struct txn_results *r
 		known = known || chosen;
 		for (size_t j = 0; j < t->n_snaps; j++)
 			merging = merging || t->snaps[j].merging;
-		if (!merging && t->phase == TXN_STATE_COMMITTING) {
+		/* Never a merge for a committing transaction (commit refuses one with a merge
+		 * under way). */
+		if (t->phase == TXN_STATE_COMMITTING) {
 			if (chosen)
 				log_err("Transaction %s is being committed: it can no longer be "
 					"rolled back. Booting as it is.",

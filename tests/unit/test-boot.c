@@ -261,8 +261,9 @@ TEST(test_missing_member_waited_for_then_nothing_merged)
 	begin_both();
 	arm_all();
 	initramfs();
-	/* vg1's disk is not there at this boot. */
-	CHECK_EQ_INT(lvm_lv_remove(L, "vg1", "data-rewind-T1"), 0);
+	/* vg1's disk is not there at this boot: neither the snapshot nor its origin. */
+	fake_find_lv("vg1", "data-rewind-T1")->used = false;
+	fake_find_lv("vg1", "data")->used = false;
 	test_write("cmdline", "root=/dev/vg0/root rd.rewind.wait=1\n");
 	CHECK_EQ_INT(boot(&res), 0);
 	CHECK(test_log_contains("vg1/data has no snapshot yet; waiting up to 1 s"));
@@ -274,6 +275,26 @@ TEST(test_missing_member_waited_for_then_nothing_merged)
 	out = outcome();
 	CHECK(out && strstr(out, "\"result\":\"failed\""));
 	CHECK(out && strstr(out, "missing: its volume group is not visible"));
+	txn_results_done(&res);
+}
+
+/* A member that cannot be activated has a snapshot of unknown validity: nothing is merged. */
+TEST(test_member_not_activated_nothing_merged)
+{
+	struct txn_results res = {};
+	_cleanup_free_ char *out = NULL;
+
+	test_machine();
+	begin_both();
+	arm_all();
+	initramfs();
+	fake_fail_command("lvchange -ay", 1, false);
+	CHECK_EQ_INT(boot(&res), 0);
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
+	CHECK(fake_find_lv("vg0", "root-rewind-T1") != NULL);
+	CHECK(test_log_contains("vg1/data could not be activated"));
+	out = outcome();
+	CHECK(out && strstr(out, "\"result\":\"failed\""));
 	txn_results_done(&res);
 }
 
@@ -356,6 +377,7 @@ int main(void)
 	RUN(test_missing_member_waited_for_then_nothing_merged);
 	RUN(test_rolling_back_is_rolled_forward);
 	RUN(test_restore_esp_recorded_before_merge);
+	RUN(test_member_not_activated_nothing_merged);
 	RUN(test_committing_or_creating_never_rolled_back);
 	RUN(test_interrupted_merge_is_resumed);
 	RUN(test_merge_failure_recorded);
