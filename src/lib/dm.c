@@ -103,6 +103,32 @@ int dm_is_suspended(const char *name)
 	return r < 0 ? r : info.suspended ? 1 : 0;
 }
 
+int dm_resume_abandoned(const char *name)
+{
+	_cleanup_(dm_task_destroyp) struct dm_task *dmt = NULL;
+	struct dm_info info;
+	int r = dm_info_of(name, &info);
+
+	if (r < 0)
+		return r;
+	if (!info.suspended)
+		return 0;
+	/* A table LVM loaded but never resumed (preloaded for the snapshot) would go live with
+	 * a resume, over devices that may not be ready: drop it, the old mapping comes back. */
+	if (info.inactive_table) {
+		dmt = dm_task_create(DM_DEVICE_CLEAR);
+		if (!dmt || !dm_task_set_name(dmt, name) || !dm_task_run(dmt))
+			return -EIO;
+		dm_task_destroy(TAKE_PTR(dmt));
+	}
+	dmt = dm_task_create(DM_DEVICE_RESUME);
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_set_name(dmt, name) || !dm_task_run(dmt))
+		return -EIO;
+	return 1;
+}
+
 int dm_open_count(const char *name, unsigned *ret_major, unsigned *ret_minor)
 {
 	struct dm_info info;

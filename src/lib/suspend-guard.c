@@ -28,7 +28,7 @@ _noreturn_ static void guard_child(int fd, char *const *names)
 	 * filesystem that is frozen. */
 	bool resumed[64] = {};
 	for (size_t i = 0; names && names[i] && i < ELEMENTSOF(resumed); i++)
-		resumed[i] = dm_is_suspended(names[i]) != 0 && dm_resume(names[i]) >= 0;
+		resumed[i] = dm_resume_abandoned(names[i]) > 0;
 	for (size_t i = 0; names && names[i] && i < ELEMENTSOF(resumed); i++)
 		if (resumed[i])
 			log_err("begin ended while %s was suspended: resumed it.", names[i]);
@@ -66,7 +66,12 @@ int suspend_guard_start(struct suspend_guard *g, char *const *names)
 		return log_err_errno(r, "Failed to start the suspend guard: %m");
 	}
 	if (g->pid == 0) {
+		/* Nothing of begin's: not the rewind lock, not liblvm2cmd's descriptors, which
+		 * would keep the next command waiting while the guard runs. */
 		close(p[1]);
+		if (p[0] > 3)
+			(void)close_range(3, p[0] - 1, 0);
+		(void)close_range(p[0] + 1, ~0U, 0);
 		/* A guard that outlives nothing: if it is itself killed, begin still resumes. */
 		(void)prctl(PR_SET_NAME, "rewind-guard");
 		guard_child(p[0], names);

@@ -256,12 +256,17 @@ static int snapshot_all(struct lvm *l, struct vol *v, size_t n, const struct beg
 	_cleanup_strv_ char **guarded = NULL;
 	int r = 0;
 
-	/* Every active origin: the data ones we suspend, and root, which LVM freezes itself
-	 * inside lvcreate (a begin killed there would leave it frozen as well). */
+	/* Every active origin: root, which LVM freezes itself inside lvcreate (a begin killed
+	 * there would leave it frozen; resumed first, everything else may need it), and the data
+	 * ones we suspend. */
 	for (size_t i = 0; i < n; i++)
-		if (will_suspend(&v[i], n) || (v[i].root && lvm_lv_dm_name(v[i].lv)))
-			if ((r = strv_extend(&guarded, lvm_lv_dm_name(v[i].lv))) < 0)
-				return r;
+		if (v[i].root && lvm_lv_dm_name(v[i].lv) &&
+		    (r = strv_extend(&guarded, lvm_lv_dm_name(v[i].lv))) < 0)
+			return r;
+	for (size_t i = 0; i < n; i++)
+		if (will_suspend(&v[i], n) &&
+		    (r = strv_extend(&guarded, lvm_lv_dm_name(v[i].lv))) < 0)
+			return r;
 	if (guarded && (r = suspend_guard_start(&guard, guarded)) < 0)
 		return r;
 	/* (1) Data origins: suspend with lockfs, so they stand still while root is taken. */

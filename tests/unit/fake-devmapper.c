@@ -76,7 +76,8 @@ static void shared_set(const char *name, bool suspended)
 	snprintf(p, sizeof(p), "%s/events", shared_dir);
 	f = fopen(p, "ae");
 	if (f) {
-		fprintf(f, "dm %s %s\n", suspended ? "suspend" : "resume", name);
+		fprintf(f, "dm %s %s by %d\n", suspended ? "suspend" : "resume", name,
+			(int)getpid());
 		fclose(f);
 	}
 }

@@ -62,6 +62,19 @@ static pid_t fake_begin(int sig, bool finish)
 	return pid;
 }
 
+/* The pid that resumed vg1-data last, from the shared event file; 0 when none. */
+static pid_t resumed_by(const char *dir)
+{
+	_cleanup_free_ char *p = strdup_printf("%s/events", dir), *line = NULL;
+	_cleanup_fclose_ FILE *f = p ? fopen(p, "re") : NULL;
+	size_t n = 0;
+	int pid = 0;
+
+	while (f && getline(&line, &n, f) > 0)
+		(void)sscanf(line, "dm resume vg1-data by %d", &pid);
+	return pid;
+}
+
 static bool wait_resumed(const char *dir, double secs)
 {
 	struct timespec ts = {0, 10 * 1000 * 1000};
@@ -87,6 +100,7 @@ TEST(test_sigkill_inside_the_window_resumes)
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	/* The guard saw its parent die and resumed at once. */
 	CHECK(wait_resumed(dir, 5.0));
+	CHECK(resumed_by(dir) > 0 && resumed_by(dir) != pid);
 	fake_dm_share(NULL);
 }
 
@@ -101,15 +115,17 @@ TEST(test_sigterm_waits_for_the_resume)
 	setenv("TEST_SHARED", dir, 1);
 	pid = fake_begin(SIGTERM, false);
 	CHECK(waitpid(pid, &status, 0) == pid);
-	/* SIGTERM was held until after the resume, then delivered by suspend_guard_stop(). */
+	/* SIGTERM was held until after the resume, then delivered by suspend_guard_stop(): begin
+	 * resumed the device itself, not its guard. */
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
 	CHECK(!suspended_file(dir, "vg1-data"));
+	CHECK_EQ_INT(resumed_by(dir), pid);
 	fake_dm_share(NULL);
 }
 
 TEST(test_normal_path_guard_does_nothing)
 {
-	_cleanup_free_ char *events = NULL, *p = NULL;
+	_cleanup_free_ char *events = NULL, *p = NULL, *expect = NULL;
 	char *dir;
 	int status;
 	pid_t pid;
@@ -133,7 +149,9 @@ TEST(test_normal_path_guard_does_nothing)
 		fclose(f);
 	}
 	/* One resume, by begin itself; the guard exited without touching anything. */
-	CHECK(events && streq(events, "dm suspend vg1-data\ndm resume vg1-data\n"));
+	expect = strdup_printf("dm suspend vg1-data by %d\ndm resume vg1-data by %d\n", (int)pid,
+			       (int)pid);
+	CHECK(events && expect && streq(events, expect));
 	fake_dm_share(NULL);
 }
 
