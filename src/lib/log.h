@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 #include "macro.h"
 
@@ -19,6 +20,9 @@ typedef void (*rewind_log_fn)(void *userdata, int priority, const char *file, in
 /* The library never prints: every message goes to this callback (none set: dropped). */
 void rewind_log_set_fn(rewind_log_fn fn, void *userdata);
 void rewind_log_set_priority(int priority);
+/* true: keep messages in memory instead of calling the callback (begin, while volumes are
+ * suspended: stderr may be a file on one of them); false: pass them on, in order. */
+void rewind_log_hold(bool hold);
 int rewind_log_get_priority(void);
 
 _printf_(5, 6) void rewind_log(int priority, const char *file, int line, const char *fn,

@@ -269,6 +269,7 @@ static int snapshot_all(struct lvm *l, struct vol *v, size_t n, const struct beg
 			return r;
 	if (guarded && (r = suspend_guard_start(&guard, guarded)) < 0)
 		return r;
+	rewind_log_hold(true);
 	/* (1) Data origins: suspend with lockfs, so they stand still while root is taken. */
 	for (size_t i = 0; i < n; i++) {
 		const char *dm = lvm_lv_dm_name(v[i].lv);
@@ -293,6 +294,7 @@ static int snapshot_all(struct lvm *l, struct vol *v, size_t n, const struct beg
 out:
 	/* (4) On every path. */
 	resume_all(v, n);
+	rewind_log_hold(false);
 	suspend_guard_stop(&guard);
 	return r;
 }

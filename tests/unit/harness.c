@@ -14,12 +14,18 @@ static void test_log_fn(void *userdata, int prio, const char *file, int line, co
 			const char *msg)
 {
 	char *n = strdup_printf("%s%s\n", logbuf ? logbuf : "", msg);
+	struct fake_lv *d = fake_find_lv("vg1", "data");
 
+	/* What begin must never do: write a message while a volume is suspended. */
+	if (d && d->suspended)
+		test_logged_while_suspended++;
 	free(logbuf);
 	logbuf = n;
 	if (getenv("TEST_VERBOSE"))
 		fprintf(stderr, "    log<%d>: %s\n", prio, msg);
 }
+
+int test_logged_while_suspended;
 
 const char *test_log(void)
 {

@@ -48,7 +48,11 @@ TEST(test_begin_root_and_data)
 	char expect[512];
 
 	test_machine();
+	test_logged_while_suspended = 0;
 	begin_ok();
+	/* Messages wait until the data volume is resumed (stderr may be a file on it). */
+	CHECK_EQ_INT(test_logged_while_suspended, 0);
+	CHECK(test_log_contains("Created snapshot vg1/data-rewind-T1"));
 	rs = fake_find_lv("vg0", "root-rewind-T1");
 	ds = fake_find_lv("vg1", "data-rewind-T1");
 	CHECK(rs && ds);

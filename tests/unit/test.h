@@ -67,6 +67,8 @@ void test_mounts(const char *const *pairs);
 #define TEST_BOOT_ID_1 "4c0b2d6e-1111-4a4a-9b9b-000000000001\n"
 #define TEST_BOOT_ID_2 "4c0b2d6e-2222-4a4a-9b9b-000000000002\n"
 void test_boot_id(const char *id);
+/* Messages logged while vg1/data was suspended (begin holds them back). */
+extern int test_logged_while_suspended;
 /* The log messages since test_setup(), one per line. */
 const char *test_log(void);
 bool test_log_contains(const char *s);
