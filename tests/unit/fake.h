@@ -44,8 +44,8 @@ void fake_report_warning(const char *line);
 /* Make the nth (1-based) command starting with prefix fail; leave_lv: leave the LV behind. */
 void fake_fail_command(const char *prefix, int nth, bool leave_lv);
 
-/* Keep the dm suspended state and "dm suspend|resume NAME by PID" lines in files under dir (NULL: off),
- * so that forked processes share them as they share the kernel's. */
+/* Keep the dm suspended state and "dm suspend|resume NAME by PID" lines in files under dir (NULL:
+ * off), so that forked processes share them as they share the kernel's. */
 void fake_dm_share(const char *dir);
 
 /* rollback --now's unmount/mount (fake-mnt.c): test_reset installs them; busy: that target's
