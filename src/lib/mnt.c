@@ -113,6 +113,29 @@ int mnt_tab_targets_of(struct mnt_tab *t, const char *const *names, char ***ret)
 	return 0;
 }
 
+int mnt_tab_subdir_mount_of(struct mnt_tab *t, const char *const *names, char **ret)
+{
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs;
+	int r = 0;
+
+	if (!it)
+		return -ENOMEM;
+	while (r == 0 && mnt_table_next_fs(t->tb, it, &fs) == 0) {
+		const char *src = mnt_fs_get_source(fs), *root = mnt_fs_get_root(fs);
+		if (!src || src[0] != '/' || !root || streq(root, "/"))
+			continue;
+		for (size_t i = 0; names[i]; i++)
+			if (*names[i] && mnt_same_device(src, names[i])) {
+				*ret = strdup(mnt_fs_get_target(fs) ?: "?");
+				r = *ret ? 1 : -ENOMEM;
+				break;
+			}
+	}
+	mnt_free_iter(it);
+	return r;
+}
+
 /* The first mount of major:minor in one process's mount table, or NULL. */
 static char *mounted_at(const char *mountinfo, dev_t dev)
 {

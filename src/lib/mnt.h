@@ -23,6 +23,10 @@ int mnt_tab_target_of(struct mnt_tab *t, const char *const *names, char **ret);
 /* Every mount point of a device (any of its names), in mount order; -ENOENT when none. */
 int mnt_tab_targets_of(struct mnt_tab *t, const char *const *names, char ***ret);
 
+/* A mount of a device that shows a subdirectory of it (a bind mount): 1 with its target, 0 when
+ * none. Unmounting and mounting again would not bring it back as it was. */
+int mnt_tab_subdir_mount_of(struct mnt_tab *t, const char *const *names, char **ret);
+
 /*
  * Who else has the device major:minor mounted: processes in other mount namespaces (containers,
  * unshare -m, systemd's PrivateTmp=...), one line each "pid N (comm) at PATH", joined by "; ".

@@ -52,6 +52,19 @@ static int unmount_members(const struct txn *t, struct unmounted *u)
 	r = mnt_tab_load(&mt);
 	if (r < 0)
 		return r;
+	{
+		_cleanup_free_ char *sub = NULL;
+		r = mnt_tab_subdir_mount_of(mt, names, &sub);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			return log_err_errno(
+			    -EBUSY,
+			    "%s is a bind mount of a directory of a volume of "
+			    "transaction %s: rewind cannot mount it again as it was. "
+			    "Unmount it first",
+			    sub, t->txid);
+	}
 	r = mnt_tab_targets_of(mt, names, &targets);
 	if (r == -ENOENT)
 		return 0;

@@ -306,6 +306,28 @@ TEST(test_rollback_now_refuses_origin_held_elsewhere)
 	txn_results_done(&res);
 }
 
+TEST(test_rollback_now_refuses_subdir_bind_mount)
+{
+	struct txn_rollback_opts o = {.now = true};
+	struct txn_results res = {};
+
+	test_machine();
+	CHECK_EQ_INT(begin_data(), 0);
+	/* mount --bind /srv/www /var/www: unmounting and mounting vg1-data again would show all
+	 * of /srv at /var/www. */
+	setenv("REWIND_MOUNTINFO",
+	       test_write("mountinfo",
+			  "20 1 253:0 / / rw - ext4 /dev/mapper/vg0-root rw\n"
+			  "21 1 253:1 / /srv rw - ext4 /dev/mapper/vg1-data rw\n"
+			  "22 1 253:1 /www /var/www rw - ext4 /dev/mapper/vg1-data rw\n"),
+	       1);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EBUSY);
+	CHECK(test_log_contains("/var/www is a bind mount of a directory"));
+	CHECK_EQ_INT(fake_event_count("mnt umount"), 0);
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
+	txn_results_done(&res);
+}
+
 TEST(test_rollback_now_unmount_busy)
 {
 	struct txn_rollback_opts o = {.now = true};
@@ -646,6 +668,7 @@ int main(void)
 	RUN(test_rollback_now_unmounts_checks_merges_remounts);
 	RUN(test_rollback_now_nested_mounts);
 	RUN(test_rollback_now_refuses_origin_held_elsewhere);
+	RUN(test_rollback_now_refuses_subdir_bind_mount);
 	RUN(test_rollback_now_unmount_busy);
 	RUN(test_rollback_merge_failure_rolls_forward);
 	RUN(test_rollback_checks_inactive_snapshots_first);
