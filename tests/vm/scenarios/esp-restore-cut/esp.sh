@@ -1,0 +1,1 @@
+../esp-rollback/esp.sh

@@ -1,0 +1,20 @@
+#!/bin/bash
+# The boot after the power cut: the rollback was rolled forward (data's merge resumed), and the
+# ESP was put back from the restore-esp tag on root's origin, not from a lost outcome file.
+set -euxo pipefail
+. "$VMTEST_SCENARIO/esp.sh"
+sum() { (cd "$1" && find . -xdev -type f ! -path './lost+found/*' -print0 | sort -z | xargs -0 -r sha256sum) | sha256sum | cut -c1-16; }
+journalctl -b --no-pager | grep -i rewind | tee "$VMTEST_STATE/journal"
+echo "root: before $(cat "$VMTEST_STATE/root-before") now $(sum /opt/txn)"
+echo "data: before $(cat "$VMTEST_STATE/data-before") now $(sum /srv/data)"
+[ "$(sum /opt/txn)" = "$(cat "$VMTEST_STATE/root-before")" ]
+[ "$(sum /srv/data)" = "$(cat "$VMTEST_STATE/data-before")" ]
+for _ in $(seq 1 30); do systemctl is-active -q rewind-outcome.service && break; sleep 2; done
+journalctl -b -u rewind-outcome.service --no-pager
+esp_hashes >"$VMTEST_STATE/esp-after"
+diff "$VMTEST_STATE/esp-before" "$VMTEST_STATE/esp-after"
+[ ! -e "$entries/rewind-x1.conf" ]
+[ ! -e "$esp/rewind/x1" ]
+[ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]
+! lvs --noheadings -o lv_tags vg0/root | grep -q restore-esp
+grep -q '"rolled-back"' /run/rewind/outcome.json
