@@ -13,8 +13,8 @@ int dm_suspend(const char *name);
 int dm_resume(const char *name);
 /*
  * The suspend guard's resume, when begin died inside its window: a device still suspended is
- * resumed at once (no udev wait: udev rules may read a device still suspended), after dropping a
- * table that LVM loaded but did not resume. 1 resumed, 0 was not suspended, negative errno.
+ * resumed, after dropping a table that LVM loaded but did not resume. 1 resumed, 0 was not
+ * suspended, negative errno.
  */
 int dm_resume_abandoned(const char *name);
 /* 1 if suspended, 0 if not, -ENODEV when there is no such device. */

@@ -25,6 +25,9 @@ t1=$(date +%s.%N)
 dmsetup info -c -o name,suspended vg0-root vg1-data
 [ "$(dmsetup info -c --noheadings -o suspended vg1-data)" = Active ]
 [ "$(dmsetup info -c --noheadings -o suspended vg0-root)" = Active ]
+# Still mounted: the resume must not make systemd take the device for gone.
+sleep 3
+mountpoint -q /srv/data
 echo "resumed $(echo "$t1 - $t0" | bc 2>/dev/null || awk "BEGIN{print $t1-$t0}") s after the SIGKILL"
 # The writer goes on.
 timeout 20 dd if=/dev/zero of=/srv/data/after bs=64k count=16 conv=fsync status=none
