@@ -26,3 +26,9 @@ vmtest_auto_rollback_boots() {
 	cp "/boot/initrd.img-$kver" "/boot/efi/$(cat /etc/machine-id)/$kver/initrd.img-$kver"
 	sync
 }
+
+# vmtest_host_clock: the host's clock (seconds since the epoch) when QEMU started this boot; the
+# guest's own clock may differ on purpose (rtc-offset). From an SMBIOS OEM string.
+vmtest_host_clock() {
+	grep -ao 'vmtest\.host-clock=[0-9]*' /sys/firmware/dmi/tables/DMI | head -n 1 | cut -d= -f2
+}

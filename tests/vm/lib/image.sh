@@ -22,6 +22,7 @@ build_layer() {
 	install -Dm755 "$g/vmtest-stage" "$l/usr/local/lib/vmtest/vmtest-stage"
 	install -Dm644 "$g/vmtest.sh" "$l/usr/local/lib/vmtest/vmtest.sh"
 	install -Dm644 "$g/vmtest-stage.service" "$l/etc/systemd/system/vmtest-stage.service"
+	install -Dm755 "$g/vmtest-generator" "$l/etc/systemd/system-generators/vmtest-generator"
 	mkdir -p "$l/etc/systemd/system/multi-user.target.wants" "$l/etc/kernel" "$l/srv/data" \
 		"$l/boot/efi" "$l/etc/dracut.conf.d"
 	ln -sf ../vmtest-stage.service "$l/etc/systemd/system/multi-user.target.wants/"

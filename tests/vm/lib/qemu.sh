@@ -44,35 +44,65 @@ guest_slot() {
 	done
 }
 
+# qemu_disk SERIAL DRIVE_OPTS [DEVICE_OPTS]: add one virtio-blk disk (a -drive/-device pair,
+# addressed in the guest by its serial) to QEMU_DISKS, unless $WITHOUT (stage-N.without) names it.
+qemu_disk() {
+	case " ${WITHOUT:-} " in *" $1 "*) return ;; esac
+	QEMU_DISKS+=(-drive "if=none,id=$1,$2" -device "virtio-blk-pci,drive=$1,serial=$1${3:-}")
+}
+
 # qemu_boot DISKDIR CTL OUT SERIAL QLOG TIMEOUT: one boot, one QEMU process. Disks in DISKDIR:
 # sys.qcow2, data.qcow2, scratch.img, vars.fd. Returns QEMU's (or timeout's 124) exit status.
+# $WITHOUT: serials of disks to leave out of this boot; $RTC_OFFSET: seconds (signed) between the
+# guest's clock and the host's, applied when QEMU starts (so after the wait for a guest slot).
 qemu_boot() {
-	local d=$1 ctl=$2 out=$3 serial=$4 qlog=$5 t=$6 c=$QEMU_CACHE
+	local d=$1 ctl=$2 out=$3 serial=$4 qlog=$5 t=$6 c=$QEMU_CACHE s extra=()
 	rm -f "$d/qemu.pid"
 	guest_slot
-	timeout -k 10 "$t" "$QEMU" -machine q35 "${ACCEL_ARGS[@]}" -smp 2 -m "$QEMU_MEM" \
+	QEMU_DISKS=()
+	qemu_disk sys "format=qcow2,cache=$c,file=$d/sys.qcow2" ",bootindex=1"
+	qemu_disk data "format=qcow2,cache=$c,file=$d/data.qcow2"
+	qemu_disk scratch "format=raw,cache=$c,file=$d/scratch.img"
+	qemu_disk ctl "format=raw,readonly=on,file=$ctl"
+	# SMBIOS OEM strings tell the guest what is left out (guest/vmtest-generator) and the host's
+	# clock at QEMU start (vmtest_host_clock)
+	for s in ${WITHOUT:-}; do extra+=(-smbios "type=11,value=vmtest.without=$s"); done
+	extra+=(-smbios "type=11,value=vmtest.host-clock=$(date +%s)")
+	[ -n "${RTC_OFFSET:-}" ] &&
+		extra+=(-rtc "base=$(date -u -d "@$(($(date +%s) + RTC_OFFSET))" +%Y-%m-%dT%H:%M:%S)")
+	# { } 2>/dev/null: no shell "Killed" line when the watchdog or a power cut SIGKILLs QEMU
+	{ timeout -k 10 "$t" "$QEMU" -machine q35 "${ACCEL_ARGS[@]}" -smp 2 -m "$QEMU_MEM" \
 		-display none -nodefaults -no-reboot -monitor none -nic none -pidfile "$d/qemu.pid" \
 		-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
 		-drive "if=pflash,format=raw,file=$d/vars.fd" \
-		-drive "if=none,id=sys,format=qcow2,cache=$c,file=$d/sys.qcow2" \
-		-device virtio-blk-pci,drive=sys,serial=sys,bootindex=1 \
-		-drive "if=none,id=data,format=qcow2,cache=$c,file=$d/data.qcow2" \
-		-device virtio-blk-pci,drive=data,serial=data \
-		-drive "if=none,id=scratch,format=raw,cache=$c,file=$d/scratch.img" \
-		-device virtio-blk-pci,drive=scratch,serial=scratch \
-		-drive "if=none,id=ctl,format=raw,readonly=on,file=$ctl" \
-		-device virtio-blk-pci,drive=ctl,serial=ctl \
+		"${QEMU_DISKS[@]}" "${extra[@]}" \
 		-device virtio-serial-pci \
 		-chardev "file,id=results,path=$out" \
 		-device virtserialport,chardev=results,name=vmtest.results \
 		-chardev "file,id=con,path=$serial" -serial chardev:con \
-		>"$qlog" 2>&1 </dev/null
+		>"$qlog" 2>&1 </dev/null; } 2>/dev/null
+}
+
+# cut_watch FILE QPID RE: (background) cut the power of QEMU QPID (SIGKILL) as soon as FILE
+# matches the ERE RE; FILE.cut gets the matched text and the host time of the kill (to measure the
+# latency). tail -F follows FILE through inotify (-s: its poll when inotify is unavailable), so the
+# kill comes milliseconds after QEMU wrote the line, not within qemu_watch's 1 s poll: fast enough
+# to cut between two LVM commands of a stage.
+cut_watch() {
+	tail -n +1 -F -s 0.05 --pid="$2" "$1" 2>/dev/null | {
+		grep -a -o -m1 -E -e "$3" >"$1.cut.tmp" || { rm -f "$1.cut.tmp"; exit 0; }
+		kill -9 "$2" 2>/dev/null
+		echo "killed at $(date +%s.%N)" >>"$1.cut.tmp"
+		mv "$1.cut.tmp" "$1.cut"
+	}
 }
 
 # qemu_watch DISKDIR SERIAL PID OUT T0: while PID runs, stop QEMU early when the console shows that
 # the guest can never reach a stage: the firmware fell back to the UEFI shell, or systemd entered
-# emergency mode; or cut its power (SIGKILL) when the console matches $CUT_WHEN. Sets WATCH_WHY (empty if QEMU ended by itself) and UP_SECS (seconds from QEMU start
-# until the stage started, within the 1 s poll).
+# emergency mode; or cut its power (SIGKILL) when the console matches $CUT_WHEN, or when the console
+# or the stage output matches $CUT_DURING (polled continuously by cut_watch). Sets WATCH_WHY (empty
+# if QEMU ended by itself), QEMU_T0 (ms, when QEMU started; T0 if it never did) and UP_SECS
+# (seconds from QEMU start until the stage started, within the 1 s poll).
 WATCH_FATAL_ALL='UEFI Interactive Shell|You are in emergency mode|Entering emergency mode'
 WATCH_FATAL=$WATCH_FATAL_ALL
 # A console silent this long before the kernel ran init: the emulator hung (TCG on this host has
@@ -80,8 +110,21 @@ WATCH_FATAL=$WATCH_FATAL_ALL
 # the scenario has run yet, so the harness may retry that boot (WATCH_STALL=1).
 STALL_SECS=${REWIND_VM_STALL_SECS:-120}
 qemu_watch() {
-	local d=$1 serial=$2 pid=$3 out=$4 t0=$5 hit size=-1 quiet=0 s
-	UP_SECS= WATCH_WHY= WATCH_STALL=
+	local d=$1 serial=$2 pid=$3 out=$4 t0=$5 hit size=-1 quiet=0 s qemu cuts=() f
+	UP_SECS= WATCH_WHY= WATCH_STALL= QEMU_T0=$t0
+	# The clocks start when QEMU does (its pid file), not when qemu_boot does: qemu_boot may first
+	# wait minutes in guest_slot for another run's guest, and that wait once counted as a silent
+	# console, so a boot that had waited STALL_SECS for its slot was "stalled" on its first poll.
+	# boot_stage removed the previous boot's pid file before starting qemu_boot.
+	while [ ! -s "$d/qemu.pid" ]; do kill -0 "$pid" 2>/dev/null || return; sleep 0.2; done
+	QEMU_T0=$(now_ms) qemu=$(cat "$d/qemu.pid")
+	if [ -n "${CUT_DURING:-}" ]; then
+		rm -f "$serial.cut" "$out.cut"
+		cut_watch "$serial" "$qemu" "$CUT_DURING" &
+		cuts+=($!)
+		cut_watch "$out" "$qemu" "$CUT_DURING" &
+		cuts+=($!)
+	fi
 	while kill -0 "$pid" 2>/dev/null; do
 		s=$(stat -c %s "$serial" 2>/dev/null || echo 0)
 		if [ "$s" = "$size" ]; then quiet=$((quiet + 1)); else size=$s quiet=0; fi
@@ -89,25 +132,34 @@ qemu_watch() {
 			WATCH_WHY="stalled: no console output for $STALL_SECS s before the guest ran init"
 			WATCH_STALL=1
 			echo "[vm] $WATCH_WHY" >>"$serial"
-			[ -s "$d/qemu.pid" ] && kill -9 "$(cat "$d/qemu.pid")" 2>/dev/null
-			return
+			kill -9 "$qemu" 2>/dev/null
+			break
 		fi
-		[ -z "$UP_SECS" ] && grep -qs '^@@VMTEST START' "$out" && UP_SECS=$(secs "$t0")
+		[ -z "$UP_SECS" ] && grep -qs '^@@VMTEST START' "$out" && UP_SECS=$(secs "$QEMU_T0")
 		# A power cut: SIGKILL, so nothing in the guest gets to flush or finish.
 		if [ -n "${CUT_WHEN:-}" ] && hit=$(grep -s -a -o -m1 -E "$CUT_WHEN" "$serial"); then
 			WATCH_WHY="power cut when the console showed \"$hit\""
 			echo "[vm] $WATCH_WHY" >>"$serial"
-			[ -s "$d/qemu.pid" ] && kill -9 "$(cat "$d/qemu.pid")" 2>/dev/null
-			return
+			kill -9 "$qemu" 2>/dev/null
+			break
 		fi
 		if hit=$(grep -s -a -o -m1 -E "$WATCH_FATAL" "$serial"); then
 			WATCH_WHY="stopped: the console shows \"$hit\""
 			echo "[vm] $WATCH_WHY" >>"$serial"
 			sleep 3    # let the console show why
-			[ -s "$d/qemu.pid" ] && kill "$(cat "$d/qemu.pid")" 2>/dev/null
-			return
+			kill "$qemu" 2>/dev/null
+			break
 		fi
 		sleep 1
+	done
+	[ ${#cuts[@]} -gt 0 ] || return 0
+	wait "${cuts[@]}" 2>/dev/null     # they end with QEMU (tail --pid)
+	[ -z "$UP_SECS" ] && grep -qs '^@@VMTEST START' "$out" && UP_SECS=$(secs "$QEMU_T0")
+	for f in "$out" "$serial"; do
+		[ -z "$WATCH_WHY" ] && [ -s "$f.cut" ] || continue
+		WATCH_WHY="power cut when the $([ "$f" = "$out" ] && echo stage output || echo console)"
+		WATCH_WHY="$WATCH_WHY showed \"$(head -n 1 "$f.cut")\""
+		echo "[vm] $WATCH_WHY" >>"$serial"
 	done
 }
 
