@@ -156,45 +156,13 @@ static int boot_one(struct lvm *l, const struct txn_snap *s, const struct txn_bo
 	return txn_result_add(res, s, TXN_MERGED, NULL, txn_now() - t0);
 }
 
-static struct txn *find_txn(struct txn_set *s, const char *txid)
-{
-	for (size_t i = 0; i < s->n_txns; i++)
-		if (streq(s->txns[i].txid, txid))
-			return &s->txns[i];
-	return NULL;
-}
-
-/* LVM's report again, and the transaction in it; keeps the phase the automatic rollback set in
- * memory only. */
-static int reload(struct lvm *l, struct txn_set *s, struct txn **t)
-{
-	char txid[TXID_MAX + 1];
-	enum txn_state phase = (*t)->phase;
-	int r;
-
-	strcpy(txid, (*t)->txid);
-	txn_set_done(s);
-	r = txn_set_load(l, false, s);
-	if (r < 0)
-		return r;
-	*t = find_txn(s, txid);
-	if (!*t)
-		return -ENOENT;
-	(*t)->phase = MAX((*t)->phase, phase);
-	return 0;
-}
-
 /* A member without a snapshot whose origin is not visible either: its volume group may come. (One
  * whose origin is there will not: merged at an earlier boot, or removed.) */
 static const char *unseen_member(const struct txn_set *s, const struct txn *t)
 {
-	for (size_t k = 0; t->missing && t->missing[k]; k++) {
-		_cleanup_free_ char *vg = NULL, *lv = NULL;
-
-		if (name_split_vg_lv(t->missing[k], &vg, &lv) < 0 ||
-		    !lvm_report_find_lv(&s->rep, vg, lv))
+	for (size_t k = 0; t->missing && t->missing[k]; k++)
+		if (!txn_member_visible(s, t->missing[k]))
 			return t->missing[k];
-	}
 	return NULL;
 }
 
@@ -215,7 +183,7 @@ static int wait_for_members(struct lvm *l, struct txn_set *s, struct txn **t, un
 			    (*t)->txid, unseen_member(s, *t), wait);
 		said = true;
 		nanosleep(&ts, NULL);
-		r = reload(l, s, t);
+		r = txn_set_reload(l, s, t);
 		if (r < 0)
 			return r;
 	}
@@ -240,7 +208,7 @@ static int activate_members(struct lvm *l, struct txn_set *s, struct txn **t)
 			log_err("Failed to activate %s/%s.", sn->lv->vg, sn->origin->name);
 		activated = true;
 	}
-	return activated ? reload(l, s, t) : 0;
+	return activated ? txn_set_reload(l, s, t) : 0;
 }
 
 /*
@@ -373,9 +341,7 @@ static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
 			return r;
 	}
 	for (size_t k = 0; t->missing && t->missing[k]; k++) {
-		_cleanup_free_ char *vg = NULL, *lv = NULL;
-		bool merged = name_split_vg_lv(t->missing[k], &vg, &lv) >= 0 &&
-			      lvm_report_find_lv(&s->rep, vg, lv);
+		bool merged = txn_member_visible(s, t->missing[k]);
 
 		/* Its origin is there and its snapshot is not: merged at an earlier boot. */
 		r = txn_result_add_member(res, t->missing[k], merged ? TXN_MERGED : TXN_FAILED,

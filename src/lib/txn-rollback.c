@@ -227,10 +227,8 @@ refuse:
 }
 
 /* Activate the inactive origins (with their snapshots) and load the report again. */
-static int activate_inactive(struct lvm *l, struct txn_set *s, const struct txn **t,
-			     char ***activated)
+static int activate_inactive(struct lvm *l, struct txn_set *s, struct txn **t, char ***activated)
 {
-	char txid[TXID_MAX + 1];
 	int r;
 
 	for (size_t i = 0; i < (*t)->n_snaps; i++) {
@@ -245,18 +243,7 @@ static int activate_inactive(struct lvm *l, struct txn_set *s, const struct txn 
 		if (r < 0)
 			return r;
 	}
-	if (!*activated)
-		return 0;
-	strcpy(txid, (*t)->txid);
-	txn_set_done(s);
-	r = txn_set_load(l, false, s);
-	if (r < 0)
-		return r;
-	*t = NULL;
-	for (size_t i = 0; i < s->n_txns && !*t; i++)
-		if (streq(s->txns[i].txid, txid))
-			*t = &s->txns[i];
-	return *t ? 0 : -ENOENT;
+	return *activated ? txn_set_reload(l, s, t) : 0;
 }
 
 /* Deactivate what activate_inactive() activated, where it still exists. */
@@ -274,7 +261,7 @@ static void deactivate_again(struct lvm *l, const struct txn_set *s, char **acti
 int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_results *res)
 {
 	struct txn_set s = {};
-	const struct txn *t;
+	struct txn *t;
 	_cleanup_strv_ char **activated = NULL;
 	char member[TXN_MEMBER_MAX];
 	const char *why;

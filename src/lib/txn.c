@@ -257,6 +257,34 @@ fail:
 	return r;
 }
 
+int txn_set_reload(struct lvm *l, struct txn_set *s, struct txn **t)
+{
+	char txid[TXID_MAX + 1];
+	enum txn_state phase = (*t)->phase;
+	int r;
+
+	strcpy(txid, (*t)->txid);
+	txn_set_done(s);
+	r = txn_set_load(l, false, s);
+	if (r < 0)
+		return r;
+	*t = NULL;
+	for (size_t i = 0; i < s->n_txns && !*t; i++)
+		if (streq(s->txns[i].txid, txid))
+			*t = &s->txns[i];
+	if (!*t)
+		return -ENOENT;
+	(*t)->phase = MAX((*t)->phase, phase);
+	return 0;
+}
+
+bool txn_member_visible(const struct txn_set *s, const char *member)
+{
+	_cleanup_free_ char *vg = NULL, *lv = NULL;
+
+	return name_split_vg_lv(member, &vg, &lv) >= 0 && lvm_report_find_lv(&s->rep, vg, lv);
+}
+
 int txn_snapshot_gone(struct lvm *l, const char *vg, const char *name)
 {
 	struct lvm_report rep = {};

@@ -60,6 +60,11 @@ struct txn_set {
 
 int txn_set_load(struct lvm *l, bool with_vgs, struct txn_set *ret);
 void txn_set_done(struct txn_set *s);
+/* LVM's report again, and *t pointed at the same transaction in it (-ENOENT when gone). Keeps
+ * a phase set in memory only (the automatic rollback arms without writing). */
+int txn_set_reload(struct lvm *l, struct txn_set *s, struct txn **t);
+/* The origin of a member ("VG/LV") is in the report: its volume group is visible. */
+bool txn_member_visible(const struct txn_set *s, const char *member);
 bool txn_is_armed(const struct txn *t);
 /* Every member has a snapshot, none is invalid, every origin is there: a rollback can start.
  * When not, *ret_why (static or in t) says which member and why. */
