@@ -29,7 +29,7 @@ static void dm_log_cb(int level, const char *file, int line, int dm_errno_or_cla
 		log_debug("dm: %s", buf);
 }
 
-void dm_setup_logging(void)
+void devmap_setup_logging(void)
 {
 	dm_log_with_errno_init(dm_log_cb);
 }
@@ -40,7 +40,7 @@ static int dm_simple(int type, const char *name)
 	uint32_t cookie = 0;
 	int r = 0;
 
-	dm_setup_logging();
+	devmap_setup_logging();
 	dmt = dm_task_create(type);
 	if (!dmt)
 		return -ENOMEM;
@@ -59,13 +59,13 @@ static int dm_simple(int type, const char *name)
 	return 0;
 }
 
-int dm_suspend(const char *name)
+int devmap_suspend(const char *name)
 {
 	/* lockfs is libdevmapper's default for a suspend (no dm_task_skip_lockfs()). */
 	return dm_simple(DM_DEVICE_SUSPEND, name);
 }
 
-int dm_resume(const char *name)
+int devmap_resume(const char *name)
 {
 	return dm_simple(DM_DEVICE_RESUME, name);
 }
@@ -76,7 +76,7 @@ static int dm_run_existing(int type, const char *name, struct dm_task **ret,
 {
 	_cleanup_(dm_task_destroyp) struct dm_task *dmt = NULL;
 
-	dm_setup_logging();
+	devmap_setup_logging();
 	dmt = dm_task_create(type);
 	if (!dmt)
 		return -ENOMEM;
@@ -95,7 +95,7 @@ static int dm_info_of(const char *name, struct dm_info *ret)
 	return dm_run_existing(DM_DEVICE_INFO, name, &dmt, ret);
 }
 
-int dm_is_suspended(const char *name)
+int devmap_is_suspended(const char *name)
 {
 	struct dm_info info;
 	int r = dm_info_of(name, &info);
@@ -103,7 +103,7 @@ int dm_is_suspended(const char *name)
 	return r < 0 ? r : info.suspended ? 1 : 0;
 }
 
-int dm_resume_abandoned(const char *name)
+int devmap_resume_abandoned(const char *name)
 {
 	_cleanup_(dm_task_destroyp) struct dm_task *dmt = NULL;
 	struct dm_info info;
@@ -125,11 +125,11 @@ int dm_resume_abandoned(const char *name)
 	 * change event for a device that is not ready, and systemd unmounts what is mounted
 	 * from it (seen in the VM: /srv/data was gone after the guard's resume). Root comes first
 	 * in the guard's list, so udev's rules never wait on a suspended root. */
-	r = dm_resume(name);
+	r = devmap_resume(name);
 	return r < 0 ? r : 1;
 }
 
-int dm_open_count(const char *name, unsigned *ret_major, unsigned *ret_minor)
+int devmap_open_count(const char *name, unsigned *ret_major, unsigned *ret_minor)
 {
 	struct dm_info info;
 	int r = dm_info_of(name, &info);
@@ -143,9 +143,9 @@ int dm_open_count(const char *name, unsigned *ret_major, unsigned *ret_minor)
 	return info.open_count < 0 ? 0 : info.open_count;
 }
 
-int dm_snap_status_parse(const char *target, const char *params, struct dm_snap_status *ret)
+int devmap_snap_status_parse(const char *target, const char *params, struct devmap_snap_status *ret)
 {
-	struct dm_snap_status s = {};
+	struct devmap_snap_status s = {};
 	char extra;
 
 	if (!target || !params || strlen(target) >= sizeof(s.target))
@@ -167,7 +167,7 @@ int dm_snap_status_parse(const char *target, const char *params, struct dm_snap_
 	return 0;
 }
 
-int dm_snap_status(const char *name, struct dm_snap_status *ret)
+int devmap_snap_status(const char *name, struct devmap_snap_status *ret)
 {
 	_cleanup_(dm_task_destroyp) struct dm_task *dmt = NULL;
 	struct dm_info info;
@@ -181,10 +181,10 @@ int dm_snap_status(const char *name, struct dm_snap_status *ret)
 	(void)dm_get_next_target(dmt, NULL, &start, &length, &type, &params);
 	if (!type || !params)
 		return -ENODATA;
-	return dm_snap_status_parse(type, params, ret);
+	return devmap_snap_status_parse(type, params, ret);
 }
 
-double dm_snap_fill_percent(const struct dm_snap_status *s)
+double devmap_snap_fill_percent(const struct devmap_snap_status *s)
 {
 	if (s->invalid || s->overflow)
 		return 100.0;

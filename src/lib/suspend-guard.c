@@ -28,7 +28,7 @@ _noreturn_ static void guard_child(int fd, char *const *names)
 	 * filesystem that is frozen. */
 	bool resumed[64] = {};
 	for (size_t i = 0; names && names[i] && i < ELEMENTSOF(resumed); i++)
-		resumed[i] = dm_resume_abandoned(names[i]) > 0;
+		resumed[i] = devmap_resume_abandoned(names[i]) > 0;
 	for (size_t i = 0; names && names[i] && i < ELEMENTSOF(resumed); i++)
 		if (resumed[i])
 			log_err("begin ended while %s was suspended: resumed it.", names[i]);

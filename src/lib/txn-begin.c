@@ -202,7 +202,7 @@ static void resume_all(struct vol *v, size_t n)
 		/* lvcreate -s of a suspended origin leaves it resumed. Resume unless the device
 		 * says for sure that it is not suspended: a failed query is no reason to leave a
 		 * filesystem frozen. */
-		if (dm_is_suspended(dm) != 0 && dm_resume(dm) < 0)
+		if (devmap_is_suspended(dm) != 0 && devmap_resume(dm) < 0)
 			log_err(
 			    "Failed to resume %s: writes to it are blocked; run 'dmsetup resume "
 			    "%s'.",
@@ -277,7 +277,7 @@ static int snapshot_all(struct lvm *l, struct vol *v, size_t n, const struct beg
 			continue;
 		/* Marked first: a suspend that fails halfway is resumed too. */
 		v[i].suspended = true;
-		r = dm_suspend(dm);
+		r = devmap_suspend(dm);
 		if (r < 0) {
 			log_err("Failed to suspend %s.", dm);
 			goto out;

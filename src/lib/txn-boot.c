@@ -85,7 +85,7 @@ static int merge_wait(struct lvm *l, const struct txn_snap *s, const struct txn_
 		_exit(r < 0 ? 1 : 0);
 	}
 	for (;;) {
-		struct dm_snap_status st;
+		struct devmap_snap_status st;
 		struct timespec ts = {0, 250 * 1000 * 1000};
 		pid_t w = waitpid(pid, &status, WNOHANG);
 
@@ -93,7 +93,7 @@ static int merge_wait(struct lvm *l, const struct txn_snap *s, const struct txn_
 			break;
 		if (w < 0 && errno != EINTR)
 			return -errno;
-		if (dm && dm_snap_status(dm, &st) >= 0 && streq(st.target, "snapshot-merge")) {
+		if (dm && devmap_snap_status(dm, &st) >= 0 && streq(st.target, "snapshot-merge")) {
 			int pct;
 			if (start == 0 || st.allocated > start)
 				start = st.allocated;

@@ -95,7 +95,7 @@ static int check_closed(const struct txn_snap *s)
 
 	if (!dm || !lvm_lv_is_active(s->origin))
 		return 0;
-	n = dm_open_count(dm, &major, &minor);
+	n = devmap_open_count(dm, &major, &minor);
 	if (n == -ENODEV)
 		return 0;
 	if (n < 0)

@@ -128,16 +128,16 @@ static int txn_summarise(struct txn *t)
 static void snap_probe(struct txn_snap *s)
 {
 	const struct lvm_lv *lv = s->lv;
-	struct dm_snap_status st;
+	struct devmap_snap_status st;
 	const char *dm = lvm_lv_dm_name(lv);
 
 	s->merging = lv->attr[0] == 'S' || lv->merging;
 	s->invalid = lv->snapshot_invalid || lv->attr[4] == 'I' || lv->attr[4] == 'S';
 	s->fill = lv->snap_percent;
-	if (dm && lvm_lv_is_active(lv) && dm_snap_status(dm, &st) >= 0 &&
+	if (dm && lvm_lv_is_active(lv) && devmap_snap_status(dm, &st) >= 0 &&
 	    streq(st.target, "snapshot")) {
 		s->invalid = s->invalid || st.invalid || st.overflow;
-		s->fill = dm_snap_fill_percent(&st);
+		s->fill = devmap_snap_fill_percent(&st);
 	}
 	if (s->invalid)
 		s->fill = 100.0;

@@ -6,45 +6,45 @@
 
 TEST(test_snapshot_status)
 {
-	struct dm_snap_status s;
+	struct devmap_snap_status s;
 
-	CHECK_EQ_INT(dm_snap_status_parse("snapshot", "512/2048 16", &s), 0);
+	CHECK_EQ_INT(devmap_snap_status_parse("snapshot", "512/2048 16", &s), 0);
 	CHECK_EQ_INT(s.allocated, 512);
 	CHECK_EQ_INT(s.total, 2048);
 	CHECK_EQ_INT(s.metadata, 16);
-	CHECK(dm_snap_fill_percent(&s) == 25.0);
+	CHECK(devmap_snap_fill_percent(&s) == 25.0);
 	CHECK(!s.invalid);
-	CHECK_EQ_INT(dm_snap_status_parse("snapshot", "Invalid", &s), 0);
+	CHECK_EQ_INT(devmap_snap_status_parse("snapshot", "Invalid", &s), 0);
 	CHECK(s.invalid);
-	CHECK(dm_snap_fill_percent(&s) == 100.0);
-	CHECK_EQ_INT(dm_snap_status_parse("snapshot", "Overflow", &s), 0);
+	CHECK(devmap_snap_fill_percent(&s) == 100.0);
+	CHECK_EQ_INT(devmap_snap_status_parse("snapshot", "Overflow", &s), 0);
 	CHECK(s.overflow);
-	CHECK_EQ_INT(dm_snap_status_parse("snapshot-merge", "Merge failed", &s), 0);
+	CHECK_EQ_INT(devmap_snap_status_parse("snapshot-merge", "Merge failed", &s), 0);
 	CHECK(s.merge_failed);
 }
 
 TEST(test_merge_progress)
 {
-	struct dm_snap_status s;
+	struct devmap_snap_status s;
 
-	CHECK_EQ_INT(dm_snap_status_parse("snapshot-merge", "300/2048 16", &s), 0);
-	CHECK(!dm_snap_merge_done(&s));
-	CHECK_EQ_INT(dm_snap_status_parse("snapshot-merge", "16/2048 16", &s), 0);
-	CHECK(dm_snap_merge_done(&s));
+	CHECK_EQ_INT(devmap_snap_status_parse("snapshot-merge", "300/2048 16", &s), 0);
+	CHECK(!devmap_snap_merge_done(&s));
+	CHECK_EQ_INT(devmap_snap_status_parse("snapshot-merge", "16/2048 16", &s), 0);
+	CHECK(devmap_snap_merge_done(&s));
 }
 
 TEST(test_status_garbage)
 {
-	struct dm_snap_status s;
+	struct devmap_snap_status s;
 
-	CHECK_EQ_INT(dm_snap_status_parse("linear", "", &s), -EMEDIUMTYPE);
-	CHECK_EQ_INT(dm_snap_status_parse("snapshot", "", &s), -EBADMSG);
-	CHECK_EQ_INT(dm_snap_status_parse("snapshot", "12/0 1", &s), -EBADMSG);
-	CHECK_EQ_INT(dm_snap_status_parse("snapshot", "3000/2048 16", &s), -EBADMSG);
-	CHECK_EQ_INT(dm_snap_status_parse("snapshot", "10/2048 16", &s), -EBADMSG);
-	CHECK_EQ_INT(dm_snap_status_parse("snapshot", "100/2048 16 x", &s), -EBADMSG);
-	CHECK_EQ_INT(dm_snap_status_parse("snapshot", "a/b c", &s), -EBADMSG);
-	CHECK_EQ_INT(dm_snap_status_parse(NULL, "1/2 1", &s), -EINVAL);
+	CHECK_EQ_INT(devmap_snap_status_parse("linear", "", &s), -EMEDIUMTYPE);
+	CHECK_EQ_INT(devmap_snap_status_parse("snapshot", "", &s), -EBADMSG);
+	CHECK_EQ_INT(devmap_snap_status_parse("snapshot", "12/0 1", &s), -EBADMSG);
+	CHECK_EQ_INT(devmap_snap_status_parse("snapshot", "3000/2048 16", &s), -EBADMSG);
+	CHECK_EQ_INT(devmap_snap_status_parse("snapshot", "10/2048 16", &s), -EBADMSG);
+	CHECK_EQ_INT(devmap_snap_status_parse("snapshot", "100/2048 16 x", &s), -EBADMSG);
+	CHECK_EQ_INT(devmap_snap_status_parse("snapshot", "a/b c", &s), -EBADMSG);
+	CHECK_EQ_INT(devmap_snap_status_parse(NULL, "1/2 1", &s), -EINVAL);
 }
 
 int main(void)

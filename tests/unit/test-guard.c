@@ -41,17 +41,17 @@ static pid_t fake_begin(int sig, bool finish)
 	if (pid == 0) {
 		struct suspend_guard g;
 
-		if (suspend_guard_start(&g, names) < 0 || dm_suspend("vg1-data") < 0)
+		if (suspend_guard_start(&g, names) < 0 || devmap_suspend("vg1-data") < 0)
 			_exit(2);
 		if (finish) {
-			dm_resume("vg1-data");
+			devmap_resume("vg1-data");
 			suspend_guard_stop(&g);
 			_exit(0);
 		}
 		/* Blocked inside the window: delivered only once the guard stops. */
 		if (sig != SIGKILL) {
 			kill(getpid(), sig);
-			dm_resume("vg1-data");
+			devmap_resume("vg1-data");
 			if (!suspended_file(getenv("TEST_SHARED"), "vg1-data"))
 				suspend_guard_stop(&g); /* dies here, after the resume */
 			_exit(3);
