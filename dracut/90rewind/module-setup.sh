@@ -23,8 +23,12 @@ install() {
 	[[ -f /etc/rewind/rewind.conf ]] && inst_simple /etc/rewind/rewind.conf
 	if dracut_module_included "systemd"; then
 		inst_simple "$moddir/rewind-initrd.service" "$systemdsystemunitdir/rewind-initrd.service"
+		inst_simple "$moddir/rewind-initrd-kernel.service" \
+			"$systemdsystemunitdir/rewind-initrd-kernel.service"
 		$SYSTEMCTL -q --root "$initdir" add-wants initrd.target rewind-initrd.service
+		$SYSTEMCTL -q --root "$initdir" add-wants initrd.target rewind-initrd-kernel.service
 	else
 		inst_hook pre-mount 10 "$moddir/rewind-pre-mount.sh"
+		inst_hook pre-pivot 10 "$moddir/rewind-pre-pivot.sh"
 	fi
 }

@@ -13,6 +13,7 @@ enum {
 	EXIT_NO_SPACE = 5,
 	EXIT_INVALID_SNAPSHOT = 6,
 	EXIT_NO_MODULE = 7,
+	EXIT_REBOOT = 8, /* boot-kernel-check: reboot into the rollback entry */
 };
 
 struct verb {
@@ -57,6 +58,7 @@ int verb_status(const struct verb *v, int argc, char **argv);
 int verb_list(const struct verb *v, int argc, char **argv);
 int verb_boot(const struct verb *v, int argc, char **argv);
 int verb_check(const struct verb *v, int argc, char **argv);
+int verb_boot_kernel_check(const struct verb *v, int argc, char **argv);
 int verb_boot_finish(const struct verb *v, int argc, char **argv);
 /* verb-auto.c: the unattended-server units */
 int verb_boot_good(const struct verb *v, int argc, char **argv);

@@ -35,3 +35,16 @@ int verb_boot(const struct verb *v, int argc, char **argv)
 	/* A failed rollback is recorded in the outcome; only a broken stage fails the unit. */
 	return r < 0 ? cli_fail(v, r) : 0;
 }
+
+int verb_boot_kernel_check(const struct verb *v, int argc, char **argv)
+{
+	int r;
+
+	cli_set_log_prefix("rewind: ");
+	r = cli_check_args(v, argc - 1);
+	if (r != 0)
+		return r;
+	/* 8 asks the caller (rewind-initrd-kernel.service, FailureAction=reboot) to reboot: the
+	 * one-shot points at the rollback entry. Anything else boots on. */
+	return txn_boot_kernel_check(argc > 1 ? argv[1] : "/sysroot") > 0 ? EXIT_REBOOT : 0;
+}

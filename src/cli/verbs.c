@@ -29,6 +29,8 @@ static const struct verb verbs[] = {
     {"cancel", 0, 0, VERB_ROOT | VERB_LOCK, verb_cancel, "cancel the armed rollback"},
     {"check", 0, 0, VERB_ROOT, verb_check, "check the system"},
     {"boot", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot, "roll back at boot"},
+    {"boot-kernel-check", 0, 1, VERB_ROOT, verb_boot_kernel_check,
+     "check the kernel of a rolled-back root"},
     {"boot-finish", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot_finish, "finish the rollback at boot"},
     {"boot-good", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot_good, "record a good boot"},
     {"boot-failed", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot_failed,
@@ -201,6 +203,7 @@ static void help(void)
 	       "  rewind cancel\n"
 	       "  rewind check\n"
 	       "  rewind boot              (the initramfs stage)\n"
+	       "  rewind boot-kernel-check [SYSROOT]  (the initramfs, root mounted)\n"
 	       "  rewind boot-finish       (after the boot that rolled back)\n"
 	       "  rewind boot-good         (after boot-complete.target)\n"
 	       "  rewind boot-failed       (emergency mode: exit 0 to reboot, 3 not)\n"

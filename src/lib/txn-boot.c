@@ -25,7 +25,7 @@
 
 /* rd.rewind=0 disables; rd.rewind.rollback=TXID arms that transaction for this boot;
  * rd.rewind.wait=SECONDS bounds the wait for members whose volume group is not there yet. */
-static int cmdline_parse(bool *disabled, char *txid, unsigned *wait)
+int txn_boot_cmdline(bool *disabled, char txid[static TXID_MAX + 1], unsigned *wait)
 {
 	_cleanup_free_ char *line = NULL;
 	_cleanup_strv_ char **words = NULL;
@@ -277,6 +277,7 @@ static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
 	int r;
 
 	strcpy(res->txid, t->txid);
+	res->pinned = t->pinned;
 	/* A rollback under way (rolling-back, or a merge a power cut interrupted): members that
 	 * are gone are merged already; roll the rest forward, whatever is missing. */
 	merging = t->phase == TXN_STATE_ROLLING_BACK;
@@ -367,6 +368,7 @@ static int write_outcome(const struct txn_results *res)
 		return -ENOMEM;
 	}
 	json_object_object_add(o, "txid", json_object_new_string(res->txid));
+	json_object_object_add(o, "pinned", json_object_new_boolean(res->pinned));
 	for (size_t i = 0; i < res->n; i++) {
 		const struct txn_result *x = &res->r[i];
 		struct json_object *v = json_object_new_object();
@@ -384,6 +386,8 @@ static int write_outcome(const struct txn_results *res)
 		if (x->detail)
 			json_object_object_add(v, "error", json_object_new_string(x->detail));
 		json_object_object_add(v, "seconds", json_object_new_double(x->seconds));
+		if (x->root)
+			json_object_object_add(v, "root", json_object_new_boolean(true));
 		json_object_array_add(vols, v);
 	}
 	json_object_object_add(o, "result",
@@ -428,7 +432,7 @@ int txn_boot(struct lvm *l, const struct txn_boot_opts *o, struct txn_results *r
 	unsigned wait;
 	int r;
 
-	r = cmdline_parse(&disabled, cmdline_txid, &wait);
+	r = txn_boot_cmdline(&disabled, cmdline_txid, &wait);
 	if (r < 0)
 		return r;
 	if (disabled) {

@@ -265,6 +265,36 @@ static bool root_rolled_back(struct json_object *outcome)
 	return false;
 }
 
+int txn_esp_outcome_root(char ret_txid[static TXID_MAX + 1], bool *ret_pinned)
+{
+	_cleanup_free_ char *opath = strdup_printf("%s/outcome.json", path_rundir());
+	struct json_object *o, *p;
+	const char *txid;
+	int r = 0;
+
+	if (!opath)
+		return -ENOMEM;
+	if (access(opath, F_OK) < 0)
+		return errno == ENOENT ? 0
+				       : log_err_errno(-errno, "Failed to access %s: %m", opath);
+	o = json_object_from_file(opath);
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return log_err_errno(-EBADMSG, "Failed to parse %s.", opath);
+	}
+	txid = jstr(o, "txid");
+	if (!txid || name_valid_txid(txid) < 0)
+		r = log_err_errno(-EBADMSG, "%s names no valid transaction.", opath);
+	else if (root_rolled_back(o)) {
+		strcpy(ret_txid, txid);
+		*ret_pinned =
+		    json_object_object_get_ex(o, "pinned", &p) && json_object_get_boolean(p);
+		r = 1;
+	}
+	json_object_put(o);
+	return r;
+}
+
 /* Append line to the history, unless it is its last line already (boot-finish ran before). */
 static int history_append(const char *line)
 {

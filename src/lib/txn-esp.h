@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "names.h"
+
 /*
  * The transaction verbs' side of the systemd-boot integration (boot.h). Each function opens the
  * ESP (path_esp(), path_efivars()); when there is no systemd-boot ESP (boot_open() -ENOENT) it
@@ -48,6 +50,12 @@ int txn_esp_status_add(struct json_object *txn, const char *txid);
  * Idempotent. *ret_line: the outcome as that one line, NULL when there is no outcome.
  */
 int txn_esp_boot_finish(char **ret_line);
+
+/*
+ * This boot's outcome (path_rundir()/outcome.json) says root was rolled back: 1 with the
+ * transaction's id and whether it has a rollback entry; 0 when it does not (or there is none).
+ */
+int txn_esp_outcome_root(char ret_txid[static TXID_MAX + 1], bool *ret_pinned);
 
 /*
  * Put the ESP back as it was at the begin of txid (boot_restore(); idempotent). -ENOENT when no

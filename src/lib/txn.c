@@ -338,6 +338,7 @@ int txn_result_add(struct txn_results *res, const struct txn_snap *s, enum txn_a
 	    .action = a,
 	    .detail = detail ? strdup(detail) : NULL,
 	    .seconds = seconds,
+	    .root = s->tags.root,
 	};
 	if (!n->vg || !n->origin || !n->snapshot)
 		return -ENOMEM;

@@ -120,12 +120,14 @@ struct txn_result {
 	enum txn_action action;
 	char *detail; /* why armed / why failed */
 	double seconds;
+	bool root; /* the snapshot of the root file system */
 };
 
 struct txn_results {
 	struct txn_result *r;
 	size_t n;
 	char txid[TXID_MAX + 1];
+	bool pinned; /* the transaction has a rollback entry on the ESP */
 };
 
 void txn_results_done(struct txn_results *r);
@@ -154,6 +156,15 @@ struct txn_boot_opts {
 /* The initramfs stage. Returns 0 unless something is badly wrong; never blocks forever. */
 int txn_boot(struct lvm *l, const struct txn_boot_opts *o, struct txn_results *ret);
 
+/*
+ * The initramfs, after root is mounted at sysroot: when this boot rolled root back and the
+ * rolled-back root has no modules for the running kernel (one the upgrade installed), point the
+ * next boot at the rollback entry (the kernel pinned at begin) and return 1: the caller reboots
+ * before switch-root. 0: boot on (the modules are there, nothing was rolled back, or a reboot
+ * would not help: no rollback entry, or this is the rollback entry's boot).
+ */
+int txn_boot_kernel_check(const char *sysroot);
+
 /* Internal, shared between txn*.c */
 int txn_result_add(struct txn_results *res, const struct txn_snap *s, enum txn_action a,
 		   const char *detail, double seconds);
@@ -164,6 +175,9 @@ int txn_refuse_if_rolling_back(const struct txn *t, const char *what);
 int txn_result_add_member(struct txn_results *res, const char *member, enum txn_action a,
 			  const char *detail);
 double txn_now(void);
+/* The kernel command line's rd.rewind=0, rd.rewind.rollback=TXID ("" when none) and
+ * rd.rewind.wait=SECONDS. */
+int txn_boot_cmdline(bool *disabled, char txid[static TXID_MAX + 1], unsigned *wait);
 /* This boot's ID (/proc/sys/kernel/random/boot_id) without dashes; "" when unknown. */
 void txn_boot_id(char *ret);
 /* 1 when the snapshot LV no longer exists (a finished merge removes it), 0 when it does. */

@@ -27,6 +27,12 @@ static void test_log_fn(void *userdata, int prio, const char *file, int line, co
 
 int test_logged_while_suspended;
 
+void test_log_capture(void)
+{
+	rewind_log_set_fn(test_log_fn, NULL);
+	rewind_log_set_priority(REWIND_LOG_DEBUG);
+}
+
 const char *test_log(void)
 {
 	return logbuf ? logbuf : "";
@@ -83,8 +89,7 @@ void test_setup(void)
 	test_mounts((const char *const[]){NULL});
 	free(logbuf);
 	logbuf = NULL;
-	rewind_log_set_fn(test_log_fn, NULL);
-	rewind_log_set_priority(REWIND_LOG_DEBUG);
+	test_log_capture();
 	fake_reset();
 	fake_mnt_busy(NULL);
 	txn_mnt_ops = &fake_mnt_ops;
@@ -96,6 +101,12 @@ const char *test_write(const char *name, const char *contents)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", test_tmpdir, name);
+	if (strchr(name, '/')) {
+		*strrchr(path, '/') = '\0';
+		if (mkdir_p(path, 0755) < 0)
+			abort();
+		snprintf(path, sizeof(path), "%s/%s", test_tmpdir, name);
+	}
 	f = fopen(path, "we");
 	if (!f)
 		abort();

@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "cli-run.h"
@@ -426,6 +427,74 @@ TEST(test_boot_finish_nothing_to_do)
 	CHECK_EQ_INT(RUN_CLI("boot-finish"), EXIT_FAILED);
 }
 
+/* This boot rolled root back (the stage's outcome says so): the kernel check's input. */
+static void write_root_outcome(bool pinned)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text),
+		 "{\"txid\": \"T1\", \"pinned\": %s, \"volumes\": [{\"volume\": \"vg0/root\", "
+		 "\"snapshot\": \"root-rewind-T1\", \"result\": \"rolled-back\", \"root\": true, "
+		 "\"seconds\": 1.5}], \"result\": \"rolled-back\", \"time\": 1790000000}\n",
+		 pinned ? "true" : "false");
+	test_write("run/outcome.json", text);
+}
+
+static char *oneshot_now(void)
+{
+	char *v = NULL;
+
+	return efivar_get_string(efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, &v) < 0 ? NULL : v;
+}
+
+/* A root rolled back under a kernel it has no modules for reboots into the rollback entry, once. */
+TEST(test_kernel_check)
+{
+	_cleanup_free_ char *sysroot = strdup_printf("%s/sysroot", test_tmpdir), *os = NULL;
+	char mods[512], path[1024];
+	struct utsname u;
+
+	setup();
+	make_esp();
+	CHECK(uname(&u) == 0);
+	snprintf(mods, sizeof(mods), "sysroot/usr/lib/modules/%s/modules.dep", u.release);
+	CHECK(mkdir_p(sysroot, 0755) >= 0);
+	/* nothing rolled back at this boot */
+	CHECK_EQ_INT(RUN_CLI("boot-kernel-check", sysroot), 0);
+	/* root rolled back, its modules are there */
+	write_root_outcome(true);
+	test_write(mods, "");
+	CHECK_EQ_INT(RUN_CLI("boot-kernel-check", sysroot), 0);
+	CHECK(!oneshot_now());
+	/* ... under a kernel it has no modules for */
+	snprintf(path, sizeof(path), "%s/%s", test_tmpdir, mods);
+	CHECK(unlink(path) == 0);
+	CHECK_EQ_INT(RUN_CLI("boot-kernel-check", sysroot), EXIT_REBOOT);
+	CHECK_STREQ(os = oneshot_now(), "rewind-T1.conf");
+	CHECK_EQ_INT(txn_boot_kernel_check(sysroot), 1);
+	CHECK(test_log_contains("rebooting into the rollback entry"));
+	/* the rollback entry's own boot never reboots again */
+	test_write("cmdline", "root=/dev/vg0/root rd.rewind.rollback=T1\n");
+	CHECK_EQ_INT(RUN_CLI("boot-kernel-check", sysroot), 0);
+	CHECK_EQ_INT(txn_boot_kernel_check(sysroot), 0);
+	CHECK(test_log_contains("that the rollback entry booted: booting on"));
+	/* no rollback entry: nothing to reboot into */
+	test_write("cmdline", "root=/dev/vg0/root\n");
+	write_root_outcome(false);
+	CHECK_EQ_INT(RUN_CLI("boot-kernel-check", sysroot), 0);
+	CHECK_EQ_INT(txn_boot_kernel_check(sysroot), 0);
+	CHECK(test_log_contains("has no rollback entry"));
+	/* root not rolled back (only data merged) */
+	write_outcome("T1", "failed", "rolled-back");
+	CHECK_EQ_INT(RUN_CLI("boot-kernel-check", sysroot), 0);
+	/* a non-systemd /lib: a directory of its own */
+	write_root_outcome(true);
+	snprintf(mods, sizeof(mods), "sysroot/lib/modules/%s/modules.dep", u.release);
+	test_write(mods, "");
+	CHECK_EQ_INT(RUN_CLI("boot-kernel-check", sysroot), 0);
+	CHECK_EQ_INT(RUN_CLI("boot-kernel-check", sysroot, "extra"), EXIT_USAGE);
+}
+
 int main(void)
 {
 	int n_failed = 0;
@@ -433,6 +502,7 @@ int main(void)
 	if (lvm_new(&L) < 0)
 		return 1;
 	RUN(test_begin_pins);
+	RUN(test_kernel_check);
 	RUN(test_commit_unpins);
 	RUN(test_begin_counts_boots);
 	RUN(test_oneshot_over_bootctl);

@@ -60,6 +60,8 @@ extern const char *test_tmpdir;
 /* A fresh temp dir with the REWIND_* paths pointing into it, empty fakes, captured logs. */
 void test_setup(void);
 /* Write a file under the temp dir; returns its path (static buffer). */
+/* Library logs go to test_log() (test_setup() does it). */
+void test_log_capture(void);
 const char *test_write(const char *name, const char *contents);
 /* Mount table lines: "SOURCE TARGET" pairs; writes a mountinfo file and points to it. */
 void test_mounts(const char *const *pairs);
