@@ -32,3 +32,36 @@ vmtest_auto_rollback_boots() {
 vmtest_host_clock() {
 	grep -ao 'vmtest\.host-clock=[0-9]*' /sys/firmware/dmi/tables/DMI | head -n 1 | cut -d= -f2
 }
+
+# vmtest_kernel_upgrade: a real kernel upgrade, offline: apt installs the linux-image-amd64
+# metapackage, which pulls the newer bookworm kernel ABI, from the image's local repository
+# (tests/vm/lib/base.sh), through Debian's own hooks (dracut, kernel-install, rewind's plugin).
+# Prints the new kernel's version.
+vmtest_kernel_upgrade() {
+	apt-get -q update >&2
+	DEBIAN_FRONTEND=noninteractive apt-get -q -y install linux-image-amd64 >&2
+	ls /lib/modules | sort -V | tail -n 1
+}
+
+# vmtest_esp_hashes: the sha256 of every file on the ESP, rewind's own directory and
+# systemd-boot's random seed left out (they change at every boot).
+vmtest_esp_hashes() {
+	(cd /boot/efi && find . -type f ! -path './rewind/*' ! -iname random-seed -print0 |
+		sort -z | xargs -0 sha256sum)
+}
+
+# vmtest_oneshot: the EFI variable LoaderEntryOneShot (what systemd-boot boots next), or nothing.
+vmtest_oneshot() {
+	local v=/sys/firmware/efi/efivars/LoaderEntryOneShot-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f
+	[ -e "$v" ] && tail -c +5 "$v" | iconv -f UTF-16LE -t UTF-8 | tr -d '\0'
+	return 0
+}
+
+# vmtest_no_emergency: this boot never entered emergency or rescue mode.
+vmtest_no_emergency() {
+	local t
+	for t in emergency.target rescue.target; do
+		[ "$(systemctl show -P ActiveEnterTimestampMonotonic "$t")" = 0 ] ||
+			vmtest_fail "this boot entered $t"
+	done
+}

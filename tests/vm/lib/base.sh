@@ -50,6 +50,12 @@ make_data_disk() {
 	make_lvm_disk "$1/data.img" 0 $((DATA_DISK_MB << 20)) vg1 data "$DATA_LV_MB" "$1/data.fs"
 }
 
+# The guest boots the older bookworm kernel ABI; the newer one (the linux-image-amd64 metapackage
+# and what it pulls in) is downloaded into $UPGRADE_REPO, a local apt repository that is the
+# guest's only apt source: a scenario upgrades the kernel offline, through Debian's own hooks.
+UPGRADE_REPO=/var/lib/vmtest-repo
+UPGRADE_PACKAGES="linux-image-amd64"
+
 build_base_tree() {
 	local out=$1 list
 	list=$(grep -v '^#' "$VM_DIR/image/packages.list" | tr -s '\n ' ',' | sed 's/^,//;s/,$//')
@@ -57,6 +63,11 @@ build_base_tree() {
 	mmdebstrap --mode=root --variant=minbase --include="$list" \
 		--setup-hook='mkdir -p "$1/etc/dracut.conf.d"' \
 		--setup-hook="cp '$VM_DIR/image/dracut.conf' \"\$1/etc/dracut.conf.d/50-vmtest.conf\"" \
+		--customize-hook="chroot \"\$1\" sh -ec 'mkdir -p $UPGRADE_REPO/partial
+			apt-get -q -y -d -o Dir::Cache::Archives=$UPGRADE_REPO/ install $UPGRADE_PACKAGES
+			rm -rf $UPGRADE_REPO/partial $UPGRADE_REPO/lock
+			cd $UPGRADE_REPO && apt-ftparchive packages . >Packages'" \
+		--customize-hook="echo 'deb [trusted=yes] file:$UPGRADE_REPO ./' >\"\$1/etc/apt/sources.list\"" \
 		--customize-hook='rm -f "$1"/etc/machine-id "$1"/var/lib/dbus/machine-id' \
 		bookworm "$out" "$MIRROR" </dev/null >&2 || die "mmdebstrap failed"
 }
@@ -74,6 +85,7 @@ ensure_base() {
 		make_data_disk "$tmp"
 		mv "$tmp/data.img" "$dir/data.img"; rm -rf "$tmp"
 		ls "$dir/tree/lib/modules" | sort -V | tail -1 >"$dir/kver"
+		ls "$dir/tree$UPGRADE_REPO"/linux-image-[0-9]*.deb >/dev/null || die "no kernel upgrade in $UPGRADE_REPO"
 		echo "$(secs "$t0")" >"$dir/build-seconds"
 		touch "$dir/done"
 		info "OS base built in $(cat "$dir/build-seconds") s: $dir"
