@@ -50,12 +50,15 @@ vmtest_esp_hashes() {
 		sort -z | xargs -0 sha256sum)
 }
 
-# vmtest_oneshot: the EFI variable LoaderEntryOneShot (what systemd-boot boots next), or nothing.
-vmtest_oneshot() {
-	local v=/sys/firmware/efi/efivars/LoaderEntryOneShot-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f
+# vmtest_efivar NAME: systemd-boot's EFI variable NAME (a UTF-16 string), or nothing.
+vmtest_efivar() {
+	local v=/sys/firmware/efi/efivars/$1-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f
 	[ -e "$v" ] && tail -c +5 "$v" | iconv -f UTF-16LE -t UTF-8 | tr -d '\0'
 	return 0
 }
+
+# vmtest_oneshot: LoaderEntryOneShot, what systemd-boot boots next (nothing when none).
+vmtest_oneshot() { vmtest_efivar LoaderEntryOneShot; }
 
 # vmtest_no_emergency: this boot never entered emergency or rescue mode.
 vmtest_no_emergency() {

@@ -1,0 +1,7 @@
+#!/bin/bash
+# The default entry of before the transaction boots.
+set -euxo pipefail
+. /usr/local/lib/vmtest/vmtest.sh
+mid=$(cat /etc/machine-id) kver=$(uname -r)
+! grep -q 'rd.rewind' /proc/cmdline
+[ "$(vmtest_efivar LoaderEntrySelected)" = "$mid-$kver.conf" ]
