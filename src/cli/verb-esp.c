@@ -40,14 +40,22 @@ static void print_counters(struct json_object *boot)
 
 void cli_print_boot_entry(struct json_object *txn)
 {
-	struct json_object *boot = NULL, *present = NULL;
+	struct json_object *boot = NULL, *present = NULL, *tries = NULL;
 
 	if (!json_object_object_get_ex(txn, "boot", &boot) || !boot)
 		return;
 	json_object_object_get_ex(boot, "present", &present);
+	json_object_object_get_ex(boot, "entry_tries_left", &tries);
 	printf("  Boot entry: \"%s\", pinned kernel %s%s\n", jstr(boot, "title") ?: "?",
 	       jstr(boot, "version") ?: "?",
 	       present && !json_object_get_boolean(present) ? "  MISSING from the ESP" : "");
+	if (tries && json_object_get_int(tries) == 0)
+		printf("    %s: NO TRIES LEFT: the pinned kernel failed too; systemd-boot no "
+		       "longer falls back to it and rewind no longer points a boot at it\n",
+		       jstr(boot, "entry") ?: "?");
+	else if (tries)
+		printf("    %s: %d tr%s left\n", jstr(boot, "entry") ?: "?",
+		       json_object_get_int(tries), json_object_get_int(tries) == 1 ? "y" : "ies");
 	print_counters(boot);
 }
 

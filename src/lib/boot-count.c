@@ -299,3 +299,21 @@ int count_describe(const struct boot *b, const char *txid, json_object *o)
 		r = json_object_object_add(o, "counted", TAKE_PTR(a));
 	return r < 0 ? -ENOMEM : 0;
 }
+
+int boot_selected_exhausted(const char *efivars_dir, char **ret_selected)
+{
+	_cleanup_free_ char *selected = NULL;
+	const char *plus;
+	int r;
+
+	r = efivar_get_string(efivars_dir, "LoaderEntrySelected", EFI_LOADER_GUID, &selected);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	/* The id as it was when systemd-boot chose it, before it counted this boot. */
+	plus = entry_boot_counter_conf(selected);
+	if (!plus || strtoul(plus + 1, NULL, 10) != 0)
+		return 0;
+	if (ret_selected)
+		*ret_selected = TAKE_PTR(selected);
+	return 1;
+}

@@ -128,6 +128,13 @@ int entry_parse_file(const char *path, struct entry *e)
 	return ferror(f) ? -EIO : 0;
 }
 
+bool entry_boot_counter_len(const char *s, size_t len)
+{
+	_cleanup_free_ char *c = strndup(s, len);
+
+	return c && entry_boot_counter(c) == c;
+}
+
 const char *entry_boot_counter(const char *s)
 {
 	const char *plus = strrchr(s, '+'), *c;
@@ -138,6 +145,17 @@ const char *entry_boot_counter(const char *s)
 	if (*c == '-' && isdigit((unsigned char)c[1]))
 		c += 1 + strspn(c + 1, "0123456789");
 	return *c == '\0' ? plus : NULL;
+}
+
+const char *entry_boot_counter_conf(const char *file)
+{
+	size_t len = strlen(file);
+	const char *plus;
+
+	if (len <= 5 || strcasecmp(file + len - 5, ".conf") != 0)
+		return NULL;
+	plus = memrchr(file, '+', len - 5);
+	return plus && entry_boot_counter_len(plus, file + len - 5 - plus) ? plus : NULL;
 }
 
 /* systemd-boot's id: the file name, lowercased, with a "+LEFT[-DONE]" boot counter removed. */

@@ -73,6 +73,50 @@ char *entry_file_name(const char *txid)
 	return strdup_printf("rewind-%s.conf", txid);
 }
 
+char *entry_file_name_counted(const char *txid, unsigned tries)
+{
+	return strdup_printf("rewind-%s+%u.conf", txid, tries);
+}
+
+bool entry_is_ours(const char *file, const char *txid)
+{
+	size_t p = strlen("rewind-"), t = strlen(txid), len = strlen(file);
+	const char *rest;
+
+	if (len < p + t + 5 || strncasecmp(file, "rewind-", p) != 0 ||
+	    strncasecmp(file + p, txid, t) != 0 || strcasecmp(file + len - 5, ".conf") != 0)
+		return false;
+	rest = file + p + t;
+	if (rest == file + len - 5)
+		return true;
+	/* "+LEFT[-DONE]" and nothing else between the id and ".conf" */
+	return rest[0] == '+' && entry_boot_counter_len(rest, file + len - 5 - rest);
+}
+
+int entry_find_ours(const struct boot *b, const char *txid, char **ret)
+{
+	_cleanup_free_ char *dir = esp_path(b, ENTRIES_DIR);
+	_cleanup_(closedirp) DIR *d = NULL;
+	struct dirent *de;
+
+	if (!dir)
+		return -ENOMEM;
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (entry_is_ours(de->d_name, txid)) {
+			*ret = strdup(de->d_name);
+			return *ret ? 0 : -ENOMEM;
+		}
+	return -ENOENT;
+}
+
+char *entry_oneshot_pattern(const char *txid)
+{
+	return strdup_printf("rewind-%s[+.]*conf", txid);
+}
+
 char *entry_path(const struct boot *b, const char *name)
 {
 	return strdup_printf("%s/" ENTRIES_DIR "/%s", b->esp, name);

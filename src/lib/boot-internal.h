@@ -12,7 +12,10 @@
  *   boot-count.c     systemd-boot boot counters on the entries, for the automatic rollback
  *
  * Layout on the ESP, per transaction:
- *   loader/entries/rewind-TXID.conf       the rollback entry (pinned kernel, rd.rewind.rollback=)
+ *   loader/entries/rewind-TXID+3.conf     the rollback entry (pinned kernel, rd.rewind.rollback=),
+ *                                         with tries of its own (ROLLBACK_TRIES); systemd-boot
+ *                                         renames it (+2-1, ... +0-3), systemd-bless-boot drops
+ *                                         the counter: find it with entry_find_ours()
  *   rewind/TXID/linux, initrd-N, devicetree   copies of the booted entry's files
  *   rewind/TXID/backup/loader/...         copies of loader.conf and the entries, for restore
  *   rewind/TXID/manifest.json             every file on the ESP outside rewind/ with its sha256
@@ -41,6 +44,8 @@
 /* Room for the manifest, the entry and FAT's directory clusters. */
 #define MANIFEST_MARGIN (1024u * 1024u)
 #define PATH_LEN_MAX	1024u
+/* Boots of the rollback entry before systemd-boot sorts it last (its name's "+N"). */
+#define ROLLBACK_TRIES 3u
 
 struct boot {
 	char *esp;
@@ -94,8 +99,17 @@ char *esp_path(const struct boot *b, const char *rel);
 /* rewind/TXID/name (name NULL: rewind/TXID), relative to the ESP, and the same under the ESP. */
 char *pin_rel(const char *txid, const char *name);
 char *pin_path(const struct boot *b, const char *txid, const char *name);
-/* rewind-TXID.conf, and ESP/loader/entries/name. */
+/* rewind-TXID.conf (the rollback entry's id), and ESP/loader/entries/name. */
 char *entry_file_name(const char *txid);
+/* rewind-TXID+tries.conf: the rollback entry as begin writes it, with a boot counter. */
+char *entry_file_name_counted(const char *txid, unsigned tries);
+/* file is txid's rollback entry, with a boot counter or without one (case-insensitive). */
+bool entry_is_ours(const char *file, const char *txid);
+/* The name txid's rollback entry has in loader/entries now; -ENOENT when there is none. */
+int entry_find_ours(const struct boot *b, const char *txid, char **ret);
+/* LoaderEntryOneShot when the ESP cannot be read (the initramfs): systemd-boot 252 matches it,
+ * as a glob, against the file name with its counter ("rewind-TXID[+.]*conf"). */
+char *entry_oneshot_pattern(const char *txid);
 char *entry_path(const struct boot *b, const char *name);
 
 int esp_fsync_dir(const char *path);
@@ -123,6 +137,10 @@ char *entry_lowercase(const char *s);
 int entry_parse_file(const char *path, struct entry *e);
 /* The '+' of a "+LEFT[-DONE]" boot counter that ends s, or NULL. */
 const char *entry_boot_counter(const char *s);
+/* The len bytes at s are exactly a "+LEFT[-DONE]" boot counter. */
+bool entry_boot_counter_len(const char *s, size_t len);
+/* The '+' of the "+LEFT[-DONE]" boot counter before ".conf" in file, or NULL. */
+const char *entry_boot_counter_conf(const char *file);
 /* The entries in loader/entries, in systemd-boot's order. */
 int entries_load_sorted(const struct boot *b, struct entry ***ret, size_t *ret_n);
 /* The index of the entry that booted; *ret_how says how it was found. */

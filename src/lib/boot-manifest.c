@@ -570,13 +570,9 @@ static int remove_added(const struct boot *b, const char *txid, json_object *m, 
 {
 	_cleanup_(esp_list_done) struct esp_list menu = {}, now = {};
 	_cleanup_strv_ char **after = NULL, **removed = NULL;
-	_cleanup_free_ char *name = entry_file_name(txid);
-	_cleanup_free_ char *ours = name ? strdup_printf(ENTRIES_DIR "/%s", name) : NULL;
 	json_object *files = boot_json_array(m, "files"), *dirs = boot_json_array(m, "dirs");
 	int r, ret = 0;
 
-	if (!ours)
-		return -ENOMEM;
 	/* The boot menu first: entries and loader.conf that were not there at begin. */
 	r = esp_walk(b, "loader", &menu);
 	if (r < 0)
@@ -585,7 +581,9 @@ static int remove_added(const struct boot *b, const char *txid, json_object *m, 
 		const char *p = menu.files[i].path;
 
 		if (menu.files[i].dir || !(is_entry_path(p) || is_loader_conf(p)) ||
-		    strcasecmp(p, ours) == 0 || manifest_find(files, "path", p))
+		    (strncasecmp(p, ENTRIES_DIR "/", strlen(ENTRIES_DIR "/")) == 0 &&
+		     entry_is_ours(p + strlen(ENTRIES_DIR "/"), txid)) ||
+		    manifest_find(files, "path", p))
 			continue;
 		r = remove_file(b, txid, p);
 		if (r == -ENOMEM)

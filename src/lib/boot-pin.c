@@ -264,21 +264,43 @@ int pin_write(struct boot *b, const char *txid, time_t when, struct entry *boote
 	return 0;
 }
 
-int pin_remove(const struct boot *b, const char *txid)
+/* Every name the rollback entry may have: rewind-TXID.conf, with a counter (+3, +2-1...), and
+ * leftovers of both after a crash between systemd-boot's rename and ours. */
+static int unlink_ours(const struct boot *b, const char *txid)
 {
-	_cleanup_free_ char *name = entry_file_name(txid);
-	_cleanup_free_ char *entry = name ? entry_path(b, name) : NULL;
-	_cleanup_free_ char *dir = pin_path(b, txid, NULL);
-	_cleanup_free_ char *top = esp_path(b, PIN_DIR);
+	_cleanup_free_ char *dir = esp_path(b, ENTRIES_DIR);
+	_cleanup_(closedirp) DIR *d = NULL;
+	struct dirent *de;
+	bool removed = false;
 	int r = 0;
 
-	if (!entry || !dir || !top)
+	if (!dir)
+		return -ENOMEM;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d)))
+		if (entry_is_ours(de->d_name, txid)) {
+			if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
+				r = r ?: -errno;
+			else
+				removed = true;
+		}
+	if (removed)
+		(void)esp_fsync_dir(dir);
+	return r;
+}
+
+int pin_remove(const struct boot *b, const char *txid)
+{
+	_cleanup_free_ char *dir = pin_path(b, txid, NULL);
+	_cleanup_free_ char *top = esp_path(b, PIN_DIR);
+	int r;
+
+	if (!dir || !top)
 		return -ENOMEM;
 	/* The entry first, so no menu entry ever points at removed files. */
-	if (unlink(entry) < 0 && errno != ENOENT)
-		r = -errno;
-	else
-		(void)esp_fsync_parent(entry);
+	r = unlink_ours(b, txid);
 	if (r >= 0)
 		r = esp_rm_rf(dir);
 	if (r >= 0) {

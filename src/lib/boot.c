@@ -147,12 +147,15 @@ int boot_pin(struct boot *b, const char *txid, time_t when)
 	if (r < 0)
 		goto finish;
 
-	ours->file = entry_file_name(txid);
-	ours->id = ours->file ? entry_lowercase(ours->file) : NULL;
+	/* With tries of its own: a pinned kernel that dies is not booted for ever. */
+	ours->file = entry_file_name_counted(txid, ROLLBACK_TRIES);
+	ours->id = entry_file_name(txid);
+	for (char *c = ours->id; c && *c; c++)
+		*c = tolower((unsigned char)*c);
 	ours->title = pin_title(txid, when);
-	ours->tries_left = -1;
+	ours->tries_left = ROLLBACK_TRIES;
 	ours->linux_path = strdup("linux");
-	if (!ours->id || !ours->title || !ours->linux_path) {
+	if (!ours->file || !ours->id || !ours->title || !ours->linux_path) {
 		r = -ENOMEM;
 		goto finish;
 	}
@@ -201,8 +204,13 @@ int boot_clear_oneshot(struct boot *b, const char *txid)
 	r = rollback_entry_name(txid, &ours);
 	if (r < 0)
 		return r;
+	free(ours);
+	ours = entry_oneshot_pattern(txid);
+	if (!ours)
+		return -ENOMEM;
+	/* Ours: the name of the entry (any counter), or the initramfs's pattern. */
 	if (efivar_get_string(b->efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, &oneshot) < 0 ||
-	    strcasecmp(oneshot, ours) != 0)
+	    (!entry_is_ours(oneshot, txid) && strcasecmp(oneshot, ours) != 0))
 		return 0;
 	r = efivar_delete(b->efivars, "LoaderEntryOneShot", EFI_LOADER_GUID);
 	if (r < 0)
@@ -238,21 +246,27 @@ int boot_unpin(struct boot *b, const char *txid)
 	return pin_remove(b, txid);
 }
 
-/* systemd-boot matches LoaderEntryOneShot against entry ids, which are the lowercased file
- * name including ".conf" -- the same string it reports in LoaderEntrySelected. */
+/* systemd-boot 252 matches LoaderEntryOneShot against entry ids, which are the lowercased file
+ * name including ".conf" and the boot counter as it is at that boot (rewind-TXID+2-1.conf) --
+ * the same string it reports in LoaderEntrySelected. Nothing renames the entry before it reads
+ * the variable, so the name it has now is the one to set. */
 int boot_set_oneshot(struct boot *b, const char *txid)
 {
-	_cleanup_free_ char *name = NULL, *path = NULL;
+	_cleanup_free_ char *name = NULL;
 	int r;
 
 	r = rollback_entry_name(txid, &name);
 	if (r < 0)
 		return r;
-	path = entry_path(b, name);
-	if (!path)
-		return -ENOMEM;
-	if (access(path, F_OK) < 0)
-		return log_err_errno(-errno, "No rollback entry %s: %m", path);
+	free(name);
+	name = NULL;
+	r = entry_find_ours(b, txid, &name);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return log_err_errno(r,
+				     "No rollback entry rewind-%s.conf in %s/" ENTRIES_DIR ": %s",
+				     txid, b->esp, strerror(-r));
 	r = efivar_set_string(b->efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, name);
 	if (r < 0)
 		return log_err_errno(r, "Failed to set the EFI variable LoaderEntryOneShot: %s",
@@ -342,7 +356,7 @@ finish:
 int boot_describe(struct boot *b, const char *txid, struct json_object **ret)
 {
 	_cleanup_(json_object_putp) json_object *m = NULL, *o = NULL;
-	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ char *now = NULL;
 	json_object *pinned, *booted = NULL;
 	uint64_t size = 0;
 	int r;
@@ -354,18 +368,28 @@ int boot_describe(struct boot *b, const char *txid, struct json_object **ret)
 	if (r < 0)
 		return r;
 	o = json_object_new_object();
-	path = entry_path(b, boot_json_str(m, "entry") ?: "");
-	if (!o || !path)
+	if (!o)
 		return -ENOMEM;
+	/* The entry under its name now: systemd-boot and systemd-bless-boot rename it. */
+	r = entry_find_ours(b, txid, &now);
+	if (r == -ENOMEM)
+		return r;
 	pinned = boot_json_array(m, "pinned");
 	for (size_t i = 0; pinned && i < json_object_array_length(pinned); i++)
 		size += json_object_get_int64(
 		    json_object_object_get(json_object_array_get_idx(pinned, i), "size"));
 	(void)json_object_object_get_ex(m, "booted", &booted);
-	r = boot_json_add_str(o, "entry", boot_json_str(m, "entry"));
+	r = boot_json_add_str(o, "entry", now ?: boot_json_str(m, "entry"));
 	if (r >= 0)
-		r = json_object_object_add(o, "present",
-					   json_object_new_boolean(access(path, F_OK) == 0));
+		r = json_object_object_add(o, "present", json_object_new_boolean(now != NULL));
+	if (r >= 0) {
+		const char *plus = now ? entry_boot_counter_conf(now) : NULL;
+
+		/* null: no counter (an older begin, or systemd-bless-boot marked it good) */
+		r = json_object_object_add(
+		    o, "entry_tries_left",
+		    plus ? json_object_new_int((int)strtoul(plus + 1, NULL, 10)) : NULL);
+	}
 	if (r >= 0)
 		r = boot_json_add_str(o, "title", boot_json_str(m, "title"));
 	if (r >= 0)
@@ -392,11 +416,23 @@ int boot_describe(struct boot *b, const char *txid, struct json_object **ret)
 
 int boot_set_oneshot_early(const char *efivars_dir, const char *txid)
 {
-	_cleanup_free_ char *name = NULL;
+	_cleanup_free_ char *name = NULL, *selected = NULL;
 	int r;
 
 	r = rollback_entry_name(txid, &name);
 	if (r < 0)
 		return r;
+	if (boot_selected_exhausted(efivars_dir, &selected) > 0)
+		return log_err_errno(
+		    -ESTALE,
+		    "systemd-boot booted %s, an entry with no tries left: every entry, the "
+		    "rollback entry of %s too, has used up its tries. Not pointing the next "
+		    "boot at the rollback entry again: this boot goes on as it is (see "
+		    "rewind(8), EXHAUSTED TRIES).",
+		    selected, txid);
+	free(name);
+	name = entry_oneshot_pattern(txid);
+	if (!name)
+		return -ENOMEM;
 	return efivar_set_string(efivars_dir, "LoaderEntryOneShot", EFI_LOADER_GUID, name);
 }

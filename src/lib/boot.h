@@ -51,9 +51,18 @@ int boot_unpin(struct boot *b, const char *txid);
 /*
  * The initramfs, before it merges root (the ESP is not mounted there, the entry is not checked):
  * boot the rollback entry once more, so that a boot cut short before the ESP is put back comes
- * up on the kernel of before the transaction, not on one the upgrade installed.
+ * up on the kernel of before the transaction, not on one the upgrade installed. The one-shot is
+ * the pattern rewind-TXID[+.]*conf (systemd-boot 252 keeps the boot counter in the id).
+ * -ESTALE (logged) when this boot's entry had no tries left (boot_selected_exhausted()).
  */
 int boot_set_oneshot_early(const char *efivars_dir, const char *txid);
+/*
+ * 1 when systemd-boot booted an entry that had no tries left (LoaderEntrySelected ends in
+ * "+0.conf" or "+0-DONE.conf"): it picks one only when no entry has tries left, the rollback
+ * entry included (or a default names that one entry). Then boot_set_oneshot_early() refuses
+ * (-ESTALE): the rollback entry is not booted again and again. Needs no ESP.
+ */
+int boot_selected_exhausted(const char *efivars_dir, char **ret_selected);
 /* rollback --reboot: boot the rollback entry once (LoaderEntryOneShot). */
 int boot_set_oneshot(struct boot *b, const char *txid);
 /* cancel: a one-shot boot of our rollback entry would roll back anyway (rd.rewind.rollback=):

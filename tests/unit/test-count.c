@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* boot-count.c: systemd-boot boot counters at begin, and what commit and rollback make of them
  * after systemd-boot and systemd-bless-boot renamed the entries. */
+#include <fnmatch.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,7 +82,7 @@ static void test_arm_commit(struct boot *b)
 	check(exists(pathf(E(OLD "+2.conf"))));
 	check(exists(pathf(E("other+5.conf"))));
 	check(exists(pathf(E("memtest.conf"))));
-	check(exists(pathf(E("rewind-t1.conf"))));
+	check(exists(pathf(E("rewind-t1+3.conf"))));
 	check(slurp(pathf("rewind/t1/counted")) &&
 	      streq(slurp(pathf("rewind/t1/counted")), CUR "\n" OLD "\n"));
 	check(slurp(pathf("rewind/t1/tries")) && streq(slurp(pathf("rewind/t1/tries")), "2\n"));
@@ -119,7 +120,7 @@ static void test_arm_commit(struct boot *b)
 	check(strstr(logged, "marked boot entry " OLD "+0-2.conf bad"));
 	check(exists(pathf(E(NEW ".conf"))));
 	check(exists(pathf(E("other+5.conf"))));
-	check(!exists(pathf("rewind")) && !exists(pathf(E("rewind-t1.conf"))));
+	check(!exists(pathf("rewind")) && !exists(pathf(E("rewind-t1+3.conf"))));
 }
 
 /* systemd-boot 252 reports the id it booted with the counter it had: CUR+2.conf, now +1-1. */
@@ -149,7 +150,7 @@ static void test_fallback_warning(struct boot *b)
 	setup("timeout 3\ndefault " MID "-*\n");
 	check(boot_pin(b, "t3", time(NULL)) == 0);
 	check(boot_count(b, "t3", 2) == 0);
-	check(strstr(logged, "would still not boot the rollback entry rewind-t3.conf"));
+	check(strstr(logged, "would still not boot the rollback entry rewind-t3+3.conf"));
 	check(boot_unpin(b, "t3") == 0);
 
 	/* a pattern the rollback entry matches is fine */
@@ -181,6 +182,89 @@ static void test_fallback_warning(struct boot *b)
 }
 
 /* After a rollback the manifest puts the names back as they were before begin. */
+static char *oneshot(void)
+{
+	char *v = NULL;
+
+	return efivar_get_string(efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, &v) < 0 ? NULL : v;
+}
+
+/* The rollback entry has tries of its own. systemd-boot 252 keeps the counter in the id, so
+ * everything that names it finds it under whatever name systemd-boot or systemd-bless-boot gave
+ * it, and the initramfs, which cannot read the ESP, sets a pattern that matches all of them. */
+static void test_rollback_entry_tries(struct boot *b)
+{
+	static const char *const names[] = {"rewind-t9.conf", "rewind-t9+3.conf",
+					    "rewind-t9+2-1.conf", "rewind-t9+0-3.conf"};
+	static const char *const others[] = {"rewind-t90.conf", "rewind-t9x+3.conf",
+					     "rewind-t8+3.conf"};
+	json_object *o = NULL;
+	char *v = NULL, *sel = NULL;
+
+	setup("timeout 3\n");
+	check(boot_pin(b, "t9", time(NULL)) == 0);
+	check(exists(pathf(E("rewind-t9+3.conf"))) && !exists(pathf(E("rewind-t9.conf"))));
+
+	/* systemd-boot booted it once: the one-shot names it as it is now */
+	sd_rename("rewind-t9+3.conf", "rewind-t9+2-1.conf");
+	check(boot_set_oneshot(b, "t9") == 0);
+	check((v = oneshot()) && streq(v, "rewind-t9+2-1.conf"));
+	free(v);
+	check(boot_describe(b, "t9", &o) == 0 && o);
+	check(o && streq(json_object_get_string(json_object_object_get(o, "entry")),
+			 "rewind-t9+2-1.conf"));
+	check(o && json_object_get_boolean(json_object_object_get(o, "present")));
+	check(o && json_object_get_int(json_object_object_get(o, "entry_tries_left")) == 2);
+	json_object_put(o);
+	check(boot_clear_oneshot(b, "t9") == 1 && !oneshot());
+
+	/* the initramfs: a pattern for every name, and only those */
+	check(boot_set_oneshot_early(efivars, "t9") == 0);
+	check((v = oneshot()) && streq(v, "rewind-t9[+.]*conf"));
+	for (size_t i = 0; v && i < ELEMENTSOF(names); i++)
+		check(fnmatch(v, names[i], 0) == 0);
+	for (size_t i = 0; v && i < ELEMENTSOF(others); i++)
+		check(fnmatch(v, others[i], 0) != 0);
+	free(v);
+	check(boot_clear_oneshot(b, "t9") == 1 && !oneshot());
+
+	/* used up: systemd-boot booted it (or the last resort) with no tries left; the next boot
+	 * is not pointed at it again */
+	sd_rename("rewind-t9+2-1.conf", "rewind-t9+0-3.conf");
+	check(efivar_set_string(efivars, "LoaderEntrySelected", EFI_LOADER_GUID,
+				"rewind-t9+0-2.conf") == 0);
+	check(boot_selected_exhausted(efivars, &sel) == 1 && sel &&
+	      streq(sel, "rewind-t9+0-2.conf"));
+	free(sel);
+	check(boot_set_oneshot_early(efivars, "t9") == -ESTALE && !oneshot());
+	check(strstr(logged, "has used up its tries"));
+	check(boot_describe(b, "t9", &o) == 0 && o);
+	check(o && json_object_get_int(json_object_object_get(o, "entry_tries_left")) == 0 &&
+	      json_object_object_get(o, "entry_tries_left"));
+	json_object_put(o);
+	/* an entry with tries left, or without a counter, is not used up */
+	check(efivar_set_string(efivars, "LoaderEntrySelected", EFI_LOADER_GUID, CUR "+1-2.conf") ==
+	      0);
+	check(boot_selected_exhausted(efivars, NULL) == 0);
+	check(efivar_set_string(efivars, "LoaderEntrySelected", EFI_LOADER_GUID, CUR ".conf") == 0);
+	check(boot_selected_exhausted(efivars, NULL) == 0);
+	check(efivar_set_string(efivars, "LoaderEntrySelected", EFI_LOADER_GUID, CUR "+0.conf") ==
+	      0);
+	check(boot_selected_exhausted(efivars, NULL) == 1);
+	check(efivar_delete(efivars, "LoaderEntrySelected", EFI_LOADER_GUID) == 0);
+	check(boot_selected_exhausted(efivars, NULL) == 0);
+
+	/* systemd-bless-boot took the counter off (a good boot); a leftover of the other name */
+	sd_rename("rewind-t9+0-3.conf", "rewind-t9.conf");
+	check(boot_set_oneshot(b, "t9") == 0);
+	check((v = oneshot()) && streq(v, "rewind-t9.conf"));
+	free(v);
+	put(pathf(E("rewind-t9+1-2.conf")), "title leftover\n");
+	check(boot_unpin(b, "t9") == 0 && !oneshot());
+	check(!exists(pathf(E("rewind-t9.conf"))) && !exists(pathf(E("rewind-t9+1-2.conf"))));
+	check(!exists(pathf("rewind")));
+}
+
 static void test_restore(struct boot *b)
 {
 	setup("timeout 3\n");
@@ -235,6 +319,7 @@ int main(void)
 	RUN_ESP(test_arm_commit(b), "arm_commit");
 	RUN_ESP(test_selected_with_counter(b), "selected_with_counter");
 	RUN_ESP(test_fallback_warning(b), "fallback_warning");
+	RUN_ESP(test_rollback_entry_tries(b), "rollback_entry_tries");
 	RUN_ESP(test_restore(b), "restore");
 	RUN_ESP(test_bad_list(b), "bad_list");
 	boot_free(b);

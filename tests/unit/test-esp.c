@@ -182,7 +182,7 @@ static void test_pin(struct boot *b, const char *before)
 	check(s && strcmp(s, "MZ kernel 6.1.0-1 bytes") == 0);
 	s = slurp(pathf("rewind/" TX "/initrd-1"));
 	check(s && strcmp(s, "initrd of 6.1.0-1, first build") == 0);
-	s = slurp(pathf("loader/entries/rewind-" TX ".conf"));
+	s = slurp(pathf("loader/entries/rewind-" TX "+3.conf"));
 	check(s && strcmp(s, want_entry) == 0);
 	if (s && strcmp(s, want_entry) != 0)
 		fprintf(stderr, "entry is:\n%s", s);
@@ -212,13 +212,13 @@ static void test_pin(struct boot *b, const char *before)
 
 	/* the ESP itself only gained the entry */
 	after = fingerprint();
-	check(strstr(after, "loader/entries/rewind-" TX ".conf "));
+	check(strstr(after, "loader/entries/rewind-" TX "+3.conf "));
 	check(strlen(after) > strlen(before));
 
 	check(boot_describe(b, TX, &o) == 0 && o);
 	if (o) {
 		check(strcmp(json_object_get_string(json_object_object_get(o, "entry")),
-			     "rewind-" TX ".conf") == 0);
+			     "rewind-" TX "+3.conf") == 0);
 		check(json_object_get_boolean(json_object_object_get(o, "present")));
 		check(strcmp(json_object_get_string(json_object_object_get(o, "pinned_from")),
 			     MID "-" KVER ".conf") == 0);
@@ -239,7 +239,7 @@ static void test_enospc(struct boot *b)
 	check(boot_pin(b, "tx2", time(NULL)) == -ENOSPC);
 	boot_set_free_space(b, UINT64_MAX);
 	check(!exists(pathf("rewind/tx2")));
-	check(!exists(pathf("loader/entries/rewind-tx2.conf")));
+	check(!exists(pathf("loader/entries/rewind-tx2+3.conf")));
 	after = fingerprint();
 	check(strcmp(before, after) == 0);
 	free(before);
@@ -288,7 +288,7 @@ static void test_restore(struct boot *b, const char *before)
 		fprintf(stderr, "want:\n%s\ngot:\n%s", want, after);
 	check(!exists(pathf(MID "/6.2.0-1-amd64")));
 	check(!exists(pathf("rewind")));
-	check(!exists(pathf("loader/entries/rewind-" TX ".conf")));
+	check(!exists(pathf("loader/entries/rewind-" TX "+3.conf")));
 	check(efivar_get_string(efivars, "LoaderEntryDefault", EFI_LOADER_GUID, &s) == -ENOENT);
 	/* again: nothing left to do */
 	check(boot_restore(b, TX) == 0);
@@ -374,7 +374,7 @@ static void test_restore_foreign(struct boot *b)
 	      streq(slurp(pathf("loader/loader.conf")), conf_was));
 	check(efivar_get_string(efivars, "LoaderEntryDefault", EFI_LOADER_GUID, &def) == 0 &&
 	      streq(def, MID "-" KVER ".conf"));
-	check(!exists(pathf("rewind")) && !exists(pathf("loader/entries/rewind-tx6.conf")));
+	check(!exists(pathf("rewind")) && !exists(pathf("loader/entries/rewind-tx6+3.conf")));
 
 	check(efivar_delete(efivars, "LoaderEntryDefault", EFI_LOADER_GUID) == 0);
 	snprintf(cmd, sizeof(cmd),
@@ -386,7 +386,7 @@ static void test_restore_foreign(struct boot *b)
 
 static void test_oneshot_unpin(struct boot *b, const char *before)
 {
-	static const char name[] = "rewind-tx3.conf";
+	static const char name[] = "rewind-tx3+3.conf";
 	unsigned char buf[128], want[128] = {7, 0, 0, 0};
 	char path[1024], *after;
 	size_t wn = 4;

@@ -104,7 +104,7 @@ static int begin(const char *txid, const char *const *targets)
 
 static bool pinned(const char *txid)
 {
-	return exists(pathf("loader/entries/rewind-%s.conf", txid)) &&
+	return exists(pathf("loader/entries/rewind-%s+3.conf", txid)) &&
 	       exists(pathf("rewind/%s/linux", txid)) &&
 	       exists(pathf("rewind/%s/manifest.json", txid));
 }
@@ -112,6 +112,7 @@ static bool pinned(const char *txid)
 static bool nothing_pinned(const char *txid)
 {
 	return !exists(pathf("loader/entries/rewind-%s.conf", txid)) &&
+	       !exists(pathf("loader/entries/rewind-%s+3.conf", txid)) &&
 	       !exists(pathf("rewind/%s", txid));
 }
 
@@ -155,7 +156,7 @@ TEST(test_begin_pins)
 	make_esp();
 	CHECK_EQ_INT(begin("T1", ROOT_AND_DATA), 0);
 	CHECK(pinned("T1"));
-	CHECK(strstr(slurp(pathf("loader/entries/rewind-T1.conf")) ?: "",
+	CHECK(strstr(slurp(pathf("loader/entries/rewind-T1+3.conf")) ?: "",
 		     "rd.rewind.rollback=T1") != NULL);
 	CHECK_STREQ(slurp(pathf("rewind/T1/linux")), "MZ kernel " KVER);
 	/* status shows the entry */
@@ -187,7 +188,7 @@ TEST(test_commit_unpins)
 	CHECK_EQ_INT(txn_esp_set_oneshot("T1"), 1);
 	CHECK_EQ_INT(efivar_get_string(efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, &oneshot),
 		     0);
-	CHECK_STREQ(oneshot, "rewind-T1.conf");
+	CHECK_STREQ(oneshot, "rewind-T1+3.conf");
 	free(oneshot);
 	CHECK_EQ_INT(txn_commit(L, NULL), 0);
 	CHECK_EQ_INT(fake_count_lvs(), 2);
@@ -253,7 +254,7 @@ TEST(test_oneshot_over_bootctl)
 	CHECK_EQ_INT(txn_esp_set_oneshot("T1"), 1);
 	CHECK_EQ_INT(efivar_get_string(efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, &oneshot),
 		     0);
-	CHECK_STREQ(oneshot, "rewind-T1.conf");
+	CHECK_STREQ(oneshot, "rewind-T1+3.conf");
 	free(oneshot);
 	CHECK(fake_efivar_immutable(path));
 	CHECK_EQ_INT(txn_esp_clear_oneshot("T1"), 1);
@@ -470,9 +471,21 @@ TEST(test_kernel_check)
 	snprintf(path, sizeof(path), "%s/%s", test_tmpdir, mods);
 	CHECK(unlink(path) == 0);
 	CHECK_EQ_INT(RUN_CLI("boot-kernel-check", sysroot), EXIT_REBOOT);
-	CHECK_STREQ(os = oneshot_now(), "rewind-T1.conf");
+	CHECK_STREQ(os = oneshot_now(), "rewind-T1[+.]*conf");
 	CHECK_EQ_INT(txn_boot_kernel_check(sysroot), 1);
 	CHECK(test_log_contains("rebooting into the rollback entry"));
+	/* every entry used up its tries, the rollback entry too (systemd-boot booted one with
+	 * none left): no one-shot, no reboot; this boot goes on */
+	CHECK_EQ_INT(efivar_delete(efivars, "LoaderEntryOneShot", EFI_LOADER_GUID), 0);
+	CHECK_EQ_INT(efivar_set_string(efivars, "LoaderEntrySelected", EFI_LOADER_GUID,
+				       MID "-6.2.0-1-amd64+0-3.conf"),
+		     0);
+	CHECK_EQ_INT(RUN_CLI("boot-kernel-check", sysroot), 0);
+	CHECK(!oneshot_now());
+	CHECK_EQ_INT(txn_boot_kernel_check(sysroot), 0);
+	CHECK(!oneshot_now());
+	CHECK(test_log_contains("has used up its tries"));
+	CHECK_EQ_INT(efivar_delete(efivars, "LoaderEntrySelected", EFI_LOADER_GUID), 0);
 	/* the rollback entry's own boot never reboots again */
 	test_write("cmdline", "root=/dev/vg0/root rd.rewind.rollback=T1\n");
 	CHECK_EQ_INT(RUN_CLI("boot-kernel-check", sysroot), 0);
