@@ -20,6 +20,9 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 \
 	   -Wmissing-prototypes -fno-strict-aliasing -D_GNU_SOURCE \
 	   -Isrc -Isrc/lib -Isrc/shared
+# Set by make unit-asan: the same build under the sanitizers.
+SANITIZE ?=
+CFLAGS  += $(SANITIZE)
 LIBS    := -llvm2cmd -ldevmapper $(shell pkg-config --libs libkmod json-c mount libcrypto 2>/dev/null || echo -lkmod -ljson-c -lmount -lcrypto)
 
 B := build
@@ -35,7 +38,7 @@ HARNESS_OBJ := $(B)/tests/unit/harness.o
 TEST_SRC   := $(wildcard tests/unit/test-*.c)
 TEST_BIN   := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps install check unit fuzz vm-smoke vm-check demo bench format format-check clean
+.PHONY: all deps install check unit unit-asan fuzz vm-smoke vm-check demo bench format format-check clean
 
 all: $(B)/rewind
 
@@ -61,6 +64,14 @@ $(B)/tests/test-%: tests/unit/test-%.c tests/unit/*.h $(FAKE_OBJ) $(HARNESS_OBJ)
 
 unit: deps $(B)/rewind $(TEST_BIN)
 	@tests/unit/run $(TEST_BIN) tests/unit/test-kernel-install.sh
+
+# The unit tests again under ASan (leaks included) and UBSan, built in $(B)/asan; any finding
+# aborts the binary (no recovery), which counts as a failure.
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+unit-asan:
+	@ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:abort_on_error=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		$(MAKE) --no-print-directory B=$(B)/asan SANITIZE="$(ASAN_FLAGS)" unit
 
 # libFuzzer on the tag decoder for FUZZ_SECONDS (clang).
 FUZZ_SECONDS ?= 30
@@ -95,7 +106,7 @@ vm-check: deps $(B)/rewind
 	tests/vm/run tests/vm/scenarios/*/
 
 check: deps $(B)/rewind $(TEST_BIN)
-	@tools/check
+	@B=$(B) tools/check
 
 demo: deps $(B)/rewind
 	tests/vm/run --show demo/story

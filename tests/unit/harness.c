@@ -115,6 +115,14 @@ const char *test_write(const char *name, const char *contents)
 	return path;
 }
 
+void test_unlink(const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", test_tmpdir, name);
+	(void)unlink(path);
+}
+
 void test_boot_id(const char *id)
 {
 	setenv("REWIND_BOOT_ID", test_write("boot_id", id), 1);

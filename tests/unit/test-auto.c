@@ -501,7 +501,7 @@ TEST(test_boot_failed)
 	test_write("run/outcome.json", "{\"txid\":\"T1\",\"result\":\"failed\"}\n");
 	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro", NULL), 0);
 	CHECK(test_log_contains("did not complete"));
-	unlink(strdup_printf("%s/run/outcome.json", test_tmpdir));
+	test_unlink("run/outcome.json");
 	/* an overflowed snapshot cannot be rolled back: no reboot loop */
 	rsnap()->snapshot_invalid = 1;
 	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro", NULL), 0);
@@ -514,7 +514,7 @@ TEST(test_boot_failed)
 	c.auto_rollback_boots = 0;
 	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro", NULL), 1);
 	/* Only a boot this boot's initramfs counted (not one whose initramfs lacks rewind). */
-	unlink(strdup_printf("%s/run/counted", test_tmpdir));
+	test_unlink("run/counted");
 	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro", NULL), 0);
 	CHECK(test_log_contains("not counted as unconfirmed by its initramfs"));
 	test_write("run/counted", "T1\n");

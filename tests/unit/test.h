@@ -63,6 +63,8 @@ void test_setup(void);
 /* Library logs go to test_log() (test_setup() does it). */
 void test_log_capture(void);
 const char *test_write(const char *name, const char *contents);
+/* Remove a file under the temp dir (gone already is fine). */
+void test_unlink(const char *name);
 /* Mount table lines: "SOURCE TARGET" pairs; writes a mountinfo file and points to it. */
 void test_mounts(const char *const *pairs);
 /* The boot ID the library reads (/proc/sys/kernel/random/boot_id); test_reset sets the first. */
