@@ -17,7 +17,7 @@ echo 'auto_rollback_boots = 2' >>/etc/rewind/rewind.conf
 grep -q "^default $mid-\*" "$esp/loader/loader.conf"
 esp_hashes >"$VMTEST_STATE/esp-0"
 rewind begin --name k0 / 2>&1 | tee "$VMTEST_STATE/begin-k0"
-grep -q "would still not boot the rollback entry rewind-k0.conf" "$VMTEST_STATE/begin-k0"
+grep -q "would still not boot the rollback entry rewind-k0+3.conf" "$VMTEST_STATE/begin-k0"
 [ -f "$entries/$mid-$kver+2.conf" ] && [ ! -e "$entries/$mid-$kver.conf" ]
 rewind status | tee "$VMTEST_STATE/status-k0"
 grep -q "$mid-$kver+2.conf: 2 tries left" "$VMTEST_STATE/status-k0"
@@ -30,7 +30,7 @@ sed -i '/^default /d' "$esp/loader/loader.conf"
 esp_hashes >"$VMTEST_STATE/esp-before"
 echo before >/etc/rewind-marker
 rewind begin --name k1 / 2>&1 | tee "$VMTEST_STATE/begin-k1"
-! grep -q "would still not boot" "$VMTEST_STATE/begin-k1"
+! grep -q "would still not boot" "$VMTEST_STATE/begin-k1" || exit 1
 [ -f "$entries/$mid-$kver+2.conf" ]
 
 # The upgrade.
@@ -39,7 +39,7 @@ head -c 1M /dev/urandom >"/tmp/initrd.img-$new"
 kernel-install --verbose add "$new" "/boot/vmlinuz-$kver" "/tmp/initrd.img-$new"
 ls -l "$entries"
 [ -f "$entries/$mid-$new+2.conf" ]
-! grep -q rd.rewind "$entries/$mid-$new+2.conf"
+! grep -q rd.rewind "$entries/$mid-$new+2.conf" || exit 1
 grep -qx "$mid-$new" "$esp/rewind/k1/counted"
 head -c 1M /dev/urandom >"$esp/$mid/$kver/initrd.img-$kver"
 sync

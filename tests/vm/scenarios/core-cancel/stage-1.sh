@@ -9,5 +9,5 @@ rewind rollback
 rewind status | grep -qi armed
 rewind cancel
 rewind status | tee "$VMTEST_STATE/status"
-! grep -qi armed "$VMTEST_STATE/status"
+! grep -qi armed "$VMTEST_STATE/status" || exit 1
 systemctl reboot

@@ -3,5 +3,5 @@
 set -euxo pipefail
 . /usr/local/lib/vmtest/vmtest.sh
 mid=$(cat /etc/machine-id) kver=$(uname -r)
-! grep -q 'rd.rewind' /proc/cmdline
+! grep -q 'rd.rewind' /proc/cmdline || exit 1
 [ "$(vmtest_efivar LoaderEntrySelected)" = "$mid-$kver.conf" ]

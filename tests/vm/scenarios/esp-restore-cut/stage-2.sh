@@ -13,8 +13,8 @@ for _ in $(seq 1 30); do systemctl is-active -q rewind-outcome.service && break;
 journalctl -b -u rewind-outcome.service --no-pager
 esp_hashes >"$VMTEST_STATE/esp-after"
 diff "$VMTEST_STATE/esp-before" "$VMTEST_STATE/esp-after"
-[ ! -e "$entries/rewind-x1.conf" ]
+! compgen -G "$entries/rewind-x1[+.]*conf" || exit 1
 [ ! -e "$esp/rewind/x1" ]
 [ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]
-! lvs --noheadings -o lv_tags vg0/root | grep -q restore-esp
+! lvs --noheadings -o lv_tags vg0/root | grep -q restore-esp || exit 1
 grep -q '"rolled-back"' /run/rewind/outcome.json

@@ -8,8 +8,8 @@ kver=$(uname -r)
 esp_hashes >"$VMTEST_STATE/esp-before"
 echo before >/etc/rewind-marker
 rewind begin --name e1 /
-cat "$entries/rewind-e1.conf"
-grep -q '^options .*rd.rewind.rollback=e1' "$entries/rewind-e1.conf"
+cat "$entries/rewind-e1+3.conf"
+grep -q '^options .*rd.rewind.rollback=e1' "$entries/rewind-e1+3.conf"
 rewind status | grep -q 'Roll back e1'
 
 # The "upgrade".

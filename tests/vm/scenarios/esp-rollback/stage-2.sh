@@ -9,7 +9,7 @@ systemctl status rewind-outcome.service --no-pager || true
 journalctl -b -u rewind-outcome.service --no-pager
 esp_hashes >"$VMTEST_STATE/esp-after"
 diff "$VMTEST_STATE/esp-before" "$VMTEST_STATE/esp-after"
-[ ! -e "$entries/rewind-e1.conf" ]
+! compgen -G "$entries/rewind-e1[+.]*conf" || exit 1
 [ ! -e "$entries/$mid-$new.conf" ]
 [ ! -e "$esp/rewind/e1" ]
 rewind status

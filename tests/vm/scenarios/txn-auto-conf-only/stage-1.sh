@@ -8,7 +8,7 @@ mkdir -p /etc/rewind
 echo 'auto_rollback_boots = 2' >>/etc/rewind/rewind.conf
 # The initramfs that will boot does not have it.
 initrd=$(sed -n 's/^initrd *//p' /boot/efi/loader/entries/"$(cat /etc/machine-id)"-*.conf | head -n 1)
-! lsinitrd -f etc/rewind/rewind.conf "/boot/efi$initrd" | grep -q '^ *auto_rollback_boots *= *[1-9]'
+! lsinitrd -f etc/rewind/rewind.conf "/boot/efi$initrd" | grep -q '^ *auto_rollback_boots *= *[1-9]' || exit 1
 mkdir -p /etc/systemd/system/rewind-failed-boot.timer.d
 printf '[Timer]\nOnActiveSec=\nOnActiveSec=20s\n' \
 	>/etc/systemd/system/rewind-failed-boot.timer.d/vmtest.conf

@@ -40,7 +40,7 @@ rewind status | tee "$VMTEST_STATE/status"
 if lvs --noheadings -o lv_name -S 'lv_tags=rewind:txn=k1' | grep -q .; then
 	grep -q 'Transaction k1: creating' "$VMTEST_STATE/status"
 	grep -q 'begin was interrupted' "$VMTEST_STATE/status"
-	! rewind rollback
+	! rewind rollback || exit 1
 fi
 # ...and the next begin removes it and begins.
 rewind begin --name k2 / /srv/data 2>&1 | tee "$VMTEST_STATE/begin2.out"

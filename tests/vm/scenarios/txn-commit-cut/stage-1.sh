@@ -7,7 +7,7 @@ mkdir -p /opt/txn && seq 1 1000 >/opt/txn/a
 mkdir -p /srv/data/tree && seq 1 2000 >/srv/data/tree/a
 sync
 rewind begin --name c1 / /srv/data
-ls /boot/efi/loader/entries/rewind-c1.conf
+ls /boot/efi/loader/entries/rewind-c1+3.conf
 echo changed >/opt/txn/a; echo changed >/srv/data/tree/a; sync
 sum /opt/txn >"$VMTEST_STATE/root-after"; sum /srv/data >"$VMTEST_STATE/data-after"
 sync

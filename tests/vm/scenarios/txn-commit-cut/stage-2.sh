@@ -13,6 +13,6 @@ grep -q 'The commit of transaction c1 was interrupted: finishing it' "$VMTEST_ST
 [ ! -e /run/rewind/outcome.json ]
 lvs -a -o lv_name,lv_attr,lv_tags vg0 vg1
 [ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]
-[ ! -e /boot/efi/loader/entries/rewind-c1.conf ]
+! compgen -G "/boot/efi/loader/entries/rewind-c1[+.]*conf" || exit 1
 [ ! -e /boot/efi/rewind/c1 ]
 rewind status | grep -q 'No transaction is open'

@@ -12,5 +12,5 @@ journalctl -b --no-pager -u rewind-boot-good.service | tee "$VMTEST_STATE/good"
 grep -q 'Boot confirmed' "$VMTEST_STATE/good"
 lvs --noheadings -o lv_tags vg0/root-rewind-r1 | tee "$VMTEST_STATE/tags"
 grep -q 'rewind:good=1' "$VMTEST_STATE/tags"
-! grep -q 'rewind:pending' "$VMTEST_STATE/tags"
+! grep -q 'rewind:pending' "$VMTEST_STATE/tags" || exit 1
 systemctl reboot
