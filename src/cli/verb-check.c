@@ -11,11 +11,11 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 
 #include "boot.h"
 #include "cli.h"
 #include "conf.h"
+#include "esp-find.h"
 #include "kmod.h"
 #include "log.h"
 #include "paths.h"
@@ -30,78 +30,12 @@
 
 /* ---- running lsinitrd ---- */
 
-/*
- * Run argv[0] from PATH with argv, without a shell; stdin and stderr are /dev/null. Its standard
- * output, up to OUTPUT_SIZE_MAX bytes, in *ret (NUL-terminated; *ret_len without the NUL).
- * Returns its exit status (127: it could not be run), or negative errno.
- */
+/* spawn_capture() of lsinitrd: -EIO when it could not be run at all (not installed?). */
 static int run_capture(char *const *argv, char **ret, size_t *ret_len)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int fds[2], status, r = 0;
-	pid_t pid;
+	int r = spawn_capture(argv, OUTPUT_SIZE_MAX, ret, ret_len);
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -errno;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		close(fds[0]);
-		close(fds[1]);
-		return r;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(fds[1], STDOUT_FILENO) < 0 ||
-		    dup2(null, STDERR_FILENO) < 0)
-			_exit(127);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	for (;;) {
-		ssize_t n;
-
-		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap + 65536 + 1);
-
-			if (!nb) {
-				r = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap += 65536;
-		}
-		n = read(fds[0], buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += n;
-		if (len > OUTPUT_SIZE_MAX) {
-			r = -EFBIG;
-			break;
-		}
-	}
-	close(fds[0]); /* a child still writing gets SIGPIPE */
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return r < 0 ? r : -errno;
-	if (r < 0)
-		return r;
-	if (!buf && !(buf = strdup("")))
-		return -ENOMEM;
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return r < 0 && r != -ENOMEM && r != -EFBIG ? -EIO : r;
 }
 
 /* One line of lsinitrd's listing: the dracut module names, one a line, then every file. */
@@ -552,9 +486,15 @@ int check_initramfs_module(bool verbose)
 			printf("FAIL  dracut module: %s is missing\n", DRACUT_MODULE_DIR);
 		return -ENOPKG;
 	}
-	r = boot_open(path_esp(), path_efivars(), &b);
+	r = esp_find_open(&b);
 	if (r == -ENOENT)
 		return check_boot_dir(verbose);
+	if (r == -EXDEV) {
+		report(verbose, "WARN",
+		       "the boot entries are on an XBOOTLDR partition: rewind does not support "
+		       "that (no rollback boot entry), nor check the initramfs there");
+		return 0;
+	}
 	if (r < 0) {
 		report(verbose, "WARN", "cannot open the ESP: %s", strerror(-r));
 		return 0;

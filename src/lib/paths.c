@@ -40,6 +40,26 @@ const char *path_bless_boot(void)
 	return env_or("REWIND_BLESS_BOOT", "/usr/lib/systemd/systemd-bless-boot");
 }
 
+const char *path_bootctl(void)
+{
+	return env_or("REWIND_BOOTCTL", "bootctl");
+}
+
+const char *path_esp_scan(void)
+{
+	return env_or("REWIND_ESP_SCAN", "/efi:/boot/efi:/boot");
+}
+
+const char *path_dev(void)
+{
+	return env_or("REWIND_DEV", "/dev");
+}
+
+const char *path_sysfs_block(void)
+{
+	return env_or("REWIND_SYSFS_BLOCK", "/sys/class/block");
+}
+
 const char *path_esp(void)
 {
 	return env_or("REWIND_ESP", NULL);

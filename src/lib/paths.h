@@ -12,6 +12,14 @@ const char *path_mountinfo(void);  /* REWIND_MOUNTINFO  /proc/self/mountinfo */
 const char *path_statedir(void);   /* REWIND_STATEDIR   /var/lib/rewind */
 const char *path_bless_boot(void); /* REWIND_BLESS_BOOT /usr/lib/systemd/systemd-bless-boot */
 const char *path_boot_id(void);	   /* REWIND_BOOT_ID    /proc/sys/kernel/random/boot_id */
-/* NULL when unset: boot_open() looks in /efi, /boot/efi, /boot and /sys/firmware/efi/efivars. */
+/* bootctl, from PATH unless the hook names a file; only when it is not installed, the ESP is the
+ * first of these (':'-separated) with a loader/ directory (esp-find.h). */
+const char *path_bootctl(void);	 /* REWIND_BOOTCTL     bootctl */
+const char *path_esp_scan(void); /* REWIND_ESP_SCAN    /efi:/boot/efi:/boot */
+/* Where the ESP's partition is looked for when it is not mounted (esp-find.h). */
+const char *path_dev(void);	    /* REWIND_DEV         /dev (disk/by-partuuid/ in it) */
+const char *path_sysfs_block(void); /* REWIND_SYSFS_BLOCK /sys/class/block */
+/* NULL when unset: the ESP is asked of bootctl (esp-find.h), efivars is /sys/firmware/efi/efivars.
+ * REWIND_ESP set: that directory is the ESP, bootctl is not asked. */
 const char *path_esp(void);	/* REWIND_ESP */
 const char *path_efivars(void); /* REWIND_EFIVARS */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "boot.h"
+#include "esp-find.h"
 #include "log.h"
 #include "mnt.h"
 #include "names.h"
@@ -23,12 +24,12 @@ void txn_esp_set_free_space(uint64_t bytes)
 	free_override = bytes;
 }
 
-/* 0 and *ret NULL when there is no systemd-boot ESP. */
+/* 0 and *ret NULL when there is no systemd-boot ESP, or an XBOOTLDR partition (warned). */
 static int esp_open(struct boot **ret)
 {
-	int r = boot_open(path_esp(), path_efivars(), ret);
+	int r = esp_find_open(ret);
 
-	if (r == -ENOENT) {
+	if (r == -ENOENT || r == -EXDEV) {
 		*ret = NULL;
 		return 0;
 	}

@@ -2,8 +2,10 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "util.h"
 
@@ -209,4 +211,94 @@ int write_file_atomic(const char *path, const char *contents)
 		return r;
 	}
 	return 0;
+}
+
+/* The child of spawn_capture(): never returns. Tells the parent exec's errno on errpipe. */
+static _noreturn_ void spawn_child(char *const *argv, int out, int errpipe)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), e;
+	sigset_t all;
+
+	/* begin runs with signals blocked: the child should not inherit that. */
+	sigfillset(&all);
+	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+	    dup2(null, STDERR_FILENO) < 0)
+		e = errno;
+	else {
+		execvp(argv[0], argv);
+		e = errno;
+	}
+	(void)!write(errpipe, &e, sizeof(e));
+	_exit(127);
+}
+
+int spawn_capture(char *const *argv, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int out[2], err[2], status, e = 0, r = 0;
+	pid_t pid;
+
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		r = -errno;
+		close(out[0]);
+		close(out[1]);
+		return r;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0)
+		spawn_child(argv, out[1], err[1]);
+	if (pid < 0)
+		r = -errno;
+	close(out[1]);
+	close(err[1]);
+	while (r == 0) {
+		ssize_t n;
+
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap + 65536 + 1);
+
+			if (!nb) {
+				r = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap += 65536;
+		}
+		n = read(out[0], buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			r = -errno;
+		else if (n == 0)
+			break;
+		else if ((len += n) > max)
+			r = -EFBIG;
+	}
+	close(out[0]); /* a child still writing gets SIGPIPE */
+	if (pid > 0) {
+		while (read(err[0], &e, sizeof(e)) < 0 && errno == EINTR)
+			;
+		while (waitpid(pid, &status, 0) < 0)
+			if (errno != EINTR) {
+				r = r ?: -errno;
+				break;
+			}
+	}
+	close(err[0]);
+	if (r < 0)
+		return r;
+	if (e > 0)
+		return -e; /* exec failed: -ENOENT when argv[0] is not installed */
+	if (!buf && !(buf = strdup("")))
+		return -ENOMEM;
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	if (ret_len)
+		*ret_len = len;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -33,3 +33,12 @@ int read_one_line_file(const char *path, char **ret);
 int mkdir_p(const char *path, mode_t mode);
 /* Write a file atomically (temp file + rename). */
 int write_file_atomic(const char *path, const char *contents);
+
+/*
+ * Run argv[0] (from PATH when it has no '/') with argv, without a shell; stdin and stderr are
+ * /dev/null, no signal blocked. Its standard output, up to max bytes, in *ret (NUL-terminated;
+ * *ret_len, when not NULL, without the NUL). Returns its exit status (128 + N: killed by signal
+ * N), or negative errno: exec's when argv[0] could not be run (-ENOENT: not installed), -EFBIG
+ * when it printed more than max.
+ */
+int spawn_capture(char *const *argv, size_t max, char **ret, size_t *ret_len);
