@@ -422,13 +422,15 @@ int boot_set_oneshot_early(const char *efivars_dir, const char *txid)
 	r = rollback_entry_name(txid, &name);
 	if (r < 0)
 		return r;
-	if (boot_selected_exhausted(efivars_dir, &selected) > 0)
+	/* Only the rollback entry's own tries bound it: another entry with none left may be
+	 * booted because a default names it, while ours still has tries. */
+	if (boot_selected_exhausted(efivars_dir, &selected) > 0 && entry_is_ours(selected, txid))
 		return log_err_errno(
 		    -ESTALE,
-		    "systemd-boot booted %s, an entry with no tries left: every entry, the "
-		    "rollback entry of %s too, has used up its tries. Not pointing the next "
-		    "boot at the rollback entry again: this boot goes on as it is (see "
-		    "rewind(8), EXHAUSTED TRIES).",
+		    "systemd-boot booted %s, the rollback entry of %s, with no tries left: the "
+		    "kernel pinned at begin failed too. Not pointing the next boot at the "
+		    "rollback entry again: this boot goes on as it is (see rewind(8), "
+		    "EXHAUSTED TRIES).",
 		    selected, txid);
 	free(name);
 	name = entry_oneshot_pattern(txid);

@@ -25,7 +25,8 @@ static bool file_exists(const char *path)
  * it is a directory: an absolute /lib symlink would resolve in the initramfs, not in sysroot. */
 static bool has_modules(const char *sysroot, const char *release)
 {
-	_cleanup_free_ char *usr = strdup_printf("%s/usr/lib/modules/%s/modules.dep", sysroot, release);
+	_cleanup_free_ char *usr =
+	    strdup_printf("%s/usr/lib/modules/%s/modules.dep", sysroot, release);
 	_cleanup_free_ char *lib = strdup_printf("%s/lib", sysroot);
 	_cleanup_free_ char *dep = NULL;
 	struct stat st;
@@ -56,24 +57,27 @@ int txn_boot_kernel_check(const char *sysroot)
 		return 0;
 	}
 	if (!pinned) {
-		log_warning("Root is back as it was before transaction %s, but it has no modules for "
-			    "the running kernel %s and the transaction has no rollback entry: "
-			    "booting on. Boot the kernel installed before %s (boot menu).",
-			    txid, u.release, txid);
+		log_warning(
+		    "Root is back as it was before transaction %s, but it has no modules for "
+		    "the running kernel %s and the transaction has no rollback entry: "
+		    "booting on. Boot the kernel installed before %s (boot menu).",
+		    txid, u.release, txid);
 		return 0;
 	}
 	if (txn_boot_cmdline(&disabled, chosen, &wait) >= 0 && *chosen) {
 		/* This is the rollback entry's boot: another reboot would boot the same kernel. */
-		log_warning("Root is back as it was before transaction %s, but it has no modules for "
-			    "the kernel %s that the rollback entry booted: booting on.",
-			    txid, u.release);
+		log_warning(
+		    "Root is back as it was before transaction %s, but it has no modules for "
+		    "the kernel %s that the rollback entry booted: booting on.",
+		    txid, u.release);
 		return 0;
 	}
 	if (txn_esp_oneshot_early(txid) < 0)
 		return 0;
-	log_warning("Root is back as it was before transaction %s and has no modules for the running "
-		    "kernel %s (one the upgrade installed): rebooting into the rollback entry, which "
-		    "boots the kernel of before %s.",
-		    txid, u.release, txid);
+	log_warning(
+	    "Root is back as it was before transaction %s and has no modules for the running "
+	    "kernel %s (one the upgrade installed): rebooting into the rollback entry, which "
+	    "boots the kernel of before %s.",
+	    txid, u.release, txid);
 	return 1;
 }

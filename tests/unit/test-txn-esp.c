@@ -474,17 +474,26 @@ TEST(test_kernel_check)
 	CHECK_STREQ(os = oneshot_now(), "rewind-T1[+.]*conf");
 	CHECK_EQ_INT(txn_boot_kernel_check(sysroot), 1);
 	CHECK(test_log_contains("rebooting into the rollback entry"));
-	/* every entry used up its tries, the rollback entry too (systemd-boot booted one with
-	 * none left): no one-shot, no reboot; this boot goes on */
+	/* the upgrade's entry used up its tries and a default still names it: the rollback
+	 * entry has tries of its own, so the next boot is pointed at it */
 	CHECK_EQ_INT(efivar_delete(efivars, "LoaderEntryOneShot", EFI_LOADER_GUID), 0);
 	CHECK_EQ_INT(efivar_set_string(efivars, "LoaderEntrySelected", EFI_LOADER_GUID,
 				       MID "-6.2.0-1-amd64+0-3.conf"),
+		     0);
+	CHECK_EQ_INT(RUN_CLI("boot-kernel-check", sysroot), EXIT_REBOOT);
+	free(os);
+	CHECK_STREQ(os = oneshot_now(), "rewind-T1[+.]*conf");
+	/* systemd-boot booted the rollback entry itself with no tries left (LoaderEntrySelected):
+	 * no one-shot, no reboot; this boot goes on */
+	CHECK_EQ_INT(efivar_delete(efivars, "LoaderEntryOneShot", EFI_LOADER_GUID), 0);
+	CHECK_EQ_INT(efivar_set_string(efivars, "LoaderEntrySelected", EFI_LOADER_GUID,
+				       "rewind-t1+0-3.conf"),
 		     0);
 	CHECK_EQ_INT(RUN_CLI("boot-kernel-check", sysroot), 0);
 	CHECK(!oneshot_now());
 	CHECK_EQ_INT(txn_boot_kernel_check(sysroot), 0);
 	CHECK(!oneshot_now());
-	CHECK(test_log_contains("has used up its tries"));
+	CHECK(test_log_contains("with no tries left: the kernel pinned at begin failed too"));
 	CHECK_EQ_INT(efivar_delete(efivars, "LoaderEntrySelected", EFI_LOADER_GUID), 0);
 	/* the rollback entry's own boot never reboots again */
 	test_write("cmdline", "root=/dev/vg0/root rd.rewind.rollback=T1\n");
