@@ -38,7 +38,7 @@ HARNESS_OBJ := $(B)/tests/unit/harness.o
 TEST_SRC   := $(wildcard tests/unit/test-*.c)
 TEST_BIN   := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps install check unit unit-asan fuzz vm-smoke vm-check demo bench format format-check clean
+.PHONY: all deps install check unit unit-asan fuzz fuzz-build fuzz-check vm-smoke vm-check demo bench format format-check clean
 
 all: $(B)/rewind
 
@@ -73,15 +73,37 @@ unit-asan:
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		$(MAKE) --no-print-directory B=$(B)/asan SANITIZE="$(ASAN_FLAGS)" unit
 
-# libFuzzer on the tag decoder for FUZZ_SECONDS (clang).
-FUZZ_SECONDS ?= 30
-$(B)/fuzz-tags: tests/fuzz/fuzz-tags.c src/lib/tags.c src/lib/names.c src/lib/log.c src/shared/util.c
-	@mkdir -p $(dir $@)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc/lib -Isrc/shared -o $@ $^
+# libFuzzer targets (clang), one per parser of what comes from disk, EFI variables or the kernel
+# command line: tests/fuzz/fuzz-NAME.c, seeded from tests/fuzz/corpus-NAME/. The library is built
+# again in $(B)/fuzz with coverage and ASan+UBSan; liblvm2cmd, libdevmapper and libkmod are the
+# real ones (nothing calls them; fuzz-lvm.c replaces liblvm2cmd's entry points itself).
+#   make fuzz        every target for FUZZ_SECONDS (the corpus grows in $(B)/fuzz/corpus-NAME)
+#   make fuzz-check  every target for FUZZ_CHECK_SECONDS, as make check runs them
+FUZZ_SECONDS       ?= 60
+FUZZ_CHECK_SECONDS ?= 10
+FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
+	       -std=gnu11 -Wall -Wno-unused-parameter -D_GNU_SOURCE -Isrc -Isrc/lib -Isrc/shared
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_BIN   := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz-%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(B)/fuzz/%.o)
 
-fuzz: $(B)/fuzz-tags
-	@mkdir -p $(B)/fuzz-corpus && cp -n tests/fuzz/corpus-tags/* $(B)/fuzz-corpus/
-	$(B)/fuzz-tags -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -artifact_prefix=$(B)/ $(B)/fuzz-corpus
+$(B)/fuzz/src/%.o: src/%.c $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(B)/fuzz/librewind.a: $(FUZZ_LIB_OBJ)
+	ar rcs $@ $^
+
+$(B)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(B)/fuzz/librewind.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< $(B)/fuzz/librewind.a $(LIBS)
+
+fuzz-build: deps $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+fuzz-check: fuzz-build
+	@tests/fuzz/run $(FUZZ_CHECK_SECONDS) $(FUZZ_BIN)
 
 install: $(B)/rewind
 	install -Dm755 $(B)/rewind $(DESTDIR)$(SBINDIR)/rewind
