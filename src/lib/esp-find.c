@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Finding the ESP: systemd knows where it is (bootctl); rewind does not guess unless bootctl is
- * missing.
+ * missing. Mounting it for a restore when nobody did (no fstab entry, or its mount failed).
  */
+#include <ctype.h>
+#include <json-c/json.h>
 #include <sys/stat.h>
 
 #include "boot.h"
+#include "efivar.h"
 #include "esp-find.h"
+#include "mnt.h"
 #include "log.h"
 #include "paths.h"
 #include "util.h"
@@ -119,4 +123,146 @@ int esp_find_open(struct boot **ret)
 	if (r < 0)
 		return r;
 	return boot_open(root, path_efivars(), ret);
+}
+
+#define ESP_TYPE_UUID "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
+
+static int mount_vfat(const char *device, const char *dir)
+{
+	return fs_mount_private(device, dir, "vfat", "umask=0077");
+}
+
+static const struct esp_mount_ops esp_mount_ops_real = {
+    .mount = mount_vfat,
+    .unmount = fs_unmount,
+};
+const struct esp_mount_ops *esp_mount_ops = &esp_mount_ops_real;
+
+static bool uuid_valid(const char *s)
+{
+	if (strlen(s) != 36)
+		return false;
+	for (size_t i = 0; i < 36; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-'
+							    : !isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* The partition systemd-boot was loaded from: 0, or -ENOENT. */
+static int loader_partition(char **ret)
+{
+	_cleanup_free_ char *uuid = NULL, *dev = NULL;
+	int r;
+
+	r = efivar_get_string(path_efivars(), "LoaderDevicePartUUID", EFI_LOADER_GUID, &uuid);
+	if (r < 0) {
+		log_debug("No EFI variable LoaderDevicePartUUID: %s", strerror(-r));
+		return -ENOENT;
+	}
+	if (!uuid_valid(uuid)) {
+		log_warning("Ignoring the EFI variable LoaderDevicePartUUID '%s': no UUID", uuid);
+		return -ENOENT;
+	}
+	for (char *c = uuid; *c; c++)
+		*c = tolower((unsigned char)*c);
+	dev = strdup_printf("%s/disk/by-partuuid/%s", path_dev(), uuid);
+	if (!dev)
+		return -ENOMEM;
+	if (access(dev, F_OK) < 0) {
+		log_debug("The booted loader's partition %s is not there: %m", dev);
+		return -ENOENT;
+	}
+	*ret = TAKE_PTR(dev);
+	return 0;
+}
+
+/* The one partition of the ESP type that lsblk lists. */
+static int typed_partition(char **ret)
+{
+	char *argv[] = {(char *)path_lsblk(),
+			(char *)"--json",
+			(char *)"--list",
+			(char *)"--paths",
+			(char *)"--output",
+			(char *)"PATH,PARTTYPE",
+			NULL};
+	_cleanup_(json_object_putp) json_object *o = NULL;
+	_cleanup_free_ char *out = NULL, *found = NULL;
+	json_object *devs = NULL;
+	int r;
+
+	r = spawn_capture(argv, 1 << 20, &out, NULL);
+	if (r != 0) {
+		log_debug("%s: %s", argv[0], r < 0 ? strerror(-r) : "failed");
+		return r == -ENOMEM ? r : -ENOENT;
+	}
+	o = json_tokener_parse(out);
+	if (!o || !json_object_object_get_ex(o, "blockdevices", &devs) ||
+	    !json_object_is_type(devs, json_type_array))
+		return log_err_errno(-EBADMSG, "Failed to parse what %s printed.", argv[0]);
+	for (size_t i = 0; i < json_object_array_length(devs); i++) {
+		json_object *d = json_object_array_get_idx(devs, i), *path, *type;
+
+		if (!json_object_object_get_ex(d, "path", &path) ||
+		    !json_object_object_get_ex(d, "parttype", &type) ||
+		    !json_object_is_type(path, json_type_string) ||
+		    !json_object_is_type(type, json_type_string) ||
+		    strcasecmp(json_object_get_string(type), ESP_TYPE_UUID) != 0)
+			continue;
+		if (found)
+			return log_err_errno(-ENOTUNIQ,
+					     "Several ESP partitions (%s, %s) and none is the "
+					     "booted loader's: rewind does not guess which.",
+					     found, json_object_get_string(path));
+		found = strdup(json_object_get_string(path));
+		if (!found)
+			return -ENOMEM;
+	}
+	if (!found) {
+		log_debug("%s lists no partition of the ESP type.", argv[0]);
+		return -ENOENT;
+	}
+	*ret = TAKE_PTR(found);
+	return 0;
+}
+
+int esp_mount(char **ret_dir)
+{
+	_cleanup_free_ char *dev = NULL, *dir = strdup_printf("%s/esp", path_rundir());
+	int r;
+
+	if (!dir)
+		return -ENOMEM;
+	r = loader_partition(&dev);
+	if (r == -ENOENT)
+		r = typed_partition(&dev);
+	if (r < 0)
+		return r;
+	r = mkdir_p(path_rundir(), 0755);
+	if (r >= 0 && mkdir(dir, 0700) < 0 && errno != EEXIST)
+		r = -errno;
+	if (r < 0)
+		return log_err_errno(r, "Failed to create %s: %s", dir, strerror(-r));
+	/* Left mounted by a run that died: not twice. */
+	(void)esp_mount_ops->unmount(dir);
+	r = esp_mount_ops->mount(dev, dir);
+	if (r < 0)
+		return r;
+	log_info("The ESP was not mounted: mounted %s at %s for the restore.", dev, dir);
+	*ret_dir = TAKE_PTR(dir);
+	return 0;
+}
+
+void esp_unmount(char *dir)
+{
+	int r = esp_mount_ops->unmount(dir);
+
+	if (r < 0)
+		log_warning("Failed to unmount the ESP from %s: %s", dir, strerror(-r));
+	else if (rmdir(dir) < 0)
+		log_debug("Failed to remove %s: %m", dir);
+	free(dir);
 }

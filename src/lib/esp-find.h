@@ -16,3 +16,26 @@ int esp_find(char **ret);
 /* boot_open() of what esp_find() finds, with path_efivars(); -ENOENT also when the ESP has no
  * loader/ (no systemd-boot), -EXDEV as esp_find(). */
 int esp_find_open(struct boot **ret);
+
+/*
+ * The ESP is not mounted (esp_find_open() -ENOENT) when a restore is due: mount its partition at
+ * path_rundir()/esp (vfat, umask=0077, noexec, nosuid, nodev) for the restore. The partition is
+ * the booted loader's (EFI variable LoaderDevicePartUUID: path_dev()/disk/by-partuuid/UUID), or
+ * else the only partition of the ESP's GPT type that `lsblk` lists. 0 with the mount point in
+ * *ret_dir; -ENOENT: no partition found; -ENOTUNIQ: several, none the loader's.
+ */
+int esp_mount(char **ret_dir);
+/* Unmount what esp_mount() mounted, remove the mount point, free dir. */
+void esp_unmount(char *dir);
+static inline void esp_unmountp(char **dir)
+{
+	if (*dir)
+		esp_unmount(*dir);
+}
+
+/* The mount and unmount of esp_mount(); the unit tests replace them. */
+struct esp_mount_ops {
+	int (*mount)(const char *device, const char *dir);
+	int (*unmount)(const char *dir);
+};
+extern const struct esp_mount_ops *esp_mount_ops;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
 #include <libmount/libmount.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/statvfs.h>
@@ -276,3 +277,16 @@ const struct mnt_ops mnt_ops_real = {
     .unmount = mnt_unmount,
     .remount = mnt_remount,
 };
+
+int fs_mount_private(const char *source, const char *target, const char *fstype, const char *data)
+{
+	if (mount(source, target, fstype, MS_NOEXEC | MS_NOSUID | MS_NODEV, data) < 0)
+		return log_err_errno(-errno, "Failed to mount %s (%s) at %s: %m", source, fstype,
+				     target);
+	return 0;
+}
+
+int fs_unmount(const char *target)
+{
+	return umount2(target, UMOUNT_NOFOLLOW) < 0 ? -errno : 0;
+}

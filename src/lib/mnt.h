@@ -59,3 +59,11 @@ struct mnt_ops {
 };
 extern const struct mnt_ops mnt_ops_real;
 extern const struct mnt_ops *txn_mnt_ops;
+
+/*
+ * Mount a filesystem for rewind's own use only: noexec, nosuid, nodev, data as the filesystem's
+ * options ("umask=0077" for vfat); never through fstab. fs_unmount(): unmount exactly target
+ * (not following a symlink); -EINVAL when nothing is mounted there.
+ */
+int fs_mount_private(const char *source, const char *target, const char *fstype, const char *data);
+int fs_unmount(const char *target);

@@ -50,14 +50,14 @@ const char *path_esp_scan(void)
 	return env_or("REWIND_ESP_SCAN", "/efi:/boot/efi:/boot");
 }
 
+const char *path_lsblk(void)
+{
+	return env_or("REWIND_LSBLK", "lsblk");
+}
+
 const char *path_dev(void)
 {
 	return env_or("REWIND_DEV", "/dev");
-}
-
-const char *path_sysfs_block(void)
-{
-	return env_or("REWIND_SYSFS_BLOCK", "/sys/class/block");
 }
 
 const char *path_esp(void)

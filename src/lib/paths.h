@@ -17,8 +17,8 @@ const char *path_boot_id(void);	   /* REWIND_BOOT_ID    /proc/sys/kernel/random/
 const char *path_bootctl(void);	 /* REWIND_BOOTCTL     bootctl */
 const char *path_esp_scan(void); /* REWIND_ESP_SCAN    /efi:/boot/efi:/boot */
 /* Where the ESP's partition is looked for when it is not mounted (esp-find.h). */
-const char *path_dev(void);	    /* REWIND_DEV         /dev (disk/by-partuuid/ in it) */
-const char *path_sysfs_block(void); /* REWIND_SYSFS_BLOCK /sys/class/block */
+const char *path_lsblk(void); /* REWIND_LSBLK       lsblk */
+const char *path_dev(void);   /* REWIND_DEV         /dev (disk/by-partuuid/ in it) */
 /* NULL when unset: the ESP is asked of bootctl (esp-find.h), efivars is /sys/firmware/efi/efivars.
  * REWIND_ESP set: that directory is the ESP, bootctl is not asked. */
 const char *path_esp(void);	/* REWIND_ESP */

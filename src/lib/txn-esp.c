@@ -39,6 +39,41 @@ static int esp_open(struct boot **ret)
 	return 0;
 }
 
+/*
+ * The ESP for a restore: where systemd finds it, or else mounted by us (esp_mount()) for the time
+ * of the restore, *ret_mounted then its mount point. -ENOENT: none found, -EXDEV: XBOOTLDR.
+ */
+static int esp_open_mounting(struct boot **ret, char **ret_mounted)
+{
+	_cleanup_free_ char *dir = NULL;
+	int r;
+
+	*ret_mounted = NULL;
+	r = esp_find_open(ret);
+	if (r == -EXDEV)
+		return log_err_errno(r,
+				     "The boot entries are on an XBOOTLDR partition: rewind cannot "
+				     "put the ESP back.");
+	if (r == -ENOENT) {
+		r = esp_mount(&dir);
+		if (r >= 0) {
+			r = boot_open(dir, path_efivars(), ret);
+			if (r < 0) {
+				log_err("%s (the ESP partition) has no systemd-boot (no loader/).",
+					dir);
+				esp_unmount(TAKE_PTR(dir));
+			}
+		}
+	}
+	if (r == -ENOENT)
+		return r;
+	if (r < 0)
+		return log_err_errno(r, "Failed to open the ESP: %s", strerror(-r));
+	boot_set_free_space(*ret, free_override);
+	*ret_mounted = TAKE_PTR(dir);
+	return 0;
+}
+
 int txn_esp_pin(const char *txid, bool has_root, time_t when, unsigned tries)
 {
 	_cleanup_(boot_freep) struct boot *b = NULL;
@@ -100,22 +135,27 @@ int txn_esp_oneshot_early(const char *txid)
 
 int txn_esp_restore(const char *txid)
 {
+	_cleanup_(esp_unmountp) char *mounted = NULL;
 	_cleanup_(boot_freep) struct boot *b = NULL;
 	int r;
 
-	r = esp_open(&b);
+	r = esp_open_mounting(&b, &mounted);
+	if (r == -ENOENT)
+		return log_err_errno(
+		    r,
+		    "No systemd-boot ESP found, mounted or not: cannot put back the "
+		    "ESP of transaction %s.",
+		    txid);
 	if (r < 0)
-		return -EIO;
-	if (!b)
-		return log_err_errno(-ENOENT,
-				     "No systemd-boot ESP is mounted (/efi, /boot/efi or /boot): "
-				     "cannot put back the ESP of transaction %s.",
-				     txid);
+		return r == -ENOMEM ? r : -EIO;
 	r = boot_restore(b, txid);
 	if (r < 0)
 		return log_err_errno(r, "Failed to put back the ESP %s as it was before %s: %s",
 				     boot_esp_root(b), txid, strerror(-r));
 	log_info("The ESP %s is back as it was before transaction %s.", boot_esp_root(b), txid);
+	/* The initramfs pointed this boot at the rollback entry in case it was cut short; the ESP
+	 * is back, its entries are right again. */
+	(void)boot_clear_oneshot(b, txid);
 	return 0;
 }
 
@@ -340,9 +380,10 @@ static int history_append(const char *line)
 int txn_esp_boot_finish(char **ret_line)
 {
 	_cleanup_free_ char *opath = strdup_printf("%s/outcome.json", path_rundir());
+	_cleanup_(esp_unmountp) char *mounted = NULL;
 	_cleanup_(boot_freep) struct boot *b = NULL;
 	_cleanup_free_ char *line = NULL;
-	struct json_object *o, *d = NULL;
+	struct json_object *o, *d = NULL, *p;
 	const char *txid;
 	int r;
 
@@ -374,7 +415,17 @@ int txn_esp_boot_finish(char **ret_line)
 		log_debug("Root was not rolled back by %s: the ESP stays as it is.", txid);
 		goto out;
 	}
-	r = esp_open(&b);
+	/* A pinned transaction (or an outcome that does not say): mount the ESP if need be. */
+	if (!json_object_object_get_ex(o, "pinned", &p) || json_object_get_boolean(p)) {
+		r = esp_open_mounting(&b, &mounted);
+		if (r == -ENOENT || r == -EXDEV) {
+			/* Not fatal here: the restore-esp tag keeps it pending
+			 * (txn_finish_restore). */
+			r = 0;
+			goto out;
+		}
+	} else
+		r = esp_open(&b);
 	if (r < 0 || !b)
 		goto out;
 	r = describe(b, txid, &d);

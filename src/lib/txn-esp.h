@@ -46,7 +46,8 @@ int txn_esp_status_add(struct json_object *txn, const char *txid);
 /*
  * boot-finish, after the boot that rolled back (path_rundir()/outcome.json): append the outcome
  * to path_statedir()/history.jsonl as one compact line (not again when it is the last line
- * already), and when root was rolled back, put the ESP back as it was at begin (boot_restore()).
+ * already), and when root was rolled back, put the ESP back as it was at begin (boot_restore();
+ * the ESP of a pinned transaction is mounted for it when it is not, as txn_esp_restore()).
  * Idempotent. *ret_line: the outcome as that one line, NULL when there is no outcome.
  */
 int txn_esp_boot_finish(char **ret_line);
@@ -58,8 +59,10 @@ int txn_esp_boot_finish(char **ret_line);
 int txn_esp_outcome_root(char ret_txid[static TXID_MAX + 1], bool *ret_pinned);
 
 /*
- * Put the ESP back as it was at the begin of txid (boot_restore(); idempotent). -ENOENT when no
- * systemd-boot ESP is found (not mounted?): the caller keeps the restore pending.
+ * Put the ESP back as it was at the begin of txid (boot_restore(); idempotent), and clear a
+ * one-shot boot of its rollback entry. An ESP that is not mounted is mounted for the time of it
+ * (esp_mount()). -ENOENT when no systemd-boot ESP is found, mounted or not; -EIO when it cannot be
+ * opened (an XBOOTLDR partition): the caller keeps the restore pending.
  */
 int txn_esp_restore(const char *txid);
 

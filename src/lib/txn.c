@@ -494,9 +494,7 @@ int txn_finish_restore(struct lvm *l)
 			ret = ret ?: r;
 			continue;
 		}
-		/* The initramfs pointed this boot at the rollback entry in case it was cut short;
-		 * the ESP is back, its entries are right again. */
-		(void)txn_esp_clear_oneshot(x->txid);
+		/* (txn_esp_restore() cleared the one-shot at the rollback entry too.) */
 		r = lvm_lv_change_tags(l, x->origin->vg, x->origin->name, NULL, del);
 		if (r < 0)
 			ret = ret ?: r;

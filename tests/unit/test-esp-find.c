@@ -2,6 +2,7 @@
 /*
  * Finding the ESP (esp-find.c): bootctl first (a fake script), the scan of /efi, /boot/efi, /boot
  * only when bootctl is not installed, XBOOTLDR refused; and spawn_capture() that runs bootctl.
+ * A restore when the ESP is not mounted: its partition mounted for it (fake-esp-find.c's mount).
  */
 #include <errno.h>
 #include <ftw.h>
@@ -243,6 +244,164 @@ TEST(test_xbootldr_refused)
 	CHECK_STREQ(found, esp);
 }
 
+#define PARTUUID "5F3D2A10-6C4E-4B8A-9E21-0A1B2C3D4E5F"
+
+/* The partition <tmp>/dev/NAME, its filesystem <tmp>/dev/NAME.fs (the fake mount moves it). */
+static const char *dev_path(const char *name)
+{
+	static char p[700];
+
+	snprintf(p, sizeof(p), "%s/dev/%s", test_tmpdir, name);
+	return p;
+}
+
+/* An ESP in <tmp>/dev/vda1.fs with T1 pinned on it, found by bootctl for the begin; then bootctl
+ * finds none (the ESP is not mounted) and the upgrade's entry is on it. */
+static void pinned_unmounted_esp(void)
+{
+	char dev[600], link[800];
+
+	rm_rf(dev_path(""));
+	fake_reset();
+	setup("dev/vda1.fs");
+	snprintf(dev, sizeof(dev), "%s", dev_path(""));
+	setenv("REWIND_DEV", dev, 1);
+	put(dev_path("vda1"), "");
+	put(dev_path("vdb2"), "");
+	fake_bootctl(esp, esp);
+	CHECK_EQ_INT(begin_root("T1"), 0);
+	CHECK(exists(pathf("rewind/T1/manifest.json")));
+	CHECK_EQ_INT(txn_esp_set_oneshot("T1"), 1);
+	put(pathf("loader/entries/" MID "-6.1.0-2-amd64.conf"), "title new\nlinux /new\n");
+	fake_bootctl(NULL, NULL);
+	snprintf(link, sizeof(link), "%s/disk/by-partuuid", dev);
+	mkdir_p(link, 0755);
+	fake_events_reset();
+}
+
+static void loader_partuuid(const char *uuid)
+{
+	char link[800];
+
+	CHECK_EQ_INT(efivar_set_string(efivars, "LoaderDevicePartUUID", EFI_LOADER_GUID, uuid), 0);
+	snprintf(link, sizeof(link), "%s/disk/by-partuuid/5f3d2a10-6c4e-4b8a-9e21-0a1b2c3d4e5f",
+		 dev_path(""));
+	unlink(link);
+	CHECK_EQ_INT(symlink("../../vda1", link), 0);
+}
+
+/* A fake lsblk listing these partitions ("PATH TYPE" pairs, NULL-terminated). */
+static void fake_lsblk(const char *const *parts)
+{
+	char text[4096];
+	size_t n;
+	const char *path;
+
+	n = snprintf(text, sizeof(text),
+		     "#!/bin/sh\ncat <<'EOF'\n{\n   \"blockdevices\": [\n"
+		     "      {\"path\": \"/dev/vda\", \"parttype\": null}");
+	for (size_t i = 0; parts[i]; i += 2)
+		n += snprintf(text + n, sizeof(text) - n,
+			      ",\n      {\"path\": \"%s\", \"parttype\": \"%s\"}",
+			      dev_path(parts[i]), parts[i + 1]);
+	snprintf(text + n, sizeof(text) - n, "\n   ]\n}\nEOF\n");
+	path = test_write("lsblk", text);
+	chmod(path, 0755);
+	setenv("REWIND_LSBLK", path, 1);
+}
+
+static bool restored(void)
+{
+	char run_esp[700];
+
+	snprintf(run_esp, sizeof(run_esp), "%s/run/esp", test_tmpdir);
+	return exists(dev_path("vda1.fs/loader/loader.conf")) &&
+	       !exists(dev_path("vda1.fs/rewind/T1")) &&
+	       !exists(dev_path("vda1.fs/loader/entries/" MID "-6.1.0-2-amd64.conf")) &&
+	       exists(dev_path("vda1.fs/loader/entries/" MID "-" KVER ".conf")) && !exists(run_esp);
+}
+
+/* Not mounted at the restore: the booted loader's partition is mounted for it, and unmounted. */
+TEST(test_restore_mounts_loader_partition)
+{
+	char want[1600], *oneshot = NULL;
+
+	pinned_unmounted_esp();
+	loader_partuuid(PARTUUID);
+	fake_lsblk((const char *const[]){"vdb2", "C12A7328-F81F-11D2-BA4B-00A0C93EC93B", NULL});
+	CHECK_EQ_INT(txn_esp_restore("T1"), 0);
+	snprintf(want, sizeof(want), "esp mount %s %s/run/esp", dev_path("vda1"), test_tmpdir);
+	CHECK(fake_event_find(want, 0) == 0);
+	CHECK(fake_event_find("esp umount ", 0) == 1);
+	CHECK_EQ_INT(fake_event_count("esp mount"), 1);
+	CHECK(restored());
+	CHECK(test_log_contains("The ESP was not mounted: mounted"));
+	/* the one-shot at the rollback entry is gone with it */
+	CHECK_EQ_INT(efivar_get_string(efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, &oneshot),
+		     -ENOENT);
+	free(oneshot);
+	/* again: mounted, nothing left to do, unmounted */
+	CHECK_EQ_INT(txn_esp_restore("T1"), 0);
+	CHECK_EQ_INT(fake_event_count("esp umount"), 2);
+	CHECK(restored());
+}
+
+/* No LoaderDevicePartUUID: the one partition of the ESP type; two: refused, nothing mounted. */
+TEST(test_restore_mounts_typed_partition)
+{
+	pinned_unmounted_esp();
+	fake_lsblk((const char *const[]){"vdb2", "0fc63daf-8483-4772-8e79-3d69d8477de4", "vda1",
+					 "C12A7328-F81F-11D2-BA4B-00A0C93EC93B", NULL});
+	CHECK_EQ_INT(txn_esp_restore("T1"), 0);
+	CHECK_EQ_INT(fake_event_count("esp mount"), 1);
+	CHECK(restored());
+
+	pinned_unmounted_esp();
+	fake_lsblk((const char *const[]){"vdb2", "c12a7328-f81f-11d2-ba4b-00a0c93ec93b", "vda1",
+					 "c12a7328-f81f-11d2-ba4b-00a0c93ec93b", NULL});
+	CHECK(txn_esp_restore("T1") < 0);
+	CHECK(test_log_contains("Several ESP partitions"));
+	CHECK_EQ_INT(fake_event_count("esp mount"), 0);
+	CHECK(exists(dev_path("vda1.fs/rewind/T1/manifest.json")));
+	/* a loader partition settles it */
+	loader_partuuid(PARTUUID);
+	CHECK_EQ_INT(txn_esp_restore("T1"), 0);
+	CHECK(restored());
+}
+
+/* No partition to mount: the restore stays pending (an error), nothing mounted. */
+TEST(test_restore_no_partition)
+{
+	pinned_unmounted_esp();
+	fake_lsblk((const char *const[]){"vdb2", "0fc63daf-8483-4772-8e79-3d69d8477de4", NULL});
+	CHECK_EQ_INT(txn_esp_restore("T1"), -ENOENT);
+	CHECK(test_log_contains("No systemd-boot ESP found, mounted or not"));
+	CHECK_EQ_INT(fake_event_count("esp "), 0);
+	CHECK(exists(dev_path("vda1.fs/rewind/T1/manifest.json")));
+	/* lsblk not installed either */
+	setenv("REWIND_LSBLK", "/nonexistent/lsblk", 1);
+	CHECK_EQ_INT(txn_esp_restore("T1"), -ENOENT);
+}
+
+/* boot-finish after the rollback boot: the same for a pinned transaction's outcome. */
+TEST(test_boot_finish_mounts)
+{
+	char *line = NULL;
+
+	pinned_unmounted_esp();
+	loader_partuuid(PARTUUID);
+	test_write(
+	    "run/outcome.json",
+	    "{\"txid\": \"T1\", \"volumes\": [{\"volume\": \"vg0/root\", \"root\": true, "
+	    "\"result\": \"rolled-back\"}], \"pinned\": true, \"result\": \"rolled-back\"}\n");
+	CHECK_EQ_INT(txn_esp_boot_finish(&line), 0);
+	CHECK(line != NULL);
+	free(line);
+	CHECK_EQ_INT(fake_event_count("esp mount"), 1);
+	CHECK_EQ_INT(fake_event_count("esp umount"), 1);
+	CHECK(restored());
+}
+
 int main(void)
 {
 	int n_failed = 0;
@@ -255,6 +414,10 @@ int main(void)
 	RUN(test_bootctl_esp_without_loader);
 	RUN(test_no_bootctl_scans);
 	RUN(test_xbootldr_refused);
+	RUN(test_restore_mounts_loader_partition);
+	RUN(test_restore_mounts_typed_partition);
+	RUN(test_restore_no_partition);
+	RUN(test_boot_finish_mounts);
 	lvm_free(L);
 	return n_failed ? 1 : 0;
 }
