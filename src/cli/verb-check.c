@@ -512,7 +512,7 @@ int verb_check(const struct verb *v, int argc, char **argv)
 	r = cli_check_args(v, argc - 1);
 	if (r != 0)
 		return r;
-	m = kmod_module_available("dm_snapshot");
+	m = kmodule_available("dm_snapshot");
 	printf("%s  kernel: dm_snapshot %s\n", m > 0 ? "ok  " : "FAIL",
 	       m > 0 ? "is available" : "cannot be loaded");
 	if (m <= 0)

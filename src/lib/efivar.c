@@ -15,6 +15,8 @@
 /* Far above anything systemd-boot stores; bounds what a corrupt file can make us allocate. */
 #define EFIVAR_SIZE_MAX (64u * 1024u)
 
+#define EFIVARS_DIR "/sys/firmware/efi/efivars"
+
 static char *efivar_path(const char *dir, const char *name, const char *guid)
 {
 	/* Names come from this library, but never let one escape the directory. */

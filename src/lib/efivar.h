@@ -8,8 +8,6 @@
 /* Vendor GUID of systemd-boot's Loader* variables. */
 #define EFI_LOADER_GUID "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
 
-#define EFIVARS_DIR "/sys/firmware/efi/efivars"
-
 /* EFI_VARIABLE_NON_VOLATILE | BOOTSERVICE_ACCESS | RUNTIME_ACCESS */
 #define EFI_VARIABLE_NV_BS_RT 0x7u
 

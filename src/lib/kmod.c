@@ -54,7 +54,7 @@ static int kmod_load(struct kmod_ctx *ctx, const char *name)
 	return 0;
 }
 
-int kmod_ensure_snapshot_modules(void)
+int kmodule_ensure_snapshot(void)
 {
 	_cleanup_(kmod_unrefp) struct kmod_ctx *ctx = NULL;
 	int r;
@@ -68,7 +68,7 @@ int kmod_ensure_snapshot_modules(void)
 	return kmod_load(ctx, "dm_snapshot");
 }
 
-int kmod_module_available(const char *name)
+int kmodule_available(const char *name)
 {
 	_cleanup_(kmod_unrefp) struct kmod_ctx *ctx = NULL;
 	_cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL;

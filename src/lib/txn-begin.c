@@ -395,7 +395,7 @@ int txn_begin(struct lvm *l, const struct conf *c, const struct txn_begin_opts *
 	ctx.now = (uint64_t)time(NULL);
 	ctx.auto_boots = (int)MIN(c->auto_rollback_boots, 1000u);
 	txn_boot_id(boot_id);
-	if (kmod_ensure_snapshot_modules() < 0)
+	if (kmodule_ensure_snapshot() < 0)
 		log_warning("dm_snapshot could not be loaded; trying anyway.");
 	/*
 	 * Snapshots tagged creating, the ESP pinned, then every snapshot marked open: a begin that
