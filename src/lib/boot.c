@@ -188,6 +188,7 @@ int boot_restore(struct boot *b, const char *txid)
 	}
 	if (r < 0)
 		return r;
+	log_info("Putting the ESP %s back as it was before transaction %s.", b->esp, txid);
 	r = manifest_restore(b, txid, m);
 	if (r < 0)
 		/* Keep the pin and the manifest: running this again retries. */
