@@ -502,6 +502,31 @@ int check_initramfs_module(bool verbose)
 	return check_entry(verbose, b);
 }
 
+/* A rollback whose ESP is not back yet, and pinned files nothing needs: EXIT_STATE or 0. */
+static int check_esp(struct lvm *l)
+{
+	_cleanup_strv_ char **pending = NULL, **leftover = NULL;
+	int r = txn_audit_esp(l, &pending, &leftover);
+
+	if (r < 0) {
+		printf("warn  esp: cannot tell whether a restore is pending: %s\n", strerror(-r));
+		return 0;
+	}
+	for (size_t i = 0; pending && pending[i]; i++)
+		printf(
+		    "FAIL  esp: root was rolled back to before transaction %s, but the ESP is not "
+		    "put back yet (every boot retries): run 'rewind boot-finish'\n",
+		    pending[i]);
+	for (size_t i = 0; leftover && leftover[i]; i++)
+		printf("warn  esp: the pinned kernel and rollback entry of %s are left on the ESP, "
+		       "and no transaction needs them: remove rewind/%s/ and "
+		       "loader/entries/rewind-%s*.conf there\n",
+		       leftover[i], leftover[i], leftover[i]);
+	if (!pending && !leftover)
+		printf("ok    esp: no restore pending, no leftover pin\n");
+	return pending ? EXIT_STATE : 0;
+}
+
 int verb_check(const struct verb *v, int argc, char **argv)
 {
 	_cleanup_(lvm_freep) struct lvm *l = NULL;
@@ -532,6 +557,9 @@ int verb_check(const struct verb *v, int argc, char **argv)
 		code = code ?: cli_exit_code(r);
 	} else
 		printf("ok    space: the volume groups have room for the default size policy\n");
+
+	if (l)
+		code = check_esp(l) ?: code;
 
 	r = check_initramfs_module(true);
 	if (r == -ENOPKG)

@@ -3,6 +3,7 @@
  * Pinning the booted entry: which files to copy, whether the ESP has room for them, the rollback
  * entry that boots them, writing all of it and removing it again.
  */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 
 #include "boot-internal.h"
 #include "log.h"
+#include "names.h"
 #include "util.h"
 
 /* Append to a malloc()ed string (NULL: empty). */
@@ -310,5 +312,34 @@ int pin_remove(const struct boot *b, const char *txid)
 	if (r < 0)
 		return log_err_errno(r, "Failed to remove the pinned kernel of %s from %s: %s",
 				     txid, b->esp, strerror(-r));
+	return 0;
+}
+
+int boot_pins(struct boot *b, char ***ret)
+{
+	_cleanup_free_ char *top = esp_path(b, PIN_DIR);
+	_cleanup_(closedirp) DIR *d = NULL;
+	_cleanup_strv_ char **l = NULL;
+	struct dirent *de;
+	int r;
+
+	if (!top)
+		return -ENOMEM;
+	*ret = NULL;
+	d = opendir(top);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.' || name_valid_txid(de->d_name) < 0 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		r = strv_extend(&l, de->d_name);
+		if (r < 0)
+			return r;
+	}
+	*ret = TAKE_PTR(l);
 	return 0;
 }

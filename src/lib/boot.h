@@ -48,6 +48,9 @@ int boot_restore(struct boot *b, const char *txid);
 /* After commit: take back the boot counters (an entry systemd-boot marked bad stays bad, warned),
  * remove the rollback entry and the pinned files. Idempotent. */
 int boot_unpin(struct boot *b, const char *txid);
+
+/* The transactions that have pinned files on the ESP (rewind/TXID/), NULL when none. */
+int boot_pins(struct boot *b, char ***ret);
 /*
  * The initramfs, before it merges root (the ESP is not mounted there, the entry is not checked):
  * boot the rollback entry once more, so that a boot cut short before the ESP is put back comes

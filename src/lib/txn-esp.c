@@ -159,6 +159,18 @@ int txn_esp_restore(const char *txid)
 	return 0;
 }
 
+int txn_esp_pins(char ***ret)
+{
+	_cleanup_(boot_freep) struct boot *b = NULL;
+	int r;
+
+	*ret = NULL;
+	r = esp_open(&b);
+	if (r < 0)
+		return -EIO;
+	return b ? boot_pins(b, ret) : 0;
+}
+
 int txn_esp_unpin(const char *txid)
 {
 	_cleanup_(boot_freep) struct boot *b = NULL;

@@ -25,6 +25,9 @@ struct json_object;
 int txn_esp_pin(const char *txid, bool has_root, time_t when, unsigned tries);
 /* (returns 1 when a rollback entry was written, 0 when not, negative errno on failure) */
 
+/* The transactions with pinned files on the ESP (boot_pins()); NULL when none or no ESP. */
+int txn_esp_pins(char ***ret);
+
 /* commit, after the snapshots are removed: remove the rollback entry and the pinned files. */
 int txn_esp_unpin(const char *txid);
 

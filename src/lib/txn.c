@@ -615,3 +615,32 @@ int txn_cancel(struct lvm *l, char **ret_txid)
 	txn_set_done(&s);
 	return ret;
 }
+
+int txn_audit_esp(struct lvm *l, char ***ret_pending, char ***ret_leftover)
+{
+	_cleanup_strv_ char **pins = NULL, **pending = NULL, **leftover = NULL;
+	struct txn_set s = {};
+	int r;
+
+	r = txn_set_load(l, false, &s);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; r >= 0 && i < s.n_restores; i++)
+		r = strv_extend(&pending, s.restores[i].txid);
+	if (r >= 0)
+		r = txn_esp_pins(&pins);
+	for (size_t i = 0; r >= 0 && pins && pins[i]; i++) {
+		bool known = strv_contains(pending, pins[i]);
+
+		for (size_t j = 0; !known && j < s.n_txns; j++)
+			known = streq(s.txns[j].txid, pins[i]);
+		if (!known)
+			r = strv_extend(&leftover, pins[i]);
+	}
+	txn_set_done(&s);
+	if (r < 0)
+		return r;
+	*ret_pending = TAKE_PTR(pending);
+	*ret_leftover = TAKE_PTR(leftover);
+	return 0;
+}

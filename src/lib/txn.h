@@ -142,6 +142,13 @@ struct txn_rollback_opts {
 
 int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_results *ret);
 
+/*
+ * check: the transactions whose ESP is still to be put back (root rolled back, the restore not
+ * done yet) and those whose pinned files are on the ESP although no transaction or restore
+ * needs them (leftovers). NULL when none.
+ */
+int txn_audit_esp(struct lvm *l, char ***ret_pending, char ***ret_leftover);
+
 /* JSON of every transaction, plus the last boot outcome (path_rundir()/outcome.json). */
 int txn_status_json(struct lvm *l, struct json_object **ret);
 

@@ -517,6 +517,34 @@ TEST(test_kernel_check)
 	CHECK_EQ_INT(RUN_CLI("boot-kernel-check", sysroot, "extra"), EXIT_USAGE);
 }
 
+/* check's view: a restore pending (root rolled back, the ESP not yet), a pin nothing needs. */
+TEST(test_audit_esp)
+{
+	_cleanup_strv_ char **pending = NULL, **leftover = NULL;
+
+	setup();
+	make_esp();
+	CHECK_EQ_INT(begin("T1", ROOT_AND_DATA), 0);
+	CHECK_EQ_INT(txn_audit_esp(L, &pending, &leftover), 0);
+	CHECK(!pending && !leftover);
+	/* merged at boot, the restore recorded on root's origin and not done yet */
+	merged_at_boot();
+	fake_lv_add_tag(fake_find_lv("vg0", "root"), "rewind:restore-esp=T1");
+	CHECK_EQ_INT(txn_audit_esp(L, &pending, &leftover), 0);
+	CHECK(pending && streq(pending[0], "T1") && !pending[1] && !leftover);
+	strv_free(pending);
+	pending = NULL;
+	CHECK_EQ_INT(RUN_CLI("boot-finish"), 0);
+	CHECK(nothing_pinned("T1"));
+	CHECK_EQ_INT(txn_audit_esp(L, &pending, &leftover), 0);
+	CHECK(!pending && !leftover);
+	/* a pin whose transaction and restore are both gone (its tag removed by hand) */
+	CHECK_EQ_INT(begin("T2", ROOT_AND_DATA), 0);
+	merged_at_boot();
+	CHECK_EQ_INT(txn_audit_esp(L, &pending, &leftover), 0);
+	CHECK(!pending && leftover && streq(leftover[0], "T2") && !leftover[1]);
+}
+
 int main(void)
 {
 	int n_failed = 0;
@@ -525,6 +553,7 @@ int main(void)
 		return 1;
 	RUN(test_begin_pins);
 	RUN(test_kernel_check);
+	RUN(test_audit_esp);
 	RUN(test_commit_unpins);
 	RUN(test_begin_counts_boots);
 	RUN(test_oneshot_over_bootctl);
