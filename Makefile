@@ -52,15 +52,23 @@ $(B)/%.o: %.c $(wildcard src/*/*.h)
 $(B)/librewind.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
+# The test build: the same library with the REWIND_* path overrides of paths.c compiled in.
+$(B)/test-hooks/%.o: %.c $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DREWIND_TEST_HOOKS -c -o $@ $<
+
+$(B)/librewind-test.a: $(filter-out $(B)/src/lib/paths.o,$(LIB_OBJ)) $(B)/test-hooks/src/lib/paths.o
+	ar rcs $@ $^
+
 $(B)/rewind: $(CLI_OBJ) $(B)/librewind.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/librewind.a $(LIBS)
 
 # Unit tests: the library and CLI with liblvm2cmd and libdevmapper replaced by fakes
 # (tests/unit/fake-*.c, libkmod too: no module is ever loaded); json-c and libmount are real.
-$(B)/tests/test-%: tests/unit/test-%.c tests/unit/*.h $(FAKE_OBJ) $(HARNESS_OBJ) $(B)/librewind.a $(filter-out $(B)/src/cli/rewind.o,$(CLI_OBJ))
+$(B)/tests/test-%: tests/unit/test-%.c tests/unit/*.h $(FAKE_OBJ) $(HARNESS_OBJ) $(B)/librewind-test.a $(filter-out $(B)/src/cli/rewind.o,$(CLI_OBJ))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(FAKE_OBJ) $(HARNESS_OBJ) $(filter-out $(B)/src/cli/rewind.o,$(CLI_OBJ)) \
-		$(B)/librewind.a $(shell pkg-config --libs libkmod json-c mount libcrypto)
+		$(B)/librewind-test.a $(shell pkg-config --libs libkmod json-c mount libcrypto)
 
 unit: deps $(B)/rewind $(TEST_BIN)
 	@tests/unit/run $(TEST_BIN) tests/unit/test-kernel-install.sh
@@ -82,7 +90,7 @@ unit-asan:
 FUZZ_SECONDS       ?= 60
 FUZZ_CHECK_SECONDS ?= 10
 FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
-	       -std=gnu11 -Wall -Wno-unused-parameter -D_GNU_SOURCE -Isrc -Isrc/lib -Isrc/shared
+	       -DREWIND_TEST_HOOKS -std=gnu11 -Wall -Wno-unused-parameter -D_GNU_SOURCE -Isrc -Isrc/lib -Isrc/shared
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_BIN   := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz-%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(B)/fuzz/%.o)

@@ -3,12 +3,18 @@
 
 #include "paths.h"
 
+/* The REWIND_* overrides exist only in the test build (-DREWIND_TEST_HOOKS: the unit tests and
+ * the fuzz targets): the installed binary never takes a path from its environment. */
+#ifdef REWIND_TEST_HOOKS
 static const char *env_or(const char *name, const char *def)
 {
 	const char *v = secure_getenv(name);
 
 	return v && *v ? v : def;
 }
+#else
+#define env_or(name, def) (def)
+#endif
 
 const char *path_conf(void)
 {
