@@ -2,12 +2,10 @@
 #pragma once
 
 /*
- * Unattended servers: boot counting with automatic rollback, automatic commit, and the fill
- * monitor. The state is LVM tags on the snapshot LVs (rewind:pending=K, rewind:good=M), so it
- * survives a rollback of root.
+ * Unattended servers: boot counting with automatic rollback (txn-count.c), automatic commit
+ * (txn-auto-commit.c), and the fill monitor (txn-monitor.c). The state is LVM tags on the snapshot
+ * LVs (rewind:pending=K, rewind:good=M), so it survives a rollback of root.
  */
-#include <json-c/json.h>
-
 #include "conf.h"
 #include "lvm.h"
 #include "txn.h"
@@ -54,9 +52,6 @@ int txn_auto_commit(struct lvm *l, const struct conf *c, char **ret_txid);
  * was extended, 1 when a snapshot is invalid or could not be extended, or negative errno.
  */
 int txn_monitor(struct lvm *l, const struct conf *c);
-
-/* Adds "auto" to a transaction's status JSON: counters, configuration, commit time left. */
-int txn_auto_status_add(struct json_object *o, const struct txn *t);
 
 /* Overridable for the unit tests: when this boot began (UNIX seconds). */
 extern uint64_t (*txn_auto_boot_time)(void);

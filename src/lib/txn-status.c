@@ -64,6 +64,35 @@ static struct json_object *snap_json(const struct txn_snap *s)
 	return o;
 }
 
+/* "auto": the boot counters, the policy, when auto-commit may commit. */
+static int auto_status_add(struct json_object *o, const struct txn *t)
+{
+	struct json_object *a = json_object_new_object();
+	struct conf c;
+	int r;
+
+	if (!a)
+		return -ENOMEM;
+	conf_init(&c);
+	(void)conf_load(path_conf(), &c, NULL);
+	r = add(o, "auto", a);
+	r = r ?: add(a, "pending_boots", json_object_new_int64(txn_pending_boots(t)));
+	r = r ?: add(a, "good_boots", json_object_new_int64(txn_good_boots(t)));
+	r = r ?: add(a, "auto_rollback_boots", json_object_new_int64(txn_auto_boots(t, &c)));
+	/* Recorded at begin (what the boot side uses), or read from rewind.conf now. */
+	r = r
+		?: add(a, "auto_rollback_boots_recorded",
+		       json_object_new_boolean(t->auto_boots >= 0));
+	r = r ?: add(a, "auto_commit_after", json_object_new_int64((int64_t)c.auto_commit_after));
+	/* When the grace period ends (UNIX time); null when auto-commit is off. */
+	r = r
+		?: add_or_null(
+		       a, "auto_commit_not_before", c.auto_commit_after > 0,
+		       json_object_new_int64((int64_t)(txn_began(t) + c.auto_commit_after)));
+	conf_done(&c);
+	return r;
+}
+
 int txn_status_json(struct lvm *l, struct json_object **ret)
 {
 	struct json_object *root = NULL, *txns = NULL, *outcome;
@@ -86,19 +115,16 @@ int txn_status_json(struct lvm *l, struct json_object **ret)
 	for (size_t i = 0; i < s.n_txns; i++) {
 		const struct txn *t = &s.txns[i];
 		struct json_object *o = json_object_new_object(), *snaps = json_object_new_array();
-		uint64_t time = 0;
-		for (size_t j = 0; j < t->n_snaps; j++)
-			time = time ? MIN(time, t->snaps[j].tags.time) : t->snaps[j].tags.time;
 		r = (o && snaps) ? 0 : -ENOMEM;
 		r = r ?: json_object_array_add(txns, o);
 		r = r ?: add(o, "txid", json_object_new_string(t->txid));
 		r = r ?: add(o, "state", json_object_new_string(txn_state_to_string(t->phase)));
 		r = r ?: add_strv(o, "members", t->members);
 		r = r ?: add_strv(o, "missing", t->missing);
-		r = r ?: add(o, "time", json_object_new_int64((int64_t)time));
+		r = r ?: add(o, "time", json_object_new_int64((int64_t)txn_began(t)));
 		r = r ?: add(o, "volumes", snaps);
 		r = r ?: txn_esp_status_add(o, t->txid); /* "boot": the rollback entry, or null */
-		r = r ?: txn_auto_status_add(o, t);	 /* "auto": boot counts, auto-commit time */
+		r = r ?: auto_status_add(o, t);		 /* "auto": boot counts, auto-commit time */
 		for (size_t j = 0; r >= 0 && j < t->n_snaps; j++)
 			r = json_object_array_add(snaps, snap_json(&t->snaps[j])) < 0 ? -ENOMEM : 0;
 		if (r < 0)

@@ -644,3 +644,31 @@ int txn_audit_esp(struct lvm *l, char ***ret_pending, char ***ret_leftover)
 	*ret_leftover = TAKE_PTR(leftover);
 	return 0;
 }
+
+uint64_t txn_began(const struct txn *t)
+{
+	uint64_t time = 0;
+
+	for (size_t i = 0; i < t->n_snaps; i++)
+		if (t->snaps[i].tags.time)
+			time = time ? MIN(time, t->snaps[i].tags.time) : t->snaps[i].tags.time;
+	return time;
+}
+
+unsigned txn_pending_boots(const struct txn *t)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < t->n_snaps; i++)
+		n = MAX(n, t->snaps[i].tags.pending);
+	return n;
+}
+
+unsigned txn_good_boots(const struct txn *t)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < t->n_snaps; i++)
+		n = MAX(n, t->snaps[i].tags.good);
+	return n;
+}

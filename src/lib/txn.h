@@ -149,6 +149,12 @@ int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_re
  */
 int txn_audit_esp(struct lvm *l, char ***ret_pending, char ***ret_leftover);
 
+/* When t began (the earliest rewind:time of its snapshots; 0 when unknown), and its boot
+ * counters (the largest rewind:pending / rewind:good of its snapshots). */
+uint64_t txn_began(const struct txn *t);
+unsigned txn_pending_boots(const struct txn *t);
+unsigned txn_good_boots(const struct txn *t);
+
 /* JSON of every transaction, plus the last boot outcome (path_rundir()/outcome.json). */
 int txn_status_json(struct lvm *l, struct json_object **ret);
 

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unattended servers: boot counting and automatic rollback (the initramfs stage's hook and
- * boot-good), automatic commit, and the fill monitor. Counters are LVM tags on every snapshot of a
- * transaction, written together with one lvchange per snapshot; readers take the largest value.
+ * Boot counting for unattended servers: the initramfs stage's hook counts each boot of an open
+ * transaction (rewind:pending=K); boot-good (boot-complete.target) confirms it (rewind:good=M);
+ * boot-failed decides whether a boot that failed reboots to be counted. Counters are LVM tags on
+ * every snapshot of a transaction, written with one lvchange per snapshot; readers take the
+ * largest value.
  */
-#include <inttypes.h>
 #include <time.h>
 
 #include "log.h"
@@ -24,34 +25,6 @@ static uint64_t real_boot_time(void)
 
 uint64_t (*txn_auto_boot_time)(void) = real_boot_time;
 
-static uint64_t txn_begin_time(const struct txn *t)
-{
-	uint64_t time = 0;
-
-	for (size_t i = 0; i < t->n_snaps; i++)
-		if (t->snaps[i].tags.time)
-			time = time ? MIN(time, t->snaps[i].tags.time) : t->snaps[i].tags.time;
-	return time;
-}
-
-static unsigned txn_pending(const struct txn *t)
-{
-	unsigned n = 0;
-
-	for (size_t i = 0; i < t->n_snaps; i++)
-		n = MAX(n, t->snaps[i].tags.pending);
-	return n;
-}
-
-static unsigned txn_good(const struct txn *t)
-{
-	unsigned n = 0;
-
-	for (size_t i = 0; i < t->n_snaps; i++)
-		n = MAX(n, t->snaps[i].tags.good);
-	return n;
-}
-
 static const char *fmt_time(uint64_t t, char *buf, size_t size)
 {
 	time_t tt = (time_t)t;
@@ -59,28 +32,6 @@ static const char *fmt_time(uint64_t t, char *buf, size_t size)
 
 	if (t == 0 || !localtime_r(&tt, &tm) || strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm) == 0)
 		snprintf(buf, size, "?");
-	return buf;
-}
-
-static const char *fmt_duration(uint64_t s, char *buf, size_t size)
-{
-	if (s >= 86400)
-		snprintf(buf, size, "%" PRIu64 "d %" PRIu64 "h", s / 86400, s % 86400 / 3600);
-	else if (s >= 3600)
-		snprintf(buf, size, "%" PRIu64 "h %" PRIu64 "min", s / 3600, s % 3600 / 60);
-	else if (s >= 60)
-		snprintf(buf, size, "%" PRIu64 "min", s / 60);
-	else
-		snprintf(buf, size, "%" PRIu64 "s", s);
-	return buf;
-}
-
-static const char *fmt_bytes(uint64_t b, char *buf, size_t size)
-{
-	if (b >= (1ULL << 30))
-		snprintf(buf, size, "%.1f GiB", (double)b / (1ULL << 30));
-	else
-		snprintf(buf, size, "%.0f MiB", (double)b / (1ULL << 20));
 	return buf;
 }
 
@@ -149,7 +100,7 @@ void txn_auto_boot(struct lvm *l, struct txn_set *s, const char *skip_txid)
 		struct txn *t = &s->txns[i];
 		const struct txn_snap *bad = NULL;
 		bool merging = false, counted;
-		unsigned k = txn_pending(t), n;
+		unsigned k = txn_pending_boots(t), n;
 		char when[32];
 
 		/* Armed, chosen on the boot menu: rolled back anyway. Committing or never
@@ -177,7 +128,7 @@ void txn_auto_boot(struct lvm *l, struct txn_set *s, const char *skip_txid)
 		}
 		if (merging)
 			continue;
-		fmt_time(txn_begin_time(t), when, sizeof(when));
+		fmt_time(txn_began(t), when, sizeof(when));
 		if (k >= n && !bad) {
 			log_err(
 			    "%u boot%s in a row failed (none reached boot-complete.target) since "
@@ -225,11 +176,11 @@ int txn_auto_boot_good(struct lvm *l)
 		log_info("No transaction is open: no boot to record.");
 	for (size_t i = 0; i < s.n_txns; i++) {
 		const struct txn *t = &s.txns[i];
-		unsigned good = txn_good(t) + 1, pending = txn_pending(t);
+		unsigned good = txn_good_boots(t) + 1, pending = txn_pending_boots(t);
 		/* The boot ID says it; the clock only for transactions that did not record one
 		 * (an RTC that is behind would otherwise never confirm a boot). */
 		bool began_now = *t->boot_id && *boot_id ? streq(t->boot_id, boot_id)
-							 : txn_begin_time(t) > booted;
+							 : txn_began(t) > booted;
 
 		if (began_now) {
 			log_info("Transaction %s began during this boot: this boot does not count.",
@@ -353,7 +304,7 @@ int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const char *cmdlin
 			"cannot roll it back; no reboot.",
 			s.txns[0].txid);
 		r = 0;
-	} else if (!was_counted(s.txns[0].txid) || txn_pending(&s.txns[0]) == 0) {
+	} else if (!was_counted(s.txns[0].txid) || txn_pending_boots(&s.txns[0]) == 0) {
 		/* Only a boot this boot's initramfs counted: not the boot that began it, not one
 		 * confirmed by rewind-boot-good.service, not one whose initramfs did not count
 		 * (an old initramfs without rewind, rd.rewind=0). */
@@ -373,211 +324,5 @@ int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const char *cmdlin
 			r = -ENOMEM;
 	}
 	txn_set_done(&s);
-	return r;
-}
-
-int txn_auto_commit(struct lvm *l, const struct conf *c, char **ret_txid)
-{
-	struct txn_set s = {};
-	uint64_t now = (uint64_t)time(NULL);
-	char a[32], b[32], d[32];
-	int r;
-
-	if (c->auto_commit_after == 0) {
-		log_info("auto_commit_after is 0 (off): not committing.");
-		return 0;
-	}
-	r = txn_set_load(l, false, &s);
-	if (r < 0)
-		return r;
-	r = 0;
-	if (s.n_txns == 0)
-		log_info("No transaction is open: nothing to commit.");
-	for (size_t i = 0; i < s.n_txns; i++) {
-		const struct txn *t = &s.txns[i];
-		uint64_t began = txn_begin_time(t), age = now > began ? now - began : 0;
-
-		if (txn_is_armed(t)) {
-			log_info("Transaction %s is armed for rollback: not committing.", t->txid);
-			goto out;
-		}
-		if (t->phase != TXN_STATE_OPEN) {
-			/* An interrupted commit or begin: finish it, that is not a commit. */
-			txn_set_done(&s);
-			r = txn_finish_interrupted(l);
-			return r < 0 ? r : 0;
-		}
-		if (age < c->auto_commit_after) {
-			log_info("Transaction %s is %s old: committing once it is %s old (in %s).",
-				 t->txid, fmt_duration(age, a, sizeof(a)),
-				 fmt_duration(c->auto_commit_after, b, sizeof(b)),
-				 fmt_duration(c->auto_commit_after - age, d, sizeof(d)));
-			goto out;
-		}
-		if (txn_good(t) == 0) {
-			log_info("Transaction %s: no boot since it began has reached "
-				 "boot-complete.target: not committing.",
-				 t->txid);
-			goto out;
-		}
-		if (txn_pending(t) > 0) {
-			log_info(
-			    "Transaction %s: the last boot has not reached boot-complete.target "
-			    "(%u unconfirmed): not committing.",
-			    t->txid, txn_pending(t));
-			goto out;
-		}
-	}
-	if (s.n_txns == 0)
-		goto out;
-	log_info("Transaction %s is %s old and its boots succeeded: committing.", s.txns[0].txid,
-		 fmt_duration(now - MIN(now, txn_begin_time(&s.txns[0])), a, sizeof(a)));
-	txn_set_done(&s);
-	r = txn_commit(l, ret_txid);
-	return r < 0 ? r : 1;
-out:
-	txn_set_done(&s);
-	return r;
-}
-
-static struct lvm_vg *find_vg(struct lvm_report *rep, const char *name)
-{
-	for (size_t i = 0; i < rep->n_vgs; i++)
-		if (streq(rep->vgs[i].name, name))
-			return &rep->vgs[i];
-	return NULL;
-}
-
-/* Extend one snapshot at or above monitor_extend_percent; 0 extended, 1 could not. */
-static int monitor_extend(struct lvm *l, const struct txn *t, const struct txn_snap *sn,
-			  struct lvm_report *vgs)
-{
-	const struct lvm_lv *lv = sn->lv;
-	struct lvm_vg *vg;
-	uint64_t extent, want, avail;
-	char x[32], y[32];
-	int r;
-
-	if (vgs->n_vgs == 0) {
-		r = lvm_report(l, true, vgs);
-		if (r < 0) {
-			log_err("Cannot read the free space of %s to extend %s/%s.", lv->vg, lv->vg,
-				lv->name);
-			return 1;
-		}
-	}
-	vg = find_vg(vgs, lv->vg);
-	extent = vg && vg->extent_size ? vg->extent_size : 4ULL << 20;
-	want = MAX(lv->size / 2, extent);
-	want = (want + extent - 1) / extent * extent;
-	avail = vg ? vg->free / extent * extent : 0;
-	if (avail == 0) {
-		log_err("SNAPSHOT %s/%s IS %.1f%% FULL AND VOLUME GROUP %s HAS NO FREE SPACE: it "
-			"will overflow, and an overflowed snapshot can no longer be rolled back "
-			"(transaction %s). Add space to %s (vgextend) or commit the transaction "
-			"(rewind commit).",
-			lv->vg, lv->name, sn->fill, lv->vg, t->txid, lv->vg);
-		return 1;
-	}
-	r = lvm_lv_extend(l, lv->vg, lv->name, MIN(want, avail));
-	if (r < 0) {
-		log_err("Failed to extend snapshot %s/%s (%.1f%% full): it may overflow, and an "
-			"overflowed snapshot can no longer be rolled back (transaction %s).",
-			lv->vg, lv->name, sn->fill, t->txid);
-		return 1;
-	}
-	vg->free -= MIN(want, avail);
-	log_warning("Snapshot %s/%s was %.1f%% full: extended it by %s to %s.", lv->vg, lv->name,
-		    sn->fill, fmt_bytes(MIN(want, avail), x, sizeof(x)),
-		    fmt_bytes(lv->size + MIN(want, avail), y, sizeof(y)));
-	if (avail < want)
-		log_warning("Volume group %s is now full: snapshot %s/%s cannot grow further.",
-			    lv->vg, lv->vg, lv->name);
-	return 0;
-}
-
-int txn_monitor(struct lvm *l, const struct conf *c)
-{
-	struct lvm_report vgs = {};
-	struct txn_set s = {};
-	int r, ret = 0;
-
-	r = txn_set_load(l, false, &s);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < s.n_txns; i++) {
-		const struct txn *t = &s.txns[i];
-
-		for (size_t j = 0; j < t->n_snaps; j++) {
-			const struct txn_snap *sn = &t->snaps[j];
-			const struct lvm_lv *lv = sn->lv;
-
-			if (sn->merging)
-				continue;
-			if (sn->invalid) {
-				log_err(
-				    "Snapshot %s/%s is invalid (overflowed): transaction %s can no "
-				    "longer be rolled back. Commit it (rewind commit) to drop the "
-				    "snapshots, and begin again with a larger size if wanted.",
-				    lv->vg, lv->name, t->txid);
-				ret = 1;
-			} else if (sn->fill < 0)
-				log_debug("Snapshot %s/%s is not active: fill unknown.", lv->vg,
-					  lv->name);
-			else if (c->monitor_extend_percent > 0 &&
-				 sn->fill >= c->monitor_extend_percent) {
-				if (monitor_extend(l, t, sn, &vgs) != 0)
-					ret = 1;
-			} else if (c->monitor_warn_percent > 0 &&
-				   sn->fill >= c->monitor_warn_percent)
-				log_warning("Snapshot %s/%s of transaction %s is %.1f%% full%s.",
-					    lv->vg, lv->name, t->txid, sn->fill,
-					    c->monitor_extend_percent > 0
-						? "; it is extended at monitor_extend_percent"
-						: "");
-			else
-				log_debug("Snapshot %s/%s is %.1f%% full.", lv->vg, lv->name,
-					  sn->fill);
-		}
-	}
-	lvm_report_done(&vgs);
-	txn_set_done(&s);
-	return ret;
-}
-
-static int jadd(struct json_object *o, const char *key, struct json_object *v)
-{
-	if (!v)
-		return -ENOMEM;
-	return json_object_object_add(o, key, v) < 0 ? -ENOMEM : 0;
-}
-
-int txn_auto_status_add(struct json_object *o, const struct txn *t)
-{
-	struct json_object *a = json_object_new_object();
-	struct conf c;
-	uint64_t began = txn_begin_time(t);
-	int r;
-
-	if (!a)
-		return -ENOMEM;
-	conf_init(&c);
-	(void)conf_load(path_conf(), &c, NULL);
-	r = jadd(o, "auto", a);
-	r = r ?: jadd(a, "pending_boots", json_object_new_int64(txn_pending(t)));
-	r = r ?: jadd(a, "good_boots", json_object_new_int64(txn_good(t)));
-	r = r ?: jadd(a, "auto_rollback_boots", json_object_new_int64(txn_auto_boots(t, &c)));
-	/* Recorded at begin (what the boot side uses), or read from rewind.conf now. */
-	r = r
-		?: jadd(a, "auto_rollback_boots_recorded",
-			json_object_new_boolean(t->auto_boots >= 0));
-	r = r ?: jadd(a, "auto_commit_after", json_object_new_int64((int64_t)c.auto_commit_after));
-	/* When the grace period ends (UNIX time); null when auto-commit is off. */
-	if (r >= 0 && c.auto_commit_after > 0)
-		r = jadd(a, "auto_commit_not_before",
-			 json_object_new_int64((int64_t)(began + c.auto_commit_after)));
-	else if (r >= 0)
-		r = json_object_object_add(a, "auto_commit_not_before", NULL) < 0 ? -ENOMEM : 0;
-	conf_done(&c);
 	return r;
 }

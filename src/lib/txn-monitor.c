@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rewind monitor: the fill of every snapshot, warned about and extended before it overflows (an
+ * overflowed snapshot can never be rolled back).
+ */
+#include "log.h"
+#include "txn-auto.h"
+#include "util.h"
+
+static const char *fmt_bytes(uint64_t b, char *buf, size_t size)
+{
+	if (b >= (1ULL << 30))
+		snprintf(buf, size, "%.1f GiB", (double)b / (1ULL << 30));
+	else
+		snprintf(buf, size, "%.0f MiB", (double)b / (1ULL << 20));
+	return buf;
+}
+
+static struct lvm_vg *find_vg(struct lvm_report *rep, const char *name)
+{
+	for (size_t i = 0; i < rep->n_vgs; i++)
+		if (streq(rep->vgs[i].name, name))
+			return &rep->vgs[i];
+	return NULL;
+}
+
+/* Extend one snapshot at or above monitor_extend_percent; 0 extended, 1 could not. */
+static int monitor_extend(struct lvm *l, const struct txn *t, const struct txn_snap *sn,
+			  struct lvm_report *vgs)
+{
+	const struct lvm_lv *lv = sn->lv;
+	struct lvm_vg *vg;
+	uint64_t extent, want, avail;
+	char x[32], y[32];
+	int r;
+
+	if (vgs->n_vgs == 0) {
+		r = lvm_report(l, true, vgs);
+		if (r < 0) {
+			log_err("Cannot read the free space of %s to extend %s/%s.", lv->vg, lv->vg,
+				lv->name);
+			return 1;
+		}
+	}
+	vg = find_vg(vgs, lv->vg);
+	extent = vg && vg->extent_size ? vg->extent_size : 4ULL << 20;
+	want = MAX(lv->size / 2, extent);
+	want = (want + extent - 1) / extent * extent;
+	avail = vg ? vg->free / extent * extent : 0;
+	if (avail == 0) {
+		log_err("SNAPSHOT %s/%s IS %.1f%% FULL AND VOLUME GROUP %s HAS NO FREE SPACE: it "
+			"will overflow, and an overflowed snapshot can no longer be rolled back "
+			"(transaction %s). Add space to %s (vgextend) or commit the transaction "
+			"(rewind commit).",
+			lv->vg, lv->name, sn->fill, lv->vg, t->txid, lv->vg);
+		return 1;
+	}
+	r = lvm_lv_extend(l, lv->vg, lv->name, MIN(want, avail));
+	if (r < 0) {
+		log_err("Failed to extend snapshot %s/%s (%.1f%% full): it may overflow, and an "
+			"overflowed snapshot can no longer be rolled back (transaction %s).",
+			lv->vg, lv->name, sn->fill, t->txid);
+		return 1;
+	}
+	vg->free -= MIN(want, avail);
+	log_warning("Snapshot %s/%s was %.1f%% full: extended it by %s to %s.", lv->vg, lv->name,
+		    sn->fill, fmt_bytes(MIN(want, avail), x, sizeof(x)),
+		    fmt_bytes(lv->size + MIN(want, avail), y, sizeof(y)));
+	if (avail < want)
+		log_warning("Volume group %s is now full: snapshot %s/%s cannot grow further.",
+			    lv->vg, lv->vg, lv->name);
+	return 0;
+}
+
+int txn_monitor(struct lvm *l, const struct conf *c)
+{
+	struct lvm_report vgs = {};
+	struct txn_set s = {};
+	int r, ret = 0;
+
+	r = txn_set_load(l, false, &s);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < s.n_txns; i++) {
+		const struct txn *t = &s.txns[i];
+
+		for (size_t j = 0; j < t->n_snaps; j++) {
+			const struct txn_snap *sn = &t->snaps[j];
+			const struct lvm_lv *lv = sn->lv;
+
+			if (sn->merging)
+				continue;
+			if (sn->invalid) {
+				log_err(
+				    "Snapshot %s/%s is invalid (overflowed): transaction %s can no "
+				    "longer be rolled back. Commit it (rewind commit) to drop the "
+				    "snapshots, and begin again with a larger size if wanted.",
+				    lv->vg, lv->name, t->txid);
+				ret = 1;
+			} else if (sn->fill < 0)
+				log_debug("Snapshot %s/%s is not active: fill unknown.", lv->vg,
+					  lv->name);
+			else if (c->monitor_extend_percent > 0 &&
+				 sn->fill >= c->monitor_extend_percent) {
+				if (monitor_extend(l, t, sn, &vgs) != 0)
+					ret = 1;
+			} else if (c->monitor_warn_percent > 0 &&
+				   sn->fill >= c->monitor_warn_percent)
+				log_warning("Snapshot %s/%s of transaction %s is %.1f%% full%s.",
+					    lv->vg, lv->name, t->txid, sn->fill,
+					    c->monitor_extend_percent > 0
+						? "; it is extended at monitor_extend_percent"
+						: "");
+			else
+				log_debug("Snapshot %s/%s is %.1f%% full.", lv->vg, lv->name,
+					  sn->fill);
+		}
+	}
+	lvm_report_done(&vgs);
+	txn_set_done(&s);
+	return ret;
+}
