@@ -19,6 +19,7 @@
 #include "boot-internal.h"
 #include "efivar.h"
 #include "log.h"
+#include "names.h"
 #include "util.h"
 
 #define COUNTED_MAX (64u * 1024u)
@@ -30,7 +31,7 @@ static bool counted_name_ok(const char *s)
 {
 	size_t len = strlen(s);
 
-	if (len == 0 || len > 200 || s[0] == '.' || entry_boot_counter(s))
+	if (len == 0 || len > 200 || s[0] == '.' || name_boot_counter(s))
 		return false;
 	for (const char *c = s; *c; c++)
 		if (*c == '/' || *c == '\\' || !isprint((unsigned char)*c))

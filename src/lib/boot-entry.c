@@ -12,6 +12,7 @@
 #include "boot-internal.h"
 #include "efivar.h"
 #include "log.h"
+#include "names.h"
 #include "util.h"
 
 #define CMP(a, b) ((a) < (b) ? -1 : (a) > (b) ? 1 : 0)
@@ -132,19 +133,7 @@ bool entry_boot_counter_len(const char *s, size_t len)
 {
 	_cleanup_free_ char *c = strndup(s, len);
 
-	return c && entry_boot_counter(c) == c;
-}
-
-const char *entry_boot_counter(const char *s)
-{
-	const char *plus = strrchr(s, '+'), *c;
-
-	if (!plus || !isdigit((unsigned char)plus[1]))
-		return NULL;
-	c = plus + 1 + strspn(plus + 1, "0123456789");
-	if (*c == '-' && isdigit((unsigned char)c[1]))
-		c += 1 + strspn(c + 1, "0123456789");
-	return *c == '\0' ? plus : NULL;
+	return c && name_boot_counter(c) == c;
 }
 
 const char *entry_boot_counter_conf(const char *file)
@@ -168,7 +157,7 @@ static char *entry_id(const char *file, int *ret_tries_left)
 	if (!id)
 		return NULL;
 	id[strlen(id) - strlen(".conf")] = '\0';
-	plus = entry_boot_counter(id);
+	plus = name_boot_counter(id);
 	if (plus) {
 		unsigned long left = strtoul(plus + 1, NULL, 10);
 

@@ -135,8 +135,6 @@ void entries_free(struct entry **l, size_t n);
 char *entry_lowercase(const char *s);
 /* Read the keys of the entry file at path into e (its file and id are the caller's). */
 int entry_parse_file(const char *path, struct entry *e);
-/* The '+' of a "+LEFT[-DONE]" boot counter that ends s, or NULL. */
-const char *entry_boot_counter(const char *s);
 /* The len bytes at s are exactly a "+LEFT[-DONE]" boot counter. */
 bool entry_boot_counter_len(const char *s, size_t len);
 /* The '+' of the "+LEFT[-DONE]" boot counter before ".conf" in file, or NULL. */

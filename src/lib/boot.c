@@ -9,28 +9,14 @@
 #include "boot-internal.h"
 #include "efivar.h"
 #include "log.h"
+#include "names.h"
 #include "util.h"
 
-/* The caller validates TXIDs; this only makes sure one is a harmless path component and does
- * not look like a boot counter ("+3" or "+3-1" before .conf) to systemd-boot. */
-static bool txid_is_safe(const char *txid)
-{
-	size_t len;
-
-	if (!txid)
-		return false;
-	len = strlen(txid);
-	if (len == 0 || len > 32 || txid[0] == '-' || txid[0] == '.')
-		return false;
-	for (const char *c = txid; *c; c++)
-		if (!isalnum((unsigned char)*c) && !strchr("_.+-", *c))
-			return false;
-	return !entry_boot_counter(txid);
-}
-
+/* The caller validated it already; checked again, as it becomes a path on the ESP and an entry's
+ * file name. */
 static int check_txid(const char *txid)
 {
-	if (!txid_is_safe(txid))
+	if (name_valid_txid(txid) < 0)
 		return log_err_errno(-EINVAL, "Invalid transaction id for the ESP: '%s'",
 				     txid ?: "(null)");
 	return 0;

@@ -11,15 +11,15 @@
 #include "paths.h"
 #include "util.h"
 
-struct mnt_tab {
+struct mount_table {
 	struct libmnt_table *tb;
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct libmnt_context *, mnt_free_context);
 
-int mnt_tab_load(struct mnt_tab **ret)
+int mount_table_load(struct mount_table **ret)
 {
-	struct mnt_tab *t = calloc(1, sizeof(*t));
+	struct mount_table *t = calloc(1, sizeof(*t));
 	const char *path = path_mountinfo();
 
 	if (!t)
@@ -33,13 +33,13 @@ int mnt_tab_load(struct mnt_tab **ret)
 	return 0;
 }
 
-void mnt_tab_free(struct mnt_tab *t)
+void mount_table_free(struct mount_table *t)
 {
 	mnt_unref_table(t->tb);
 	free(t);
 }
 
-int mnt_tab_source_of(struct mnt_tab *t, const char *target, char **ret)
+int mount_table_source_of(struct mount_table *t, const char *target, char **ret)
 {
 	struct libmnt_fs *fs = mnt_table_find_target(t->tb, target, MNT_ITER_BACKWARD);
 	const char *src;
@@ -50,7 +50,7 @@ int mnt_tab_source_of(struct mnt_tab *t, const char *target, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
-bool mnt_same_device(const char *a, const char *b)
+bool mounts_same_device(const char *a, const char *b)
 {
 	struct stat sa, sb;
 
@@ -61,7 +61,7 @@ bool mnt_same_device(const char *a, const char *b)
 	return S_ISBLK(sa.st_mode) && S_ISBLK(sb.st_mode) && sa.st_rdev == sb.st_rdev;
 }
 
-int mnt_tab_target_of(struct mnt_tab *t, const char *const *names, char **ret)
+int mount_table_target_of(struct mount_table *t, const char *const *names, char **ret)
 {
 	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
 	struct libmnt_fs *fs;
@@ -74,7 +74,7 @@ int mnt_tab_target_of(struct mnt_tab *t, const char *const *names, char **ret)
 		if (!src || src[0] != '/')
 			continue;
 		for (size_t i = 0; names[i]; i++)
-			if (*names[i] && mnt_same_device(src, names[i])) {
+			if (*names[i] && mounts_same_device(src, names[i])) {
 				found = mnt_fs_get_target(fs);
 				break;
 			}
@@ -86,7 +86,7 @@ int mnt_tab_target_of(struct mnt_tab *t, const char *const *names, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
-int mnt_tab_targets_of(struct mnt_tab *t, const char *const *names, char ***ret)
+int mount_table_targets_of(struct mount_table *t, const char *const *names, char ***ret)
 {
 	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
 	_cleanup_strv_ char **l = NULL;
@@ -100,7 +100,7 @@ int mnt_tab_targets_of(struct mnt_tab *t, const char *const *names, char ***ret)
 		if (!src || src[0] != '/')
 			continue;
 		for (size_t i = 0; names[i]; i++)
-			if (*names[i] && mnt_same_device(src, names[i])) {
+			if (*names[i] && mounts_same_device(src, names[i])) {
 				r = strv_extend(&l, mnt_fs_get_target(fs) ?: "?");
 				break;
 			}
@@ -114,7 +114,7 @@ int mnt_tab_targets_of(struct mnt_tab *t, const char *const *names, char ***ret)
 	return 0;
 }
 
-int mnt_tab_subdir_mount_of(struct mnt_tab *t, const char *const *names, char **ret)
+int mount_table_subdir_mount_of(struct mount_table *t, const char *const *names, char **ret)
 {
 	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
 	struct libmnt_fs *fs;
@@ -127,7 +127,7 @@ int mnt_tab_subdir_mount_of(struct mnt_tab *t, const char *const *names, char **
 		if (!src || src[0] != '/' || !root || streq(root, "/"))
 			continue;
 		for (size_t i = 0; names[i]; i++)
-			if (*names[i] && mnt_same_device(src, names[i])) {
+			if (*names[i] && mounts_same_device(src, names[i])) {
 				*ret = strdup(mnt_fs_get_target(fs) ?: "?");
 				r = *ret ? 1 : -ENOMEM;
 				break;
@@ -153,7 +153,7 @@ static char *mounted_at(const char *mountinfo, dev_t dev)
 	return found;
 }
 
-int mnt_find_holders(unsigned major, unsigned minor, char **ret)
+int mounts_find_holders(unsigned major, unsigned minor, char **ret)
 {
 	_cleanup_free_ char *out = NULL;
 	_cleanup_strv_ char **seen = NULL;
@@ -197,7 +197,7 @@ int mnt_find_holders(unsigned major, unsigned minor, char **ret)
 	return 0;
 }
 
-int mnt_fs_used(const char *path, uint64_t *ret)
+int fs_used_bytes(const char *path, uint64_t *ret)
 {
 	struct statvfs sv;
 
@@ -207,20 +207,20 @@ int mnt_fs_used(const char *path, uint64_t *ret)
 	return 0;
 }
 
-void mnt_saved_done(struct mnt_saved *s)
+void mount_saved_done(struct mount_saved *s)
 {
 	free(s->source);
 	free(s->target);
 	free(s->fstype);
 	free(s->options);
-	*s = (struct mnt_saved){};
+	*s = (struct mount_saved){};
 }
 
-int mnt_unmount(struct mnt_tab *t, const char *target, struct mnt_saved *ret)
+int mount_table_unmount(struct mount_table *t, const char *target, struct mount_saved *ret)
 {
 	_cleanup_(mnt_free_contextp) struct libmnt_context *cxt = NULL;
 	struct libmnt_fs *fs = mnt_table_find_target(t->tb, target, MNT_ITER_BACKWARD);
-	struct mnt_saved s = {};
+	struct mount_saved s = {};
 	int r;
 
 	if (!fs)
@@ -231,26 +231,26 @@ int mnt_unmount(struct mnt_tab *t, const char *target, struct mnt_saved *ret)
 	/* The VFS and the filesystem options together, as they were in effect. */
 	s.options = mnt_fs_strdup_options(fs);
 	if (!s.source || !s.target || !s.fstype) {
-		mnt_saved_done(&s);
+		mount_saved_done(&s);
 		return -ENOMEM;
 	}
 	cxt = mnt_new_context();
 	if (!cxt) {
-		mnt_saved_done(&s);
+		mount_saved_done(&s);
 		return -ENOMEM;
 	}
 	mnt_context_set_target(cxt, target);
 	r = mnt_context_umount(cxt);
 	if (r != 0 || mnt_context_get_status(cxt) != 1) {
 		int e = mnt_context_get_syscall_errno(cxt);
-		mnt_saved_done(&s);
+		mount_saved_done(&s);
 		return e ? -e : -EIO;
 	}
 	*ret = s;
 	return 0;
 }
 
-int mnt_remount(const struct mnt_saved *s)
+int mount_saved_remount(const struct mount_saved *s)
 {
 	_cleanup_(mnt_free_contextp) struct libmnt_context *cxt = mnt_new_context();
 	int r;
@@ -273,9 +273,9 @@ int mnt_remount(const struct mnt_saved *s)
 	return 0;
 }
 
-const struct mnt_ops mnt_ops_real = {
-    .unmount = mnt_unmount,
-    .remount = mnt_remount,
+const struct mount_ops mount_ops_real = {
+    .unmount = mount_table_unmount,
+    .remount = mount_saved_remount,
 };
 
 int fs_mount_private(const char *source, const char *target, const char *fstype, const char *data)

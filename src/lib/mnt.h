@@ -5,60 +5,60 @@
 #include <stdint.h>
 
 /* The mount table through libmount (path_mountinfo()); no hand parsing of mountinfo. */
-struct mnt_tab;
+struct mount_table;
 
-int mnt_tab_load(struct mnt_tab **ret);
-void mnt_tab_free(struct mnt_tab *t);
-static inline void mnt_tab_freep(struct mnt_tab **t)
+int mount_table_load(struct mount_table **ret);
+void mount_table_free(struct mount_table *t);
+static inline void mount_table_freep(struct mount_table **t)
 {
 	if (*t)
-		mnt_tab_free(*t);
+		mount_table_free(*t);
 }
 
 /* The source device mounted at target (exactly that mount point, last mount wins). */
-int mnt_tab_source_of(struct mnt_tab *t, const char *target, char **ret);
+int mount_table_source_of(struct mount_table *t, const char *target, char **ret);
 /* Where a device (any of its names) is mounted; -ENOENT when not mounted. */
-int mnt_tab_target_of(struct mnt_tab *t, const char *const *names, char **ret);
+int mount_table_target_of(struct mount_table *t, const char *const *names, char **ret);
 
 /* Every mount point of a device (any of its names), in mount order; -ENOENT when none. */
-int mnt_tab_targets_of(struct mnt_tab *t, const char *const *names, char ***ret);
+int mount_table_targets_of(struct mount_table *t, const char *const *names, char ***ret);
 
 /* A mount of a device that shows a subdirectory of it (a bind mount): 1 with its target, 0 when
  * none. Unmounting and mounting again would not bring it back as it was. */
-int mnt_tab_subdir_mount_of(struct mnt_tab *t, const char *const *names, char **ret);
+int mount_table_subdir_mount_of(struct mount_table *t, const char *const *names, char **ret);
 
 /*
  * Who else has the device major:minor mounted: processes in other mount namespaces (containers,
  * unshare -m, systemd's PrivateTmp=...), one line each "pid N (comm) at PATH", joined by "; ".
  * 0 with *ret NULL when nobody is found.
  */
-int mnt_find_holders(unsigned major, unsigned minor, char **ret);
+int mounts_find_holders(unsigned major, unsigned minor, char **ret);
 
 /* Two device paths name the same block device (equal strings, or same st_rdev). */
-bool mnt_same_device(const char *a, const char *b);
+bool mounts_same_device(const char *a, const char *b);
 
 /* Used bytes of the filesystem mounted at path (statvfs). */
-int mnt_fs_used(const char *path, uint64_t *ret);
+int fs_used_bytes(const char *path, uint64_t *ret);
 
 /* What is needed to mount a filesystem again after an unmount. */
-struct mnt_saved {
+struct mount_saved {
 	char *source;
 	char *target;
 	char *fstype;
 	char *options;
 };
-void mnt_saved_done(struct mnt_saved *s);
+void mount_saved_done(struct mount_saved *s);
 /* Unmount target, remembering how it was mounted. -EBUSY when busy. */
-int mnt_unmount(struct mnt_tab *t, const char *target, struct mnt_saved *ret);
-int mnt_remount(const struct mnt_saved *s);
+int mount_table_unmount(struct mount_table *t, const char *target, struct mount_saved *ret);
+int mount_saved_remount(const struct mount_saved *s);
 
 /* The unmount and mount that rollback --now uses; the unit tests replace them. */
-struct mnt_ops {
-	int (*unmount)(struct mnt_tab *t, const char *target, struct mnt_saved *ret);
-	int (*remount)(const struct mnt_saved *s);
+struct mount_ops {
+	int (*unmount)(struct mount_table *t, const char *target, struct mount_saved *ret);
+	int (*remount)(const struct mount_saved *s);
 };
-extern const struct mnt_ops mnt_ops_real;
-extern const struct mnt_ops *txn_mnt_ops;
+extern const struct mount_ops mount_ops_real;
+extern const struct mount_ops *txn_mount_ops;
 
 /*
  * Mount a filesystem for rewind's own use only: noexec, nosuid, nodev, data as the filesystem's

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* LVM's naming rules, after lvm2 lib/misc/lvm-string.c and apply_lvname_restrictions(). */
+#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "names.h"
@@ -78,6 +80,18 @@ int name_valid_tag(const char *tag)
 	return 0;
 }
 
+const char *name_boot_counter(const char *s)
+{
+	const char *plus = strrchr(s, '+'), *c;
+
+	if (!plus || !isdigit((unsigned char)plus[1]))
+		return NULL;
+	c = plus + 1 + strspn(plus + 1, "0123456789");
+	if (*c == '-' && isdigit((unsigned char)c[1]))
+		c += 1 + strspn(c + 1, "0123456789");
+	return *c == '\0' ? plus : NULL;
+}
+
 int name_valid_txid(const char *txid)
 {
 	int r;
@@ -87,7 +101,28 @@ int name_valid_txid(const char *txid)
 	if (strlen(txid) > TXID_MAX)
 		return -ENAMETOOLONG;
 	r = name_valid_common(txid);
-	return r;
+	if (r < 0)
+		return r;
+	/* A hidden directory on the ESP (rewind/TXID), or an entry systemd-boot would count down
+	 * (rewind-TXID.conf read as rewind-X with a boot counter). */
+	if (txid[0] == '.' || name_boot_counter(txid))
+		return -EINVAL;
+	return 0;
+}
+
+char *name_dm(const char *vg, const char *lv)
+{
+	char *p = malloc(2 * (strlen(vg) + strlen(lv)) + 2), *q = p;
+
+	if (!p)
+		return NULL;
+	for (const char *s = vg; *s; s++)
+		q = *s == '-' ? stpcpy(q, "--") : (*q = *s, q + 1);
+	*q++ = '-';
+	for (const char *s = lv; *s; s++)
+		q = *s == '-' ? stpcpy(q, "--") : (*q = *s, q + 1);
+	*q = '\0';
+	return p;
 }
 
 int name_split_vg_lv(const char *s, char **ret_vg, char **ret_lv)

@@ -15,7 +15,16 @@
 int name_valid_vg(const char *name);
 int name_valid_lv(const char *name);
 int name_valid_tag(const char *tag);
+/* TXID: [A-Za-z0-9_.+-]{1,TXID_MAX}, not starting with '-' or '.', not ending in a systemd-boot
+ * boot counter (name_boot_counter()). The one check of a transaction id, before anything is
+ * created with it. */
 int name_valid_txid(const char *txid);
+
+/* The '+' of a systemd-boot boot counter "+LEFT[-DONE]" that ends s, or NULL. */
+const char *name_boot_counter(const char *s);
+
+/* The device-mapper name of VG/LV ("VG-LV", '-' doubled inside each part); NULL on ENOMEM. */
+char *name_dm(const char *vg, const char *lv);
 
 /* Split "VG/LV" into its parts after validating both. */
 int name_split_vg_lv(const char *s, char **ret_vg, char **ret_lv);

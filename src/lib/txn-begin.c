@@ -36,18 +36,19 @@ static void vols_free(struct vol *v, size_t n)
 	free(v);
 }
 
-static int resolve(const struct lvm_report *rep, struct mnt_tab *mt, const char *target,
+static int resolve(const struct lvm_report *rep, struct mount_table *mt, const char *target,
 		   const struct lvm_lv **ret)
 {
 	_cleanup_free_ char *vg = NULL, *lvname = NULL, *src = NULL;
 	const struct lvm_lv *lv = NULL;
 
 	if (target[0] == '/') {
-		if (mnt_tab_source_of(mt, target, &src) < 0)
+		if (mount_table_source_of(mt, target, &src) < 0)
 			return log_err_errno(-ENODEV, "%s is not a mount point.", target);
 		for (size_t i = 0; i < rep->n_lvs && !lv; i++)
-			if ((*rep->lvs[i].dm_path && mnt_same_device(src, rep->lvs[i].dm_path)) ||
-			    (*rep->lvs[i].path && mnt_same_device(src, rep->lvs[i].path)))
+			if ((*rep->lvs[i].dm_path &&
+			     mounts_same_device(src, rep->lvs[i].dm_path)) ||
+			    (*rep->lvs[i].path && mounts_same_device(src, rep->lvs[i].path)))
 				lv = &rep->lvs[i];
 		if (!lv)
 			return log_err_errno(-ENODEV,
@@ -71,22 +72,10 @@ static int resolve(const struct lvm_report *rep, struct mnt_tab *mt, const char 
 	return 0;
 }
 
-/* The dm name of VG/LV: '-' doubled inside each part. */
-static size_t dm_name_len(const char *vg, const char *lv)
-{
-	size_t n = 1;
-
-	for (const char *p = vg; *p; p++)
-		n += *p == '-' ? 2 : 1;
-	for (const char *p = lv; *p; p++)
-		n += *p == '-' ? 2 : 1;
-	return n;
-}
-
 static int plan(const struct lvm_report *rep, const struct conf *c, const struct txn_begin_opts *o,
 		const char *txid, struct vol **ret, size_t *ret_n)
 {
-	_cleanup_(mnt_tab_freep) struct mnt_tab *mt = NULL;
+	_cleanup_(mount_table_freep) struct mount_table *mt = NULL;
 	struct volume_spec root_spec = {.target = (char *)"/"};
 	const struct volume_spec *specs = o->volumes;
 	size_t n = o->n_volumes;
@@ -101,13 +90,14 @@ static int plan(const struct lvm_report *rep, const struct conf *c, const struct
 	if (n > TXN_MEMBERS_MAX)
 		return log_err_errno(-EINVAL, "At most %d volumes per transaction (%zu given).",
 				     TXN_MEMBERS_MAX, n);
-	r = mnt_tab_load(&mt);
+	r = mount_table_load(&mt);
 	if (r < 0)
 		return r;
 	v = calloc(n, sizeof(struct vol));
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *dm = NULL;
 		const char *names[3];
 
 		r = resolve(rep, mt, specs[i].target, &v[i].lv);
@@ -123,11 +113,22 @@ static int plan(const struct lvm_report *rep, const struct conf *c, const struct
 		names[0] = v[i].lv->dm_path;
 		names[1] = v[i].lv->path;
 		names[2] = NULL;
-		if (mnt_tab_target_of(mt, names, &v[i].mnt) >= 0)
+		if (mount_table_target_of(mt, names, &v[i].mnt) >= 0)
 			v[i].root = streq(v[i].mnt, "/");
 		if ((size_t)snprintf(v[i].snap, sizeof(v[i].snap), "%s-rewind-%s", v[i].lv->name,
-				     txid) >= sizeof(v[i].snap) ||
-		    dm_name_len(v[i].lv->vg, v[i].snap) + strlen("-cow") > LVM_NAME_MAX) {
+				     txid) >= sizeof(v[i].snap)) {
+			r = log_err_errno(-ENAMETOOLONG,
+					  "Snapshot name for %s/%s would be too long.", v[i].lv->vg,
+					  v[i].lv->name);
+			goto fail;
+		}
+		dm = name_dm(v[i].lv->vg, v[i].snap);
+		if (!dm) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		/* The COW device is VG-LV-cow in device-mapper. */
+		if (strlen(dm) + strlen("-cow") > LVM_NAME_MAX) {
 			r = log_err_errno(-ENAMETOOLONG,
 					  "Snapshot name for %s/%s would be too long.", v[i].lv->vg,
 					  v[i].lv->name);
@@ -162,7 +163,7 @@ static int size_and_check_space(const struct lvm_report *rep, struct vol *v, siz
 			return log_err_errno(-ENODEV, "Volume group %s not found.", v[i].lv->vg);
 		in.vg_free = vg->free;
 		in.extent_size = vg->extent_size;
-		if (v[i].mnt && mnt_fs_used(v[i].mnt, &in.fs_used) < 0)
+		if (v[i].mnt && fs_used_bytes(v[i].mnt, &in.fs_used) < 0)
 			in.fs_used = UINT64_MAX;
 		r = policy_compute(&v[i].policy, &in, &v[i].bytes, &fallback);
 		if (r < 0)

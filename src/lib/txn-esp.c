@@ -256,36 +256,21 @@ int txn_esp_status_add(struct json_object *txn, const char *txid)
 	return json_object_object_add(txn, "boot", d) < 0 ? -ENOMEM : 0;
 }
 
-/* The dm name of VG/LV: '-' doubled inside each part. */
-static char *dm_path(const char *vg, const char *lv)
-{
-	char *p = malloc(strlen("/dev/mapper/") + 2 * (strlen(vg) + strlen(lv)) + 2), *q;
-
-	if (!p)
-		return NULL;
-	q = stpcpy(p, "/dev/mapper/");
-	for (const char *s = vg; *s; s++)
-		q = *s == '-' ? stpcpy(q, "--") : (*q = *s, q + 1);
-	*q++ = '-';
-	for (const char *s = lv; *s; s++)
-		q = *s == '-' ? stpcpy(q, "--") : (*q = *s, q + 1);
-	*q = '\0';
-	return p;
-}
-
 /* VOLUME ("VG/LV") is what is mounted at / now. */
 static bool is_root_volume(const char *volume)
 {
-	_cleanup_(mnt_tab_freep) struct mnt_tab *mt = NULL;
-	_cleanup_free_ char *vg = NULL, *lv = NULL, *src = NULL, *dm = NULL, *dev = NULL;
+	_cleanup_(mount_table_freep) struct mount_table *mt = NULL;
+	_cleanup_free_ char *vg = NULL, *lv = NULL, *src = NULL, *name = NULL, *dm = NULL,
+			    *dev = NULL;
 
 	if (!volume || name_split_vg_lv(volume, &vg, &lv) < 0)
 		return false;
-	if (mnt_tab_load(&mt) < 0 || mnt_tab_source_of(mt, "/", &src) < 0)
+	if (mount_table_load(&mt) < 0 || mount_table_source_of(mt, "/", &src) < 0)
 		return false;
-	dm = dm_path(vg, lv);
+	name = name_dm(vg, lv);
+	dm = name ? strdup_printf("/dev/mapper/%s", name) : NULL;
 	dev = strdup_printf("/dev/%s/%s", vg, lv);
-	return (dm && mnt_same_device(src, dm)) || (dev && mnt_same_device(src, dev));
+	return (dm && mounts_same_device(src, dm)) || (dev && mounts_same_device(src, dev));
 }
 
 static const char *jstr(struct json_object *o, const char *key)

@@ -13,11 +13,11 @@
 #include "txn.h"
 #include "util.h"
 
-const struct mnt_ops *txn_mnt_ops = &mnt_ops_real;
+const struct mount_ops *txn_mount_ops = &mount_ops_real;
 
 /* The mounts taken down, to be mounted again in reverse. */
 struct unmounted {
-	struct mnt_saved *saved;
+	struct mount_saved *saved;
 	size_t n;
 };
 
@@ -25,10 +25,10 @@ static void remount_all(struct unmounted *u)
 {
 	/* In mount order again: the reverse of the unmounts. */
 	while (u->n > 0) {
-		struct mnt_saved *m = &u->saved[--u->n];
-		if (txn_mnt_ops->remount(m) < 0)
+		struct mount_saved *m = &u->saved[--u->n];
+		if (txn_mount_ops->remount(m) < 0)
 			log_err("Failed to mount %s again: run 'mount %s'.", m->target, m->target);
-		mnt_saved_done(m);
+		mount_saved_done(m);
 	}
 	free(u->saved);
 	u->saved = NULL;
@@ -38,7 +38,7 @@ static void remount_all(struct unmounted *u)
  * mounted below another member's mount point, goes before what it covers. */
 static int unmount_members(const struct txn *t, struct unmounted *u)
 {
-	_cleanup_(mnt_tab_freep) struct mnt_tab *mt = NULL;
+	_cleanup_(mount_table_freep) struct mount_table *mt = NULL;
 	_cleanup_free_ const char **names = calloc(2 * t->n_snaps + 1, sizeof(char *));
 	_cleanup_strv_ char **targets = NULL;
 	int r;
@@ -49,12 +49,12 @@ static int unmount_members(const struct txn *t, struct unmounted *u)
 		names[2 * i] = t->snaps[i].origin->dm_path;
 		names[2 * i + 1] = t->snaps[i].origin->path;
 	}
-	r = mnt_tab_load(&mt);
+	r = mount_table_load(&mt);
 	if (r < 0)
 		return r;
 	{
 		_cleanup_free_ char *sub = NULL;
-		r = mnt_tab_subdir_mount_of(mt, names, &sub);
+		r = mount_table_subdir_mount_of(mt, names, &sub);
 		if (r < 0)
 			return r;
 		if (r > 0)
@@ -65,18 +65,18 @@ static int unmount_members(const struct txn *t, struct unmounted *u)
 			    "Unmount it first",
 			    sub, t->txid);
 	}
-	r = mnt_tab_targets_of(mt, names, &targets);
+	r = mount_table_targets_of(mt, names, &targets);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
 		return r;
 	for (size_t k = strv_length(targets); k > 0; k--) {
-		struct mnt_saved *n = realloc(u->saved, sizeof(*n) * (u->n + 1));
+		struct mount_saved *n = realloc(u->saved, sizeof(*n) * (u->n + 1));
 
 		if (!n)
 			return -ENOMEM;
 		u->saved = n;
-		r = txn_mnt_ops->unmount(mt, targets[k - 1], &u->saved[u->n]);
+		r = txn_mount_ops->unmount(mt, targets[k - 1], &u->saved[u->n]);
 		if (r < 0)
 			return log_err_errno(r, "Cannot unmount %s: %s.", targets[k - 1],
 					     strerror(-r));
@@ -103,7 +103,7 @@ static int check_closed(const struct txn_snap *s)
 				     s->origin->name);
 	if (n == 0)
 		return 0;
-	(void)mnt_find_holders(major, minor, &who);
+	(void)mounts_find_holders(major, minor, &who);
 	return log_err_errno(-EBUSY,
 			     "%s/%s is still open after unmounting it here (%d opener%s%s%s). A "
 			     "merge now would be deferred by LVM to its next activation and erase "

@@ -27,7 +27,7 @@ static void set_open(const char *source, bool open)
 		lv->attr[5] = open ? 'o' : '-';
 }
 
-static int fake_unmount(struct mnt_tab *t, const char *target, struct mnt_saved *ret)
+static int fake_unmount(struct mount_table *t, const char *target, struct mount_saved *ret)
 {
 	char *src = NULL;
 
@@ -35,22 +35,22 @@ static int fake_unmount(struct mnt_tab *t, const char *target, struct mnt_saved 
 		fake_event("mnt umount %s: busy", target);
 		return -EBUSY;
 	}
-	if (mnt_tab_source_of(t, target, &src) < 0)
+	if (mount_table_source_of(t, target, &src) < 0)
 		return -ENOENT;
 	fake_event("mnt umount %s", target);
 	set_open(src, false);
-	*ret = (struct mnt_saved){.source = src, .target = strdup(target)};
+	*ret = (struct mount_saved){.source = src, .target = strdup(target)};
 	return 0;
 }
 
-static int fake_remount(const struct mnt_saved *s)
+static int fake_remount(const struct mount_saved *s)
 {
 	fake_event("mnt mount %s", s->target);
 	set_open(s->source, true);
 	return 0;
 }
 
-const struct mnt_ops fake_mnt_ops = {
+const struct mount_ops fake_mount_ops = {
     .unmount = fake_unmount,
     .remount = fake_remount,
 };

@@ -51,7 +51,7 @@ void fake_dm_share(const char *dir);
 /* rollback --now's unmount/mount (fake-mnt.c): test_reset installs them; busy: that target's
  * unmount fails with EBUSY (NULL: none). */
 void fake_mnt_busy(const char *target);
-extern const struct mnt_ops fake_mnt_ops;
+extern const struct mount_ops fake_mount_ops;
 
 /* Event log: "lvm <command line>", "dm suspend NAME", "dm resume NAME", "kmod NAME". */
 void fake_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -92,7 +92,7 @@ void test_setup(void)
 	test_log_capture();
 	fake_reset();
 	fake_mnt_busy(NULL);
-	txn_mnt_ops = &fake_mnt_ops;
+	txn_mount_ops = &fake_mount_ops;
 }
 
 const char *test_write(const char *name, const char *contents)

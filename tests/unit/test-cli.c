@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Exit codes of the CLI (HACKING.md table), through cli_run() over the fakes. */
 #include "cli-run.h"
+#include "names.h"
 #include "test.h"
 #include "util.h"
 
@@ -31,6 +32,21 @@ TEST(test_usage_errors)
 	CHECK_EQ_INT(fake_event_count("lvm lvcreate"), 0);
 	CHECK_EQ_INT(RUN_CLI("--version"), 0);
 	CHECK_EQ_INT(RUN_CLI("--help"), 0);
+}
+
+/* A name LVM takes but systemd-boot would read as a boot counter (rewind-x+1.conf is "rewind-x"
+ * with one try left): refused as bad usage before anything is created. */
+TEST(test_name_boot_counter)
+{
+	test_machine();
+	CHECK_EQ_INT(name_valid_lv("root-rewind-x+1"), 0);
+	CHECK_EQ_INT(RUN_CLI("begin", "--name", "x+1"), EXIT_USAGE);
+	CHECK_EQ_INT(RUN_CLI("begin", "--name", "x+1-2", "/", "/srv"), EXIT_USAGE);
+	CHECK_EQ_INT(RUN_CLI("begin", "--name", ".x"), EXIT_USAGE);
+	CHECK_EQ_INT(fake_event_count("lvm lvcreate"), 0);
+	CHECK_EQ_INT(fake_n_events(), 0);
+	CHECK_EQ_INT(RUN_CLI("begin", "--name", "x+1a", "/"), 0);
+	CHECK(fake_find_lv("vg0", "root-rewind-x+1a") != NULL);
 }
 
 TEST(test_not_root)
@@ -84,6 +100,7 @@ int main(void)
 	setenv("REWIND_INITRD", "/nonexistent/initrd", 1);
 	cli_geteuid = root;
 	RUN(test_usage_errors);
+	RUN(test_name_boot_counter);
 	RUN(test_not_root);
 	RUN(test_state_errors);
 	RUN(test_no_space_and_invalid);

@@ -69,6 +69,30 @@ TEST(test_lengths)
 	CHECK_EQ_INT(name_valid_txid("20261125-101010"), 0);
 }
 
+TEST(test_txid_boot_counter)
+{
+	/* LVM takes these; systemd-boot would read rewind-TXID.conf as an entry with tries. */
+	CHECK_EQ_INT(name_valid_lv("x+1"), 0);
+	CHECK_EQ_INT(name_valid_txid("x+1"), -EINVAL);
+	CHECK_EQ_INT(name_valid_txid("x+12-3"), -EINVAL);
+	CHECK_EQ_INT(name_valid_txid("+0"), -EINVAL);
+	CHECK_EQ_INT(name_valid_txid(".x"), -EINVAL);
+	CHECK_EQ_INT(name_valid_txid("x+"), 0);
+	CHECK_EQ_INT(name_valid_txid("x+1a"), 0);
+	CHECK_EQ_INT(name_valid_txid("x+1-"), 0);
+	CHECK_EQ_INT(name_valid_txid("a+b-c"), 0);
+	CHECK(name_boot_counter("rewind-T1+3") != NULL);
+	CHECK(name_boot_counter("rewind-T1+3-x") == NULL);
+}
+
+TEST(test_dm_name)
+{
+	_cleanup_free_ char *a = name_dm("vg0", "root"), *b = name_dm("my-vg", "a-b-rewind-T-1");
+
+	CHECK(a && streq(a, "vg0-root"));
+	CHECK(b && streq(b, "my--vg-a--b--rewind--T--1"));
+}
+
 TEST(test_vg_and_split)
 {
 	_cleanup_free_ char *vg = NULL, *lv = NULL;
@@ -92,6 +116,8 @@ int main(void)
 	RUN(test_lv_names);
 	RUN(test_metacharacters);
 	RUN(test_lengths);
+	RUN(test_txid_boot_counter);
+	RUN(test_dm_name);
 	RUN(test_vg_and_split);
 	return n_failed ? 1 : 0;
 }
