@@ -14,29 +14,38 @@
 #include "txn.h"
 #include "util.h"
 
-static bool file_exists(const char *path)
+static bool is_type(const char *path, mode_t type)
 {
 	struct stat st;
 
-	return path && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	return path && stat(path, &st) == 0 && (st.st_mode & S_IFMT) == type;
 }
 
-/* sysroot has a module tree (modules.dep, from depmod) for release. /lib is looked at only when
- * it is a directory: an absolute /lib symlink would resolve in the initramfs, not in sysroot. */
-static bool has_modules(const char *sysroot, const char *release)
+/*
+ * sysroot has a module tree (modules.dep, from depmod) for release: 1; it has module trees, but
+ * not this one: 0; it has none at all: -1, cannot tell (a separate /usr that the initramfs mounts
+ * later). /lib is looked at only when it is a directory: an absolute /lib symlink would resolve
+ * in the initramfs, not in sysroot.
+ */
+static int has_modules(const char *sysroot, const char *release)
 {
-	_cleanup_free_ char *usr =
-	    strdup_printf("%s/usr/lib/modules/%s/modules.dep", sysroot, release);
+	_cleanup_free_ char *usr = strdup_printf("%s/usr/lib/modules", sysroot);
 	_cleanup_free_ char *lib = strdup_printf("%s/lib", sysroot);
-	_cleanup_free_ char *dep = NULL;
+	_cleanup_free_ char *usr_dep = NULL, *lib_dep = NULL;
+	bool lib_own, trees;
 	struct stat st;
 
-	if (file_exists(usr))
-		return true;
-	if (!lib || lstat(lib, &st) < 0 || !S_ISDIR(st.st_mode))
-		return false;
-	dep = strdup_printf("%s/lib/modules/%s/modules.dep", sysroot, release);
-	return file_exists(dep);
+	if (!usr || !lib)
+		return -ENOMEM;
+	usr_dep = strdup_printf("%s/%s/modules.dep", usr, release);
+	lib_own = lstat(lib, &st) == 0 && S_ISDIR(st.st_mode);
+	lib_dep = lib_own ? strdup_printf("%s/modules/%s/modules.dep", lib, release) : NULL;
+	if (is_type(usr_dep, S_IFREG) || is_type(lib_dep, S_IFREG))
+		return 1;
+	free(lib);
+	lib = lib_own ? strdup_printf("%s/lib/modules", sysroot) : NULL;
+	trees = is_type(usr, S_IFDIR) || is_type(lib, S_IFDIR);
+	return trees ? 0 : -1;
 }
 
 int txn_boot_kernel_check(const char *sysroot)
@@ -52,8 +61,15 @@ int txn_boot_kernel_check(const char *sysroot)
 		return 0;
 	if (uname(&u) < 0)
 		return log_warning_errno(0, "Cannot tell which kernel runs: %m; booting on.");
-	if (has_modules(sysroot, u.release)) {
+	r = has_modules(sysroot, u.release);
+	if (r > 0) {
 		log_debug("The rolled-back root has the modules of kernel %s.", u.release);
+		return 0;
+	}
+	if (r < 0) {
+		log_debug("%s has no module tree at all (a separate /usr?): cannot tell whether it "
+			  "has the modules of kernel %s.",
+			  sysroot, u.release);
 		return 0;
 	}
 	if (!pinned) {
