@@ -53,8 +53,10 @@ vmtest_esp_hashes() {
 # vmtest_efivar NAME: systemd-boot's EFI variable NAME (a UTF-16 string), or nothing.
 vmtest_efivar() {
 	local v=/sys/firmware/efi/efivars/$1-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f
-	[ -e "$v" ] && tail -c +5 "$v" | iconv -f UTF-16LE -t UTF-8 | tr -d '\0'
-	return 0
+	# efivarfs files cannot seek: read the whole file, then drop the 4 attribute bytes
+	[ -e "$v" ] || return 0
+	cat "$v" | tail -c +5 | iconv -f UTF-16LE -t UTF-8 | tr -d '\0'
+
 }
 
 # vmtest_oneshot: LoaderEntryOneShot, what systemd-boot boots next (nothing when none).
