@@ -56,7 +56,6 @@ vmtest_efivar() {
 	# efivarfs files cannot seek: read the whole file, then drop the 4 attribute bytes
 	[ -e "$v" ] || return 0
 	cat "$v" | tail -c +5 | iconv -f UTF-16LE -t UTF-8 | tr -d '\0'
-
 }
 
 # vmtest_oneshot: LoaderEntryOneShot, what systemd-boot boots next (nothing when none).
