@@ -1,10 +1,10 @@
 #!/bin/bash
 # Nobody at the console. A real kernel upgrade (the newer bookworm ABI, through apt and Debian's
 # hooks) and an upgrade that breaks userspace: the new kernel boots, but PID 1 dies. With
-# auto_rollback_boots = 2 (recorded at begin, no initramfs rebuild), two boots fail; the loader's
-# default pattern keeps picking the upgrade's entry, so the third boot rolls back under the new
-# kernel: its initramfs finds no modules for itself in the rolled-back root and reboots into the
-# rollback entry before switch-root. Three boots never reach a stage.
+# auto_rollback_boots = 2 (recorded at begin, no initramfs rebuild), begin gave every entry two
+# tries and the plugin gave the new one two: two boots of the new kernel fail (measured: systemd-boot
+# then falls back to the old kernel's entry, whose tries are left, although the loader.conf default
+# pattern matches both), and the third boot's initramfs rolls root and data back.
 set -euxo pipefail
 . /usr/local/lib/vmtest/vmtest.sh
 mid=$(cat /etc/machine-id)
@@ -29,5 +29,5 @@ rm /sbin/init
 printf '#!/bin/sh\nexit 1\n' >/sbin/init
 chmod +x /sbin/init
 sync
-vmtest_expect_lost_boots 3
+vmtest_expect_lost_boots 2
 systemctl reboot

@@ -1,12 +1,13 @@
 #!/bin/bash
-# Three boots were lost; the rollback entry booted the kernel of before the upgrade: root and
-# data rolled back, the ESP mounted and put back as it was before begin, modules loading, and no
-# emergency mode on the way.
+# Two boots were lost; the third, on the kernel of before the upgrade, rolled back in the initramfs:
+# root and data rolled back, the ESP mounted and put back as it was before begin, modules loading,
+# and no emergency mode on the way.
 set -euxo pipefail
 . /usr/local/lib/vmtest/vmtest.sh
 old=$(cat "$VMTEST_STATE/old") new=$(cat "$VMTEST_STATE/new") mid=$(cat /etc/machine-id)
 cat /proc/cmdline
-grep -q 'rd.rewind.rollback=ka' /proc/cmdline
+journalctl -b --no-pager | grep -i rewind | grep -iE 'boots|roll' | tee "$VMTEST_STATE/journal"
+grep -q 'auto_rollback_boots = 2: ROLLING BACK' "$VMTEST_STATE/journal"
 [ "$(uname -r)" = "$old" ]
 grep -qx before /etc/rewind-marker
 grep -qx before /srv/data/marker
