@@ -54,6 +54,10 @@ int verb_boot_good(const struct verb *v, int argc, char **argv)
 	if (r != 0)
 		return r;
 	r = txn_auto_boot_good(l);
+	/* systemd-bless-boot counted this boot: what a restore kept for it can go now. */
+	if (txn_sweep_pins(l) < 0)
+		log_warning("Failed to remove a rollback entry that is no longer needed; 'rewind "
+			    "check' lists it.");
 	return r < 0 ? cli_fail(v, r) : 0;
 }
 

@@ -10,6 +10,7 @@
 #include <sys/statvfs.h>
 
 #include "boot-internal.h"
+#include "efivar.h"
 #include "log.h"
 #include "names.h"
 #include "util.h"
@@ -293,14 +294,55 @@ static int unlink_ours(const struct boot *b, const char *txid)
 	return r;
 }
 
+/*
+ * This boot came from txid's rollback entry and systemd-bless-boot has not counted it yet: the
+ * file LoaderBootCountPath names (as systemd-boot renamed it, rewind-TXID+2-1.conf) is still
+ * there. Removing it now would fail systemd-bless-boot.service after boot-complete.target.
+ */
+static bool awaiting_bless(const struct boot *b, const char *txid, char **ret_name)
+{
+	_cleanup_free_ char *v = NULL, *path = NULL;
+	const char *base;
+	struct stat st;
+
+	if (efivar_get_string(b->efivars, "LoaderBootCountPath", EFI_LOADER_GUID, &v) < 0)
+		return false;
+	base = strrchr(v, '\\') ?: strrchr(v, '/');
+	base = base ? base + 1 : v;
+	if (!entry_is_ours(base, txid))
+		return false;
+	path = entry_path(b, base);
+	if (!path || stat(path, &st) < 0)
+		return false;
+	if (ret_name)
+		*ret_name = strdup(base);
+	return true;
+}
+
 int pin_remove(const struct boot *b, const char *txid)
 {
 	_cleanup_free_ char *dir = pin_path(b, txid, NULL);
 	_cleanup_free_ char *top = esp_path(b, PIN_DIR);
+	_cleanup_free_ char *booted = NULL;
 	int r;
 
 	if (!dir || !top)
 		return -ENOMEM;
+	if (awaiting_bless(b, txid, &booted)) {
+		/* Only the record goes now (so nothing restores from it again); the entry and its
+		 * kernel stay until 'rewind boot-good', after systemd-bless-boot (boot_sweep()). */
+		_cleanup_free_ char *m = pin_path(b, txid, MANIFEST);
+
+		if (!m)
+			return -ENOMEM;
+		if (unlink(m) < 0 && errno != ENOENT)
+			return log_err_errno(-errno, "Failed to remove %s: %m", m);
+		(void)esp_fsync_dir(dir);
+		log_info("This boot came from the rollback entry %s: it stays until "
+			 "systemd-bless-boot has counted the boot ('rewind boot-good' removes it).",
+			 booted ?: txid);
+		return 0;
+	}
 	/* The entry first, so no menu entry ever points at removed files. */
 	r = unlink_ours(b, txid);
 	if (r >= 0)
@@ -342,4 +384,17 @@ int boot_pins(struct boot *b, char ***ret)
 	}
 	*ret = TAKE_PTR(l);
 	return 0;
+}
+
+int boot_sweep(struct boot *b, const char *txid)
+{
+	_cleanup_free_ char *m = pin_path(b, txid, MANIFEST);
+	struct stat st;
+
+	if (!m)
+		return -ENOMEM;
+	/* With its record it is not a restore's remainder: 'rewind check' reports it. */
+	if (stat(m, &st) == 0 || awaiting_bless(b, txid, NULL))
+		return 0;
+	return pin_remove(b, txid);
 }

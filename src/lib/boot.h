@@ -49,6 +49,12 @@ int boot_restore(struct boot *b, const char *txid);
  * remove the rollback entry and the pinned files. Idempotent. */
 int boot_unpin(struct boot *b, const char *txid);
 
+/*
+ * After systemd-bless-boot counted a boot of the rollback entry: remove what a restore left of
+ * txid's pin for it (its entry and kernel, no record). Nothing else is touched.
+ */
+int boot_sweep(struct boot *b, const char *txid);
+
 /* The transactions that have pinned files on the ESP (rewind/TXID/), NULL when none. */
 int boot_pins(struct boot *b, char ***ret);
 /*

@@ -171,6 +171,17 @@ int txn_esp_pins(char ***ret)
 	return b ? boot_pins(b, ret) : 0;
 }
 
+int txn_esp_sweep(const char *txid)
+{
+	_cleanup_(boot_freep) struct boot *b = NULL;
+	int r;
+
+	r = esp_open(&b);
+	if (r < 0)
+		return -EIO;
+	return b ? boot_sweep(b, txid) : 0;
+}
+
 int txn_esp_unpin(const char *txid)
 {
 	_cleanup_(boot_freep) struct boot *b = NULL;

@@ -28,6 +28,9 @@ int txn_esp_pin(const char *txid, bool has_root, time_t when, unsigned tries);
 /* The transactions with pinned files on the ESP (boot_pins()); NULL when none or no ESP. */
 int txn_esp_pins(char ***ret);
 
+/* boot-good, after systemd-bless-boot: boot_sweep() of txid's pin. */
+int txn_esp_sweep(const char *txid);
+
 /* commit, after the snapshots are removed: remove the rollback entry and the pinned files. */
 int txn_esp_unpin(const char *txid);
 

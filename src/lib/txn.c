@@ -672,3 +672,18 @@ unsigned txn_good_boots(const struct txn *t)
 		n = MAX(n, t->snaps[i].tags.good);
 	return n;
 }
+
+int txn_sweep_pins(struct lvm *l)
+{
+	_cleanup_strv_ char **pending = NULL, **leftover = NULL;
+	int r, ret = 0;
+
+	r = txn_audit_esp(l, &pending, &leftover);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; leftover && leftover[i]; i++) {
+		r = txn_esp_sweep(leftover[i]);
+		ret = ret ?: r;
+	}
+	return ret;
+}

@@ -149,6 +149,10 @@ int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_re
  */
 int txn_audit_esp(struct lvm *l, char ***ret_pending, char ***ret_leftover);
 
+/* boot-good, after systemd-bless-boot counted this boot: remove the rollback entries and kernels
+ * that a restore kept for it (txn_esp_sweep() of each pin no transaction needs). */
+int txn_sweep_pins(struct lvm *l);
+
 /* When t began (the earliest rewind:time of its snapshots; 0 when unknown), and its boot
  * counters (the largest rewind:pending / rewind:good of its snapshots). */
 uint64_t txn_began(const struct txn *t);

@@ -549,6 +549,47 @@ TEST(test_audit_esp)
 	CHECK(!pending && leftover && streq(leftover[0], "T2") && !leftover[1]);
 }
 
+/* The rollback entry booted this boot (systemd-boot renamed it, LoaderBootCountPath names it):
+ * the restore keeps it for systemd-bless-boot, and boot-good removes it once the boot is counted.
+ */
+TEST(test_restore_awaits_bless)
+{
+	_cleanup_free_ char *counted = NULL, *blessed = NULL;
+
+	setup();
+	make_esp();
+	CHECK_EQ_INT(begin("T1", ROOT_AND_DATA), 0);
+	CHECK(exists(pathf("loader/entries/rewind-T1+3.conf")));
+	upgrade_esp();
+	counted = strdup(pathf("loader/entries/rewind-T1+2-1.conf"));
+	blessed = strdup(pathf("loader/entries/rewind-T1.conf"));
+	CHECK(rename(pathf("loader/entries/rewind-T1+3.conf"), counted) == 0);
+	CHECK_EQ_INT(efivar_set_string(efivars, "LoaderBootCountPath", EFI_LOADER_GUID,
+				       "\\loader\\entries\\rewind-T1+2-1.conf"),
+		     0);
+	merged_at_boot();
+	write_outcome("T1", "rolled-back", "rolled-back");
+	CHECK_EQ_INT(RUN_CLI("boot-finish"), 0);
+	/* the ESP is back; the booted entry and its kernel stay, its record is gone */
+	CHECK(!exists(pathf("loader/entries/" MID "-" NEWK ".conf")));
+	CHECK(exists(counted));
+	CHECK(exists(pathf("rewind/T1/linux")));
+	CHECK(!exists(pathf("rewind/T1/manifest.json")));
+	/* nothing restores from it again: a kernel installed after the rollback stays */
+	put(pathf("loader/entries/" MID "-" NEWK ".conf"), "title installed after\n");
+	CHECK_EQ_INT(RUN_CLI("boot-finish"), 0);
+	CHECK(exists(pathf("loader/entries/" MID "-" NEWK ".conf")));
+	/* boot-good before systemd-bless-boot renamed it: it stays */
+	CHECK_EQ_INT(RUN_CLI("boot-good"), 0);
+	CHECK(exists(counted));
+	/* systemd-bless-boot marked the boot good: boot-good removes the entry and the kernel */
+	CHECK(rename(counted, blessed) == 0);
+	CHECK_EQ_INT(RUN_CLI("boot-good"), 0);
+	CHECK(!exists(blessed));
+	CHECK(nothing_pinned("T1"));
+	CHECK(exists(pathf("loader/entries/" MID "-" NEWK ".conf")));
+}
+
 int main(void)
 {
 	int n_failed = 0;
@@ -558,6 +599,7 @@ int main(void)
 	RUN(test_begin_pins);
 	RUN(test_kernel_check);
 	RUN(test_audit_esp);
+	RUN(test_restore_awaits_bless);
 	RUN(test_commit_unpins);
 	RUN(test_begin_counts_boots);
 	RUN(test_oneshot_over_bootctl);
