@@ -29,6 +29,6 @@ install() {
 		$SYSTEMCTL -q --root "$initdir" add-wants initrd.target rewind-initrd-kernel.service
 	else
 		inst_hook pre-mount 10 "$moddir/rewind-pre-mount.sh"
-		inst_hook pre-pivot 10 "$moddir/rewind-pre-pivot.sh"
+		inst_hook pre-pivot 60 "$moddir/rewind-pre-pivot.sh" # after usrmount (50)
 	fi
 }
