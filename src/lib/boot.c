@@ -233,10 +233,9 @@ int boot_unpin(struct boot *b, const char *txid)
 	return pin_remove(b, txid);
 }
 
-/* systemd-boot 252 matches LoaderEntryOneShot against entry ids, which are the lowercased file
- * name including ".conf" and the boot counter as it is at that boot (rewind-TXID+2-1.conf) --
- * the same string it reports in LoaderEntrySelected. Nothing renames the entry before it reads
- * the variable, so the name it has now is the one to set. */
+/* systemd-boot matches LoaderEntryOneShot as a pattern (efi_fnmatch) against entry ids: the
+ * lowercased file name with ".conf", with the boot counter up to 257 (rewind-TXID+2-1.conf),
+ * without it from 258. */
 int boot_set_oneshot(struct boot *b, const char *txid)
 {
 	_cleanup_free_ char *name = NULL;
@@ -254,6 +253,12 @@ int boot_set_oneshot(struct boot *b, const char *txid)
 		return log_err_errno(r,
 				     "No rollback entry rewind-%s.conf in %s/" ENTRIES_DIR ": %s",
 				     txid, b->esp, strerror(-r));
+	/* The pattern, not the name it has now: systemd-boot 258 and later take the counter out of
+	 * the id (rewind-TXID.conf), 252 to 257 keep it (rewind-TXID+3.conf); it matches both. */
+	free(name);
+	name = entry_oneshot_pattern(txid);
+	if (!name)
+		return -ENOMEM;
 	r = efivar_set_string(b->efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, name);
 	if (r < 0)
 		return log_err_errno(r, "Failed to set the EFI variable LoaderEntryOneShot: %s",
@@ -401,6 +406,34 @@ int boot_describe(struct boot *b, const char *txid, struct json_object **ret)
 	return 0;
 }
 
+/*
+ * This boot is one of txid's rollback entry with no tries left. LoaderEntrySelected says so up to
+ * systemd-boot 257 (its id keeps the counter as it was: +0-3); from 258 the id has no counter,
+ * but LoaderBootCountPath still names the file as renamed for this boot: +0-N with N past our
+ * tries means it had none left when it was chosen.
+ */
+static bool ours_exhausted(const char *efivars_dir, const char *txid, char **ret_name)
+{
+	_cleanup_free_ char *selected = NULL, *path = NULL;
+	const char *base, *plus;
+	char *end;
+
+	if (boot_selected_exhausted(efivars_dir, &selected) > 0 && entry_is_ours(selected, txid)) {
+		*ret_name = TAKE_PTR(selected);
+		return true;
+	}
+	if (efivar_get_string(efivars_dir, "LoaderBootCountPath", EFI_LOADER_GUID, &path) < 0)
+		return false;
+	base = strrchr(path, '\\') ?: strrchr(path, '/');
+	base = base ? base + 1 : path;
+	plus = entry_is_ours(base, txid) ? entry_boot_counter_conf(base) : NULL;
+	if (!plus || strtoul(plus + 1, &end, 10) != 0 || *end != '-' ||
+	    strtoul(end + 1, NULL, 10) <= ROLLBACK_TRIES)
+		return false;
+	*ret_name = strdup(base);
+	return *ret_name != NULL;
+}
+
 int boot_set_oneshot_early(const char *efivars_dir, const char *txid)
 {
 	_cleanup_free_ char *name = NULL, *selected = NULL;
@@ -411,7 +444,7 @@ int boot_set_oneshot_early(const char *efivars_dir, const char *txid)
 		return r;
 	/* Only the rollback entry's own tries bound it: another entry with none left may be
 	 * booted because a default names it, while ours still has tries. */
-	if (boot_selected_exhausted(efivars_dir, &selected) > 0 && entry_is_ours(selected, txid))
+	if (ours_exhausted(efivars_dir, txid, &selected))
 		return log_err_errno(
 		    -ESTALE,
 		    "systemd-boot booted %s, the rollback entry of %s, with no tries left: the "

@@ -188,7 +188,7 @@ TEST(test_commit_unpins)
 	CHECK_EQ_INT(txn_esp_set_oneshot("T1"), 1);
 	CHECK_EQ_INT(efivar_get_string(efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, &oneshot),
 		     0);
-	CHECK_STREQ(oneshot, "rewind-T1+3.conf");
+	CHECK_STREQ(oneshot, "rewind-T1[+.]*conf");
 	free(oneshot);
 	CHECK_EQ_INT(txn_commit(L, NULL), 0);
 	CHECK_EQ_INT(fake_count_lvs(), 2);
@@ -254,7 +254,7 @@ TEST(test_oneshot_over_bootctl)
 	CHECK_EQ_INT(txn_esp_set_oneshot("T1"), 1);
 	CHECK_EQ_INT(efivar_get_string(efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, &oneshot),
 		     0);
-	CHECK_STREQ(oneshot, "rewind-T1+3.conf");
+	CHECK_STREQ(oneshot, "rewind-T1[+.]*conf");
 	free(oneshot);
 	CHECK(fake_efivar_immutable(path));
 	CHECK_EQ_INT(txn_esp_clear_oneshot("T1"), 1);
