@@ -7,7 +7,6 @@
  */
 #include <elf.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -15,6 +14,7 @@
 #include "boot.h"
 #include "cli.h"
 #include "conf.h"
+#include "digest.h"
 #include "esp-find.h"
 #include "kmod.h"
 #include "log.h"
@@ -158,13 +158,10 @@ static char *installed_binary(void)
 
 static bool sha256_equal(const struct blob *a, const struct blob *b)
 {
-	unsigned char ma[EVP_MAX_MD_SIZE], mb[EVP_MAX_MD_SIZE];
-	unsigned int la = 0, lb = 0;
+	uint8_t ma[DIGEST_SHA256_SIZE], mb[DIGEST_SHA256_SIZE];
 
-	if (EVP_Digest(a->data, a->len, ma, &la, EVP_sha256(), NULL) != 1 ||
-	    EVP_Digest(b->data, b->len, mb, &lb, EVP_sha256(), NULL) != 1)
-		return false;
-	return la == lb && memcmp(ma, mb, la) == 0;
+	return sha256_buffer(a->data, a->len, ma) >= 0 && sha256_buffer(b->data, b->len, mb) >= 0 &&
+	       memcmp(ma, mb, sizeof(ma)) == 0;
 }
 
 /* The NT_GNU_BUILD_ID note of a native ELF image, from its program headers (they survive strip).

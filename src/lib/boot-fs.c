@@ -211,27 +211,6 @@ static int fill_string(int fd, const void *arg)
 	return write_all(fd, arg, strlen(arg));
 }
 
-int esp_read_chunks(int fd, int (*fn)(const void *buf, size_t len, void *userdata), void *userdata)
-{
-	uint8_t buf[64 * 1024];
-
-	for (;;) {
-		ssize_t k = read(fd, buf, sizeof(buf));
-		int r;
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (k == 0)
-			return 0;
-		r = fn(buf, k, userdata);
-		if (r < 0)
-			return r;
-	}
-}
-
 static int write_chunk(const void *buf, size_t len, void *userdata)
 {
 	return write_all(*(const int *)userdata, buf, len);
@@ -243,7 +222,7 @@ static int fill_copy(int fd, const void *arg)
 
 	if (in < 0)
 		return -errno;
-	return esp_read_chunks(in, write_chunk, &fd);
+	return read_chunks(in, write_chunk, &fd);
 }
 
 int esp_write_file(const char *path, const char *contents)

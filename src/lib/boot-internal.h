@@ -118,8 +118,6 @@ int esp_fsync_parent(const char *path);
 int esp_write_file(const char *path, const char *contents);
 int esp_copy_file(const char *from, const char *to);
 int esp_mkdir_parents(const char *path);
-/* Read fd to its end in chunks, handing each to fn; stops at the first error. */
-int esp_read_chunks(int fd, int (*fn)(const void *buf, size_t len, void *userdata), void *userdata);
 int esp_rm_rf(const char *path);
 
 /* Every regular file and directory under the ESP (rel NULL: from its root), except rewind/ and

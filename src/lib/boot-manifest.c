@@ -6,48 +6,12 @@
  * put back as they were; nothing else on the ESP is touched ("What a restore may touch").
  */
 #include <fcntl.h>
-#include <openssl/evp.h>
 
 #include "boot-internal.h"
+#include "digest.h"
 #include "efivar.h"
 #include "log.h"
 #include "util.h"
-
-static int digest_chunk(const void *buf, size_t len, void *userdata)
-{
-	return EVP_DigestUpdate(userdata, buf, len) != 1 ? -EIO : 0;
-}
-
-static int sha256_file(const char *path, char hex[static 65])
-{
-	EVP_MD_CTX *ctx = NULL;
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	int r = 0;
-
-	if (fd < 0)
-		return -errno;
-	ctx = EVP_MD_CTX_new();
-	if (!ctx)
-		return -ENOMEM;
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-		r = -EIO;
-		goto finish;
-	}
-	r = esp_read_chunks(fd, digest_chunk, ctx);
-	if (r < 0)
-		goto finish;
-	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32) {
-		r = -EIO;
-		goto finish;
-	}
-	for (unsigned int i = 0; i < mdlen; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
-finish:
-	EVP_MD_CTX_free(ctx);
-	return r;
-}
 
 /* o's member key if it is of that type, else NULL. */
 static json_object *json_get(json_object *o, const char *key, json_type type)
@@ -167,7 +131,7 @@ int manifest_files(const struct boot *b, const char *txid, const struct esp_list
 		const struct esp_file *f = &files->files[i];
 		_cleanup_free_ char *abs = esp_path(b, f->path), *bak = NULL, *bak_abs = NULL;
 		json_object *o;
-		char hex[65];
+		char hex[DIGEST_SHA256_HEX];
 
 		if (!abs)
 			return -ENOMEM;
@@ -214,7 +178,7 @@ int manifest_pinned(const struct boot *b, const char *txid, const struct pin_pla
 		_cleanup_free_ char *to = pin_rel(txid, p->files[i].name);
 		_cleanup_free_ char *to_abs = to ? esp_path(b, to) : NULL;
 		json_object *o = json_object_new_object();
-		char hex[65];
+		char hex[DIGEST_SHA256_HEX];
 		int r;
 
 		if (!from || !to_abs || !o || json_object_array_add(pl, o) < 0)
@@ -292,7 +256,7 @@ static bool path_in_pin(const char *rel, const char *txid)
 
 static bool file_matches(const char *abs, const char *sha256)
 {
-	char hex[65];
+	char hex[DIGEST_SHA256_HEX];
 
 	return sha256 && sha256_file(abs, hex) >= 0 && streq(hex, sha256);
 }

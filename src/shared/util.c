@@ -302,3 +302,24 @@ int spawn_capture(char *const *argv, size_t max, char **ret, size_t *ret_len)
 		*ret_len = len;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
+
+int read_chunks(int fd, int (*fn)(const void *buf, size_t len, void *userdata), void *userdata)
+{
+	uint8_t buf[64 * 1024];
+
+	for (;;) {
+		ssize_t k = read(fd, buf, sizeof(buf));
+		int r;
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0)
+			return 0;
+		r = fn(buf, k, userdata);
+		if (r < 0)
+			return r;
+	}
+}

@@ -30,6 +30,8 @@ _printf_(1, 2) char *strdup_printf(const char *fmt, ...);
 int safe_atou64(const char *s, uint64_t *ret);
 
 int read_one_line_file(const char *path, char **ret);
+/* Read fd to its end in chunks, handing each to fn; stops at the first error. */
+int read_chunks(int fd, int (*fn)(const void *buf, size_t len, void *userdata), void *userdata);
 int mkdir_p(const char *path, mode_t mode);
 /* Write a file atomically (temp file + rename). */
 int write_file_atomic(const char *path, const char *contents);
