@@ -144,8 +144,8 @@ int count_arm(const struct boot *b, const char *txid, unsigned tries)
 		}
 	}
 	if (r >= 0) {
-		(void)esp_fsync_parent(counted);
-		(void)esp_fsync_dir(dir);
+		(void)fsync_parent(counted);
+		(void)fsync_dir(dir);
 		log_info("systemd-boot counts the boots of %zu entr%s: each gets %u tr%s before it "
 			 "falls back to the next, and in the end to %s.",
 			 done, done == 1 ? "y" : "ies", tries, tries == 1 ? "y" : "ies",
@@ -241,7 +241,7 @@ int count_disarm(const struct boot *b, const char *txid)
 		}
 		disarm_one(b, l, n, name);
 	}
-	(void)esp_fsync_dir(dir);
+	(void)fsync_dir(dir);
 	entries_free(l, n);
 	return 0;
 }

@@ -124,88 +124,6 @@ char *entry_path(const struct boot *b, const char *name)
 
 /* ---- file helpers ---- */
 
-int esp_fsync_dir(const char *path)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		return -errno;
-	return 0;
-}
-
-/* The part of path before its last '/' ("" for "/x"); *ret NULL when there is no '/'. */
-static int path_parent(const char *path, char **ret)
-{
-	char *d = strdup(path), *slash;
-
-	if (!d)
-		return -ENOMEM;
-	slash = strrchr(d, '/');
-	if (!slash) {
-		free(d);
-		d = NULL;
-	} else
-		*slash = '\0';
-	*ret = d;
-	return 0;
-}
-
-int esp_fsync_parent(const char *path)
-{
-	_cleanup_free_ char *d = NULL;
-	int r = path_parent(path, &d);
-
-	if (r < 0)
-		return r;
-	if (!d)
-		return esp_fsync_dir(".");
-	return esp_fsync_dir(*d ? d : "/");
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t k = write(fd, p, len);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += k;
-		len -= k;
-	}
-	return 0;
-}
-
-/* Write to PATH.rewind-tmp, fsync, rename over PATH, fsync the directory. */
-static int atomic_replace(const char *path, int (*fill)(int fd, const void *arg), const void *arg)
-{
-	_cleanup_free_ char *tmp = strdup_printf("%s" TMP_SUFFIX, path);
-	_cleanup_close_ int fd = -1;
-	int r;
-
-	if (!tmp)
-		return -ENOMEM;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
-	r = fill(fd, arg);
-	if (r >= 0 && fsync(fd) < 0)
-		r = -errno;
-	if (r >= 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp);
-		return r;
-	}
-	return esp_fsync_parent(path);
-}
-
 static int fill_string(int fd, const void *arg)
 {
 	return write_all(fd, arg, strlen(arg));
@@ -227,12 +145,16 @@ static int fill_copy(int fd, const void *arg)
 
 int esp_write_file(const char *path, const char *contents)
 {
-	return atomic_replace(path, fill_string, contents);
+	_cleanup_free_ char *tmp = strdup_printf("%s" TMP_SUFFIX, path);
+
+	return tmp ? write_file_atomic_full(path, tmp, fill_string, contents) : -ENOMEM;
 }
 
 int esp_copy_file(const char *from, const char *to)
 {
-	return atomic_replace(to, fill_copy, from);
+	_cleanup_free_ char *tmp = strdup_printf("%s" TMP_SUFFIX, to);
+
+	return tmp ? write_file_atomic_full(to, tmp, fill_copy, from) : -ENOMEM;
 }
 
 int esp_mkdir_parents(const char *path)

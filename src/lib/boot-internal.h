@@ -112,8 +112,6 @@ int entry_find_ours(const struct boot *b, const char *txid, char **ret);
 char *entry_oneshot_pattern(const char *txid);
 char *entry_path(const struct boot *b, const char *name);
 
-int esp_fsync_dir(const char *path);
-int esp_fsync_parent(const char *path);
 /* Write or copy to PATH.rewind-tmp, fsync, rename over PATH, fsync the directory. */
 int esp_write_file(const char *path, const char *contents);
 int esp_copy_file(const char *from, const char *to);

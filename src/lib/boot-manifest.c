@@ -512,7 +512,7 @@ static int remove_file(const struct boot *b, const char *txid, const char *rel)
 			return 0;
 		return log_err_errno(r, "Failed to remove %s: %s", abs, strerror(-r));
 	}
-	(void)esp_fsync_parent(abs);
+	(void)fsync_parent(abs);
 	log_info("Removed %s: added since transaction %s began", abs, txid);
 	return 1;
 }
@@ -588,7 +588,7 @@ static int remove_added(const struct boot *b, const char *txid, json_object *m, 
 		if (!abs)
 			return -ENOMEM;
 		if (rmdir(abs) >= 0) {
-			(void)esp_fsync_parent(abs);
+			(void)fsync_parent(abs);
 			log_info("Removed %s: added since transaction %s began", abs, txid);
 		}
 	}

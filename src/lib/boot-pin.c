@@ -255,7 +255,7 @@ int pin_write(struct boot *b, const char *txid, time_t when, struct entry *boote
 	if (r >= 0)
 		r = manifest_files(b, txid, files, m);
 	if (r >= 0)
-		r = esp_fsync_dir(dir);
+		r = fsync_dir(dir);
 	if (r >= 0)
 		r = manifest_write(b, txid, m);
 	/* The entry last: it must never point at files that are not there yet. */
@@ -290,7 +290,7 @@ static int unlink_ours(const struct boot *b, const char *txid)
 				removed = true;
 		}
 	if (removed)
-		(void)esp_fsync_dir(dir);
+		(void)fsync_dir(dir);
 	return r;
 }
 
@@ -337,7 +337,7 @@ int pin_remove(const struct boot *b, const char *txid)
 			return -ENOMEM;
 		if (unlink(m) < 0 && errno != ENOENT)
 			return log_err_errno(-errno, "Failed to remove %s: %m", m);
-		(void)esp_fsync_dir(dir);
+		(void)fsync_dir(dir);
 		log_info("This boot came from the rollback entry %s: it stays until "
 			 "systemd-bless-boot has counted the boot ('rewind boot-good' removes it).",
 			 booted ?: txid);
@@ -349,7 +349,7 @@ int pin_remove(const struct boot *b, const char *txid)
 		r = esp_rm_rf(dir);
 	if (r >= 0) {
 		(void)rmdir(top); /* only when empty: other transactions' pins stay */
-		(void)esp_fsync_dir(b->esp);
+		(void)fsync_dir(b->esp);
 	}
 	if (r < 0)
 		return log_err_errno(r, "Failed to remove the pinned kernel of %s from %s: %s",

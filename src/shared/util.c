@@ -189,28 +189,95 @@ int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-int write_file_atomic(const char *path, const char *contents)
+int write_all(int fd, const void *buf, size_t len)
 {
-	_cleanup_free_ char *tmp = strdup_printf("%s.tmp.%d", path, (int)getpid());
-	_cleanup_close_ int fd = -1;
-	size_t len = strlen(contents);
+	const uint8_t *p = buf;
 
-	if (!tmp)
-		return -ENOMEM;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, contents, len) != (ssize_t)len || fsync(fd) < 0) {
-		int r = errno ? -errno : -EIO;
-		unlink(tmp);
-		return r;
-	}
-	if (rename(tmp, path) < 0) {
-		int r = -errno;
-		unlink(tmp);
-		return r;
+	while (len > 0) {
+		ssize_t k = write(fd, p, len);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += k;
+		len -= k;
 	}
 	return 0;
+}
+
+int fsync_dir(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		return -errno;
+	return 0;
+}
+
+int path_parent(const char *path, char **ret)
+{
+	char *d = strdup(path), *slash;
+
+	if (!d)
+		return -ENOMEM;
+	slash = strrchr(d, '/');
+	if (!slash) {
+		free(d);
+		d = NULL;
+	} else
+		*slash = '\0';
+	*ret = d;
+	return 0;
+}
+
+int fsync_parent(const char *path)
+{
+	_cleanup_free_ char *d = NULL;
+	int r = path_parent(path, &d);
+
+	if (r < 0)
+		return r;
+	if (!d)
+		return fsync_dir(".");
+	return fsync_dir(*d ? d : "/");
+}
+
+int write_file_atomic_full(const char *path, const char *tmp, int (*fill)(int fd, const void *arg),
+			   const void *arg)
+{
+	_cleanup_close_ int fd =
+	    open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = fill(fd, arg);
+	if (r >= 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r >= 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	return fsync_parent(path);
+}
+
+static int fill_string(int fd, const void *arg)
+{
+	return write_all(fd, arg, strlen(arg));
+}
+
+int write_file_atomic(const char *path, const char *contents)
+{
+	/* The pid: two processes writing the same file do not share a temporary file. */
+	_cleanup_free_ char *tmp = strdup_printf("%s.tmp.%d", path, (int)getpid());
+
+	return tmp ? write_file_atomic_full(path, tmp, fill_string, contents) : -ENOMEM;
 }
 
 /* The child of spawn_capture(): never returns. Tells the parent exec's errno on errpipe. */

@@ -33,7 +33,22 @@ int read_one_line_file(const char *path, char **ret);
 /* Read fd to its end in chunks, handing each to fn; stops at the first error. */
 int read_chunks(int fd, int (*fn)(const void *buf, size_t len, void *userdata), void *userdata);
 int mkdir_p(const char *path, mode_t mode);
-/* Write a file atomically (temp file + rename). */
+/* Write all of buf, again after a short write or EINTR. */
+int write_all(int fd, const void *buf, size_t len);
+int fsync_dir(const char *path);
+/* The part of path before its last '/' ("" for "/x"); *ret NULL when there is no '/'. */
+int path_parent(const char *path, char **ret);
+/* fsync() the directory path is in ("." when path has no '/'). */
+int fsync_parent(const char *path);
+/*
+ * The one atomic writer: fill() writes the contents to tmp, a temporary file in path's directory
+ * (opened O_CREAT|O_TRUNC|O_NOFOLLOW|O_CLOEXEC, 0644: never through a symlink), which is
+ * fsync()ed and renamed over path (rename replaces a symlink at path, never follows it), then
+ * the directory is fsync()ed. On failure tmp is removed and path is as it was.
+ */
+int write_file_atomic_full(const char *path, const char *tmp, int (*fill)(int fd, const void *arg),
+			   const void *arg);
+/* write_file_atomic_full() with contents, through path.tmp.PID. */
 int write_file_atomic(const char *path, const char *contents);
 
 /*
