@@ -63,7 +63,9 @@ int txn_tags_decode(char *const *tags, struct txn_tags *t);
 /* On the origin LV of root (not a snapshot: it survives the merge): the ESP is to be put back
  * as it was at the begin of TXID. Set before root's merge starts, removed once the ESP is. */
 #define TAG_RESTORE_ESP TAG_PREFIX "restore-esp="
-#define TAG_PINNED	TAG_PREFIX "pinned"
+/* Beside it: how many boots the initramfs pointed at the rollback entry again since (bounded). */
+#define TAG_REARMED TAG_PREFIX "rearmed="
+#define TAG_PINNED  TAG_PREFIX "pinned"
 
 /* The counter tags (txn-auto.c): "rewind:pending=" and "rewind:good=". */
 #define TAG_PENDING TAG_PREFIX "pending="

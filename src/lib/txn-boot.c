@@ -8,6 +8,7 @@
  * device-mapper. A merge a power cut interrupted is past the point of no return: every member is
  * rolled forward.
  */
+#include <inttypes.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,6 +23,7 @@
 
 #define STALL_TIMEOUT_DEFAULT 600
 #define MEMBER_WAIT_DEFAULT   60
+#define REARM_MAX	      3
 
 /* rd.rewind=0 disables; rd.rewind.rollback=TXID arms that transaction for this boot;
  * rd.rewind.wait=SECONDS bounds the wait for members whose volume group is not there yet. */
@@ -424,6 +426,42 @@ static void flag_unfinished(const struct txn_set *s)
 		}
 }
 
+/*
+ * Point the next boot at the rollback entry again, at most REARM_MAX times per restore (counted
+ * in a tag beside rewind:restore-esp): a pinned kernel that dies before its initramfs must not
+ * make every other boot a boot of it for ever (systemd-boot boots a one-shot whatever its tries).
+ */
+static void rearm(struct lvm *l, const struct txn_restore *x)
+{
+	_cleanup_free_ char *now = NULL;
+	char *add[] = {NULL, NULL}, *del[] = {NULL, NULL};
+	uint64_t n = 0;
+
+	for (size_t k = 0; x->origin->tags && x->origin->tags[k]; k++)
+		if (startswith(x->origin->tags[k], TAG_REARMED)) {
+			del[0] = x->origin->tags[k];
+			if (safe_atou64(del[0] + strlen(TAG_REARMED), &n) < 0)
+				n = REARM_MAX;
+		}
+	if (n >= REARM_MAX) {
+		log_warning(
+		    "The ESP of transaction %s is still not put back after %" PRIu64
+		    " boots pointed "
+		    "at its rollback entry: not again. Run 'rewind boot-finish' once booted.",
+		    x->txid, n);
+		return;
+	}
+	now = strdup_printf(TAG_REARMED "%" PRIu64, n + 1);
+	add[0] = now;
+	if (!now || lvm_lv_change_tags(l, x->origin->vg, x->origin->name, add, del) < 0) {
+		log_warning("Cannot count the boots pointed at the rollback entry of %s: not "
+			    "pointing this one.",
+			    x->txid);
+		return;
+	}
+	(void)txn_esp_oneshot_early(x->txid);
+}
+
 int txn_boot(struct lvm *l, const struct txn_boot_opts *o, struct txn_results *res)
 {
 	char cmdline_txid[TXID_MAX + 1];
@@ -446,8 +484,10 @@ int txn_boot(struct lvm *l, const struct txn_boot_opts *o, struct txn_results *r
 	flag_unfinished(&s);
 	/* Root rolled back at an earlier boot, its ESP not yet put back: the kernel of before
 	 * boots next time too, until boot-finish has put the ESP back. */
-	for (size_t i = 0; i < s.n_restores; i++)
-		(void)txn_esp_oneshot_early(s.restores[i].txid);
+	for (size_t i = 0; i < s.n_restores; i++) {
+		rearm(l, &s.restores[i]);
+		known = known || streq(s.restores[i].txid, cmdline_txid);
+	}
 	/* auto_rollback_boots: count this boot, or arm (in memory) after N failed ones. */
 	txn_auto_boot(l, &s, cmdline_txid);
 	for (size_t i = 0; i < s.n_txns; i++) {

@@ -475,7 +475,7 @@ int txn_finish_restore(struct lvm *l)
 	for (size_t i = 0; i < s.n_restores; i++) {
 		const struct txn_restore *x = &s.restores[i];
 		_cleanup_free_ char *tag = strdup_printf(TAG_RESTORE_ESP "%s", x->txid);
-		char *del[] = {tag, NULL};
+		char *del[] = {tag, NULL, NULL};
 
 		if (!tag) {
 			ret = -ENOMEM;
@@ -495,6 +495,9 @@ int txn_finish_restore(struct lvm *l)
 			continue;
 		}
 		/* (txn_esp_restore() cleared the one-shot at the rollback entry too.) */
+		for (size_t k = 0; x->origin->tags && x->origin->tags[k] && !del[1]; k++)
+			if (startswith(x->origin->tags[k], TAG_REARMED))
+				del[1] = x->origin->tags[k];
 		r = lvm_lv_change_tags(l, x->origin->vg, x->origin->name, NULL, del);
 		if (r < 0)
 			ret = ret ?: r;

@@ -198,6 +198,37 @@ TEST(test_restore_esp_recorded_before_merge)
 	json_object_put(st);
 }
 
+/* Root rolled back at an earlier boot, the ESP not yet back: later boots are pointed at the
+ * rollback entry again, three times at most (a pinned kernel that dies before its initramfs must
+ * not take every other boot for ever); the entry's own boot does not warn "no such transaction". */
+TEST(test_restore_rearm_bounded)
+{
+	const char *efivars = getenv("REWIND_EFIVARS");
+	struct txn_results res = {};
+	char *oneshot = NULL;
+
+	test_machine();
+	mkdir_p(efivars, 0755);
+	fake_lv_add_tag(fake_find_lv("vg0", "root"), "rewind:restore-esp=T1");
+	test_write("cmdline", "root=/dev/vg0/root rd.rewind.rollback=T1\n");
+	for (int i = 1; i <= 4; i++) {
+		char tag[64];
+
+		(void)efivar_delete(efivars, "LoaderEntryOneShot", EFI_LOADER_GUID);
+		CHECK_EQ_INT(boot(&res), 0);
+		txn_results_done(&res);
+		res = (struct txn_results){};
+		snprintf(tag, sizeof(tag), "rewind:rearmed=%d", i <= 3 ? i : 3);
+		CHECK(fake_lv_has_tag(fake_find_lv("vg0", "root"), tag));
+		oneshot = NULL;
+		(void)efivar_get_string(efivars, "LoaderEntryOneShot", EFI_LOADER_GUID, &oneshot);
+		CHECK(i <= 3 ? oneshot && streq(oneshot, "rewind-T1[+.]*conf") : !oneshot);
+		free(oneshot);
+	}
+	CHECK(test_log_contains("still not put back after 3 boots"));
+	CHECK(!test_log_contains("no such transaction"));
+}
+
 TEST(test_cmdline_unknown_or_bad_txid)
 {
 	struct txn_results res = {};
@@ -372,6 +403,7 @@ int main(void)
 	RUN(test_disabled);
 	RUN(test_armed_root_is_merged);
 	RUN(test_cmdline_arms_for_this_boot);
+	RUN(test_restore_rearm_bounded);
 	RUN(test_cmdline_unknown_or_bad_txid);
 	RUN(test_invalid_snapshot_not_merged_and_disarmed);
 	RUN(test_missing_member_waited_for_then_nothing_merged);
