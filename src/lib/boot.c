@@ -180,7 +180,8 @@ int boot_restore(struct boot *b, const char *txid)
 		/* Keep the pin and the manifest: running this again retries. */
 		return log_err_errno(r, "Failed to restore the ESP %s as it was before %s", b->esp,
 				     txid);
-	return pin_remove(b, txid);
+	r = pin_remove(b, txid);
+	return r < 0 ? r : 1;
 }
 
 int boot_clear_oneshot(struct boot *b, const char *txid)

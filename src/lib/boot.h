@@ -43,7 +43,8 @@ int boot_pin(struct boot *b, const char *txid, time_t when);
 int boot_count(struct boot *b, const char *txid, unsigned tries);
 /* After a root rollback: put the boot menu back as it was at begin (the BLS entries, loader.conf
  * and the files Linux entries load; nothing else on the ESP is touched), then drop the pin.
- * Idempotent. */
+ * Idempotent: 1 when it put the ESP back, 0 when there was no record to do it from (done
+ * before: only leftovers are removed). */
 int boot_restore(struct boot *b, const char *txid);
 /* After commit: take back the boot counters (an entry systemd-boot marked bad stays bad, warned),
  * remove the rollback entry and the pinned files. Idempotent. */

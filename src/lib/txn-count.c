@@ -179,8 +179,8 @@ int txn_auto_boot_good(struct lvm *l)
 		unsigned good = txn_good_boots(t) + 1, pending = txn_pending_boots(t);
 		/* The boot ID says it; the clock only for transactions that did not record one
 		 * (an RTC that is behind would otherwise never confirm a boot). */
-		bool began_now = *t->boot_id && *boot_id ? streq(t->boot_id, boot_id)
-							 : txn_began(t) > booted;
+		bool began_now =
+		    *t->boot_id && *boot_id ? streq(t->boot_id, boot_id) : txn_began(t) > booted;
 
 		if (began_now) {
 			log_info("Transaction %s began during this boot: this boot does not count.",

@@ -152,7 +152,11 @@ int txn_esp_restore(const char *txid)
 	if (r < 0)
 		return log_err_errno(r, "Failed to put back the ESP %s as it was before %s: %s",
 				     boot_esp_root(b), txid, strerror(-r));
-	log_info("The ESP %s is back as it was before transaction %s.", boot_esp_root(b), txid);
+	if (r > 0)
+		log_info("The ESP %s is back as it was before transaction %s.", boot_esp_root(b),
+			 txid);
+	else
+		log_debug("No record of %s on %s: put back before.", txid, boot_esp_root(b));
 	/* The initramfs pointed this boot at the rollback entry in case it was cut short; the ESP
 	 * is back, its entries are right again. */
 	(void)boot_clear_oneshot(b, txid);
@@ -441,12 +445,12 @@ int txn_esp_boot_finish(char **ret_line)
 		goto out;
 	/* Without a manifest this only removes leftovers: the second run does nothing. */
 	r = boot_restore(b, txid);
-	if (r >= 0 && d)
+	if (r > 0)
 		log_info("The ESP %s is back as it was before transaction %s.", boot_esp_root(b),
 			 txid);
-	else if (r >= 0)
-		log_debug("No rollback entry of %s on %s: nothing to restore.", txid,
-			  boot_esp_root(b));
+	else if (r == 0)
+		log_debug("No record of %s on %s: nothing to restore.", txid, boot_esp_root(b));
+	r = MIN(r, 0);
 out:
 	json_object_put(d);
 	json_object_put(o);

@@ -67,9 +67,10 @@ int txn_boot_kernel_check(const char *sysroot)
 		return 0;
 	}
 	if (r < 0) {
-		log_warning("%s has no module tree at all: cannot tell whether the rolled-back root "
-			    "has the modules of kernel %s; booting on.",
-			    sysroot, u.release);
+		log_warning(
+		    "%s has no module tree at all: cannot tell whether the rolled-back root "
+		    "has the modules of kernel %s; booting on.",
+		    sysroot, u.release);
 		return 0;
 	}
 	if (!pinned) {

@@ -270,7 +270,7 @@ static void test_restore(struct boot *b, const char *before)
 	upgrade();
 	/* systemd-boot's seed, refreshed at every boot: neither an "added" file nor restored */
 	put(pathf("loader/random-seed"), "a fresh seed");
-	check(boot_restore(b, TX) == 0);
+	check(boot_restore(b, TX) == 1);
 	check(slurp(pathf("loader/random-seed")) &&
 	      streq(slurp(pathf("loader/random-seed")), "a fresh seed"));
 	unlink(pathf("loader/random-seed"));
@@ -350,7 +350,7 @@ static void test_restore_foreign(struct boot *b)
 	check(efivar_set_string(efivars, "LoaderEntryDefault", EFI_LOADER_GUID,
 				MID "-" NEWK ".conf") == 0);
 
-	check(boot_restore(b, "tx6") == 0);
+	check(boot_restore(b, "tx6") >= 0);
 	for (size_t i = 0; i < ELEMENTSOF(foreign_before); i++) {
 		const char *want = foreign_before[i][1];
 
