@@ -32,7 +32,19 @@ static int bootctl_print(const char *option, char **ret)
 	if (r < 0)
 		return log_err_errno(r, "Failed to run %s %s: %s", argv[0], option, strerror(-r));
 	if (r != 0) {
-		log_debug("%s %s: exit status %d", argv[0], option, r);
+		_cleanup_free_ char *info = NULL;
+
+		/* systemd-boot booted this system, yet bootctl finds no ESP (an MBR partition
+		 * table, an unusual mount point...): say so, rewind can do nothing for the boot. */
+		if (streq(option, "--print-esp-path") &&
+		    efivar_get_string(path_efivars(), "LoaderInfo", EFI_LOADER_GUID, &info) >= 0)
+			log_warning(
+			    "systemd-boot (%s) booted this system, but '%s %s' finds no ESP "
+			    "(exit status %d, its message above): no rollback entry, no ESP "
+			    "record, no restore.",
+			    info, argv[0], option, r);
+		else
+			log_debug("%s %s: exit status %d", argv[0], option, r);
 		return 0;
 	}
 	p = strstrip(out);

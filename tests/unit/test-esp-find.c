@@ -175,7 +175,16 @@ TEST(test_bootctl_finds_none)
 	CHECK_EQ_INT(begin_root("T1"), 0);
 	CHECK(!exists(pathf("rewind/T1")));
 	CHECK(test_log_contains("No systemd-boot ESP found"));
+	CHECK(!test_log_contains("booted this system, but"));
 	CHECK_EQ_INT(txn_commit(L, NULL), 0);
+	/* ... although systemd-boot booted this system: a warning, not a debug line */
+	mkdir_p(getenv("REWIND_EFIVARS"), 0755);
+	CHECK_EQ_INT(efivar_set_string(getenv("REWIND_EFIVARS"), "LoaderInfo", EFI_LOADER_GUID,
+				       "systemd-boot 252.39-1~deb12u1"),
+		     0);
+	CHECK_EQ_INT(esp_find(&found), -ENOENT);
+	CHECK(test_log_contains("systemd-boot (systemd-boot 252.39-1~deb12u1) booted this system, "
+				"but"));
 }
 
 /* bootctl names an ESP without systemd-boot on it: no systemd-boot ESP. */
