@@ -288,5 +288,10 @@ int fs_mount_private(const char *source, const char *target, const char *fstype,
 
 int fs_unmount(const char *target)
 {
-	return umount2(target, UMOUNT_NOFOLLOW) < 0 ? -errno : 0;
+	if (umount2(target, UMOUNT_NOFOLLOW) == 0)
+		return 0;
+	/* Something still holds it (a shell in it?): gone from the tree now, unmounted when let go. */
+	if (errno == EBUSY && umount2(target, UMOUNT_NOFOLLOW | MNT_DETACH) == 0)
+		return 0;
+	return -errno;
 }
