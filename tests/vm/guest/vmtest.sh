@@ -69,3 +69,17 @@ vmtest_no_emergency() {
 			vmtest_fail "this boot entered $t"
 	done
 }
+
+# vmtest_boot_complete: wait until rewind-boot-good.service ran (after boot-complete.target and
+# systemd-bless-boot.service): what rewind leaves for after the boot is counted is done then
+# (the rollback entry a restore kept for systemd-bless-boot is gone). systemd-bless-boot must not
+# have failed.
+vmtest_boot_complete() {
+	local i
+	for i in $(seq 1 150); do
+		systemctl is-active -q rewind-boot-good.service && break
+		sleep 2
+	done
+	systemctl is-active -q rewind-boot-good.service || vmtest_fail "rewind-boot-good.service did not run"
+	! systemctl is-failed -q systemd-bless-boot.service || vmtest_fail "systemd-bless-boot.service failed"
+}

@@ -4,6 +4,8 @@
 # gone, the clobbered initrd restored, the boot counters off.
 set -euxo pipefail
 . "$VMTEST_SCENARIO/esp.sh"
+. /usr/local/lib/vmtest/vmtest.sh
+vmtest_boot_complete
 cat /proc/cmdline
 grep -q 'rd.rewind.rollback=k1' /proc/cmdline
 grep -qx before /etc/rewind-marker

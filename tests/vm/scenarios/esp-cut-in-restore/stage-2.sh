@@ -3,6 +3,7 @@
 # it until the ESP is back), and rewind-outcome.service finished the restore.
 set -euxo pipefail
 . /usr/local/lib/vmtest/vmtest.sh
+vmtest_boot_complete
 esp=/boot/efi
 grep -q 'rd.rewind.rollback=r1' /proc/cmdline
 grep -qx before /etc/rewind-marker

@@ -2,6 +2,7 @@
 # The rollback entry booted (the one-shot was replaced), and LoaderEntryDefault is back.
 set -euxo pipefail
 . /usr/local/lib/vmtest/vmtest.sh
+vmtest_boot_complete
 mid=$(cat /etc/machine-id) kver=$(uname -r)
 grep -q 'rd.rewind.rollback=v1' /proc/cmdline
 grep -qx before /etc/rewind-marker

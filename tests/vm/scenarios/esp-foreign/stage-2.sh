@@ -3,6 +3,7 @@
 # byte as it was at the rollback.
 set -euxo pipefail
 . /usr/local/lib/vmtest/vmtest.sh
+vmtest_boot_complete
 esp=/boot/efi mid=$(cat /etc/machine-id) new=6.1.0-99-amd64
 grep -q 'rd.rewind.rollback=f1' /proc/cmdline
 for _ in $(seq 1 30); do systemctl is-active -q rewind-outcome.service && break; sleep 2; done

@@ -3,6 +3,8 @@
 # ESP was put back from the restore-esp tag on root's origin, not from a lost outcome file.
 set -euxo pipefail
 . "$VMTEST_SCENARIO/esp.sh"
+. /usr/local/lib/vmtest/vmtest.sh
+vmtest_boot_complete
 sum() { (cd "$1" && find . -xdev -type f ! -path './lost+found/*' -print0 | sort -z | xargs -0 -r sha256sum) | sha256sum | cut -c1-16; }
 journalctl -b --no-pager | grep -i rewind | tee "$VMTEST_STATE/journal"
 echo "root: before $(cat "$VMTEST_STATE/root-before") now $(sum /opt/txn)"

@@ -3,6 +3,8 @@
 # ESP back as it was at begin (new entry and kernel gone, the broken initrd restored).
 set -euxo pipefail
 . "$VMTEST_SCENARIO/esp.sh"
+. /usr/local/lib/vmtest/vmtest.sh
+vmtest_boot_complete
 grep -q 'rd.rewind.rollback=e1' /proc/cmdline
 grep -qx before /etc/rewind-marker
 systemctl status rewind-outcome.service --no-pager || true

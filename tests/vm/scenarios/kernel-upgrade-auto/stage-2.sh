@@ -4,6 +4,7 @@
 # and no emergency mode on the way.
 set -euxo pipefail
 . /usr/local/lib/vmtest/vmtest.sh
+vmtest_boot_complete
 old=$(cat "$VMTEST_STATE/old") new=$(cat "$VMTEST_STATE/new") mid=$(cat /etc/machine-id)
 cat /proc/cmdline
 journalctl -b --no-pager | grep -i rewind | grep -iE 'boots|roll' | tee "$VMTEST_STATE/journal"

@@ -3,6 +3,7 @@
 # was before begin, modules loading, and no emergency mode on the way.
 set -euxo pipefail
 . /usr/local/lib/vmtest/vmtest.sh
+vmtest_boot_complete
 old=$(cat "$VMTEST_STATE/old") new=$(cat "$VMTEST_STATE/new") mid=$(cat /etc/machine-id)
 cat /proc/cmdline
 grep -q 'rd.rewind.rollback=ku' /proc/cmdline
