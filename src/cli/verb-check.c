@@ -434,10 +434,10 @@ static int check_entry(bool verbose, struct boot *b)
 	return -ENOPKG;
 }
 
-/* No systemd-boot ESP: the running kernel's initrd in /boot (REWIND_INITRD in the tests). */
+/* No systemd-boot ESP: the running kernel's initrd in /boot (path_initrd_override(): tests). */
 static int check_boot_dir(bool verbose)
 {
-	const char *env = secure_getenv("REWIND_INITRD");
+	const char *env = path_initrd_override();
 	_cleanup_free_ char *initrd = NULL;
 	struct utsname u;
 	int r;
@@ -478,7 +478,7 @@ int check_initramfs_module(bool verbose)
 	_cleanup_(boot_freep) struct boot *b = NULL;
 	int r;
 
-	if (access(DRACUT_MODULE_DIR, F_OK) < 0 && !secure_getenv("REWIND_INITRD")) {
+	if (access(DRACUT_MODULE_DIR, F_OK) < 0 && !path_initrd_override()) {
 		if (verbose)
 			printf("FAIL  dracut module: %s is missing\n", DRACUT_MODULE_DIR);
 		return -ENOPKG;

@@ -80,3 +80,8 @@ const char *path_boot_id(void)
 {
 	return env_or("REWIND_BOOT_ID", "/proc/sys/kernel/random/boot_id");
 }
+
+const char *path_initrd_override(void)
+{
+	return env_or("REWIND_INITRD", NULL);
+}

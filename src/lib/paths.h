@@ -16,6 +16,8 @@ const char *path_boot_id(void);	   /* REWIND_BOOT_ID    /proc/sys/kernel/random/
  * first of these (':'-separated) with a loader/ directory (esp-find.h). */
 const char *path_bootctl(void);	 /* REWIND_BOOTCTL     bootctl */
 const char *path_esp_scan(void); /* REWIND_ESP_SCAN    /efi:/boot/efi:/boot */
+/* REWIND_INITRD: check's initrd without an ESP, instead of /boot/initrd.img-RELEASE; NULL. */
+const char *path_initrd_override(void);
 /* Where the ESP's partition is looked for when it is not mounted (esp-find.h). */
 const char *path_lsblk(void); /* REWIND_LSBLK       lsblk */
 const char *path_dev(void);   /* REWIND_DEV         /dev (disk/by-partuuid/ in it) */
