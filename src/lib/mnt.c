@@ -290,7 +290,8 @@ int fs_unmount(const char *target)
 {
 	if (umount2(target, UMOUNT_NOFOLLOW) == 0)
 		return 0;
-	/* Something still holds it (a shell in it?): gone from the tree now, unmounted when let go. */
+	/* Something still holds it (a shell in it?): gone from the tree now, unmounted when let go.
+	 */
 	if (errno == EBUSY && umount2(target, UMOUNT_NOFOLLOW | MNT_DETACH) == 0)
 		return 0;
 	return -errno;
