@@ -83,3 +83,86 @@ vmtest_boot_complete() {
 	systemctl is-active -q rewind-boot-good.service || vmtest_fail "rewind-boot-good.service did not run"
 	! systemctl is-failed -q systemd-bless-boot.service || vmtest_fail "systemd-bless-boot.service failed"
 }
+
+# vmtest_upgrade_kernel_in TXID: the first stage of the kernel-upgrade scenarios. The ESP's hashes
+# and the running kernel are kept in $VMTEST_STATE (esp-before, old); markers on root and data;
+# `rewind begin --name TXID / /srv/data`; then a real kernel upgrade (new: its version). Checks
+# that kernel-install put it on the ESP with an initramfs that has the rewind module.
+vmtest_upgrade_kernel_in() {
+	local mid new
+	mid=$(cat /etc/machine-id)
+	uname -r >"$VMTEST_STATE/old"
+	vmtest_esp_hashes >"$VMTEST_STATE/esp-before"
+	echo before >/etc/rewind-marker
+	echo before >/srv/data/marker
+	rewind begin --name "$1" / /srv/data
+	echo after >/etc/rewind-marker
+	echo after >/srv/data/marker
+	new=$(vmtest_kernel_upgrade)
+	[ "$new" != "$(cat "$VMTEST_STATE/old")" ] || vmtest_fail "the upgrade installed no new kernel"
+	echo "$new" >"$VMTEST_STATE/new"
+	ls -l /boot/efi/loader/entries "/boot/efi/$mid"
+	compgen -G "/boot/efi/loader/entries/$mid-$new[+.]*conf" || vmtest_fail "no entry for $new"
+	[ -f "/boot/efi/$mid/$new/linux" ] || vmtest_fail "no kernel $new on the ESP"
+	# The new kernel's initramfs has the whole rewind module, its kernel check included.
+	lsinitrd "/boot/efi/$mid/$new/initrd.img-$new" | grep -q rewind-initrd-kernel.service ||
+		vmtest_fail "the initramfs of $new lacks rewind-initrd-kernel.service"
+}
+
+# vmtest_kernel_rolled_back: after vmtest_upgrade_kernel_in and a rollback, on the boot that
+# followed it: the kernel of before the upgrade, root and data rolled back, the ESP mounted and as
+# before begin (hashes), modules loading, no emergency mode, no one-shot, no snapshot left.
+vmtest_kernel_rolled_back() {
+	local old new mid
+	old=$(cat "$VMTEST_STATE/old") new=$(cat "$VMTEST_STATE/new") mid=$(cat /etc/machine-id)
+	vmtest_boot_complete
+	cat /proc/cmdline
+	[ "$(uname -r)" = "$old" ] || vmtest_fail "kernel $(uname -r), not $old"
+	grep -qx before /etc/rewind-marker || vmtest_fail "root not rolled back"
+	grep -qx before /srv/data/marker || vmtest_fail "data not rolled back"
+	[ ! -e "/lib/modules/$new" ] || vmtest_fail "the rolled-back root has /lib/modules/$new"
+	findmnt /boot/efi || vmtest_fail "/boot/efi is not mounted"
+	modprobe isofs && lsmod | grep -q '^isofs ' || vmtest_fail "modules do not load"
+	vmtest_no_emergency
+	journalctl -b -u rewind-outcome.service --no-pager
+	vmtest_esp_hashes >"$VMTEST_STATE/esp-after"
+	diff "$VMTEST_STATE/esp-before" "$VMTEST_STATE/esp-after" || vmtest_fail "the ESP is not as before begin"
+	[ ! -e "/boot/efi/$mid/$new" ] || vmtest_fail "the upgrade's kernel is still on the ESP"
+	[ -z "$(vmtest_oneshot)" ] || vmtest_fail "a one-shot is left: $(vmtest_oneshot)"
+	rewind status
+	[ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind')" ] || vmtest_fail "snapshots left"
+}
+
+# vmtest_kernel_default: the default entry boots the old kernel again, without rd.rewind options.
+vmtest_kernel_default() {
+	! grep -q 'rd.rewind' /proc/cmdline || vmtest_fail "rd.rewind options on the default entry"
+	[ "$(uname -r)" = "$(cat "$VMTEST_STATE/old")" ] || vmtest_fail "not the old kernel"
+	grep -qx before /etc/rewind-marker || vmtest_fail "root changed"
+	findmnt /boot/efi || vmtest_fail "/boot/efi is not mounted"
+	vmtest_no_emergency
+}
+
+# vmtest_esp_upgrade NEW [BREAK_OLD] [SIZE]: an "upgrade" on the ESP without a real kernel: a new
+# entry for version NEW (the running kernel's copy, an initrd of SIZE random bytes, default 1M);
+# with BREAK_OLD = yes the running kernel's initrd is overwritten with garbage too.
+vmtest_esp_upgrade() {
+	local new=$1 break_old=${2:-no} size=${3:-1M} esp=/boot/efi mid kver
+	mid=$(cat /etc/machine-id) kver=$(uname -r)
+	mkdir -p "$esp/$mid/$new"
+	cp "$esp/$mid/$kver/linux" "$esp/$mid/$new/linux"
+	head -c "$size" /dev/urandom >"$esp/$mid/$new/initrd.img-$new"
+	sed -e "s/$kver/$new/g" "$esp/loader/entries/$mid-$kver.conf" >"$esp/loader/entries/$mid-$new.conf"
+	[ "$break_old" != yes ] || head -c "$size" /dev/urandom >"$esp/$mid/$kver/initrd.img-$kver"
+	sync
+}
+
+# vmtest_break_init: an upgrade that breaks userspace. switch-root re-executes systemd from the
+# new root and falls back to /sbin/init when that is gone: both are broken, PID 1 exits and the
+# kernel panics (panic=-1 reboots).
+vmtest_break_init() {
+	mv /usr/lib/systemd/systemd /usr/lib/systemd/systemd.broken
+	rm /sbin/init
+	printf '#!/bin/sh\nexit 1\n' >/sbin/init
+	chmod +x /sbin/init
+	sync
+}

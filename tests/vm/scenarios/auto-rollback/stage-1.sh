@@ -9,13 +9,7 @@ vmtest_auto_rollback_boots 2
 echo before >/etc/rewind-marker
 rewind begin --name a1 /
 echo after >/etc/rewind-marker
-# The "upgrade" that breaks the boot. The initrd's switch-root re-executes systemd from the new
-# root, and falls back to /sbin/init when that is gone: so break both. PID 1 exits, the kernel
-# panics (panic=-1 reboots).
-mv /usr/lib/systemd/systemd /usr/lib/systemd/systemd.broken
-rm /sbin/init
-printf '#!/bin/sh\nexit 1\n' >/sbin/init
-chmod +x /sbin/init
-sync
+# The "upgrade" that breaks the boot: PID 1 exits, the kernel panics (panic=-1 reboots).
+vmtest_break_init
 vmtest_expect_lost_boots 2
 systemctl reboot

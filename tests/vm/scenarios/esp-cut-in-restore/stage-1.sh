@@ -5,16 +5,10 @@
 # finish the restore, from the restore-esp tag on root's origin.
 set -euxo pipefail
 . /usr/local/lib/vmtest/vmtest.sh
-esp=/boot/efi mid=$(cat /etc/machine-id) kver=$(uname -r) new=6.1.0-99-amd64
-entries=$esp/loader/entries
+new=6.1.0-99-amd64
 vmtest_esp_hashes >"$VMTEST_STATE/esp-before"
 echo before >/etc/rewind-marker
 rewind begin --name r1 /
 echo after >/etc/rewind-marker
-mkdir -p "$esp/$mid/$new"
-cp "$esp/$mid/$kver/linux" "$esp/$mid/$new/linux"
-head -c 4M /dev/urandom >"$esp/$mid/$new/initrd.img-$new"
-sed -e "s/$kver/$new/g" "$entries/$mid-$kver.conf" >"$entries/$mid-$new.conf"
-head -c 4M /dev/urandom >"$esp/$mid/$kver/initrd.img-$kver"
-sync
+vmtest_esp_upgrade "$new" yes 4M
 rewind rollback --reboot

@@ -5,8 +5,7 @@
 # boot, and the default must be put back.
 set -euxo pipefail
 . /usr/local/lib/vmtest/vmtest.sh
-esp=/boot/efi mid=$(cat /etc/machine-id) kver=$(uname -r) new=6.1.0-99-amd64
-entries=$esp/loader/entries
+mid=$(cat /etc/machine-id) kver=$(uname -r) new=6.1.0-99-amd64
 bootctl set-default "$mid-$kver.conf"
 [ "$(vmtest_efivar LoaderEntryDefault)" = "$mid-$kver.conf" ]
 lsattr /sys/firmware/efi/efivars/LoaderEntryDefault-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f
@@ -14,10 +13,7 @@ echo before >/etc/rewind-marker
 rewind begin --name v1 /
 
 echo after >/etc/rewind-marker
-mkdir -p "$esp/$mid/$new"
-cp "$esp/$mid/$kver/linux" "$esp/$mid/$new/linux"
-head -c 1M /dev/urandom >"$esp/$mid/$new/initrd.img-$new"
-sed -e "s/$kver/$new/g" "$entries/$mid-$kver.conf" >"$entries/$mid-$new.conf"
+vmtest_esp_upgrade "$new"
 bootctl set-default "$mid-$new.conf"
 bootctl set-oneshot "$mid-$new.conf"
 [ "$(vmtest_oneshot)" = "$mid-$new.conf" ]

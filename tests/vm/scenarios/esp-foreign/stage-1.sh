@@ -5,8 +5,7 @@
 # there before begin, added after it, or changed after it.
 set -euxo pipefail
 . /usr/local/lib/vmtest/vmtest.sh
-esp=/boot/efi mid=$(cat /etc/machine-id) kver=$(uname -r) new=6.1.0-99-amd64
-entries=$esp/loader/entries
+esp=/boot/efi new=6.1.0-99-amd64
 mkdir -p "$esp/EFI/other" "$esp/EFI/UpdateCapsule"
 head -c 300K /dev/urandom >"$esp/EFI/other/grubx64.efi"
 printf 'menuentry other {}\n' >"$esp/EFI/other/grub.cfg"
@@ -22,10 +21,5 @@ mkdir -p "$esp/EFI/other2"
 echo other2 >"$esp/EFI/other2/boot.efi"
 (cd "$esp" && sha256sum EFI/other/grubx64.efi EFI/other/grub.cfg EFI/UpdateCapsule/fw-1.cap \
 	EFI/UpdateCapsule/fw-2.cap EFI/other2/boot.efi) >"$VMTEST_STATE/foreign"
-mkdir -p "$esp/$mid/$new"
-cp "$esp/$mid/$kver/linux" "$esp/$mid/$new/linux"
-head -c 1M /dev/urandom >"$esp/$mid/$new/initrd.img-$new"
-sed -e "s/$kver/$new/g" "$entries/$mid-$kver.conf" >"$entries/$mid-$new.conf"
-head -c 1M /dev/urandom >"$esp/$mid/$kver/initrd.img-$kver"
-sync
+vmtest_esp_upgrade "$new" yes
 rewind rollback --reboot
