@@ -105,7 +105,9 @@ vmtest_upgrade_kernel_in() {
 	compgen -G "/boot/efi/loader/entries/$mid-$new[+.]*conf" || vmtest_fail "no entry for $new"
 	[ -f "/boot/efi/$mid/$new/linux" ] || vmtest_fail "no kernel $new on the ESP"
 	# The new kernel's initramfs has the whole rewind module, its kernel check included.
-	lsinitrd "/boot/efi/$mid/$new/initrd.img-$new" | grep -q rewind-initrd-kernel.service ||
+	# (whole listing first: grep -q would close the pipe early, and pipefail report lsinitrd's EPIPE)
+	lsinitrd "/boot/efi/$mid/$new/initrd.img-$new" >"$VMTEST_STATE/lsinitrd-$new"
+	grep -q rewind-initrd-kernel.service "$VMTEST_STATE/lsinitrd-$new" ||
 		vmtest_fail "the initramfs of $new lacks rewind-initrd-kernel.service"
 }
 
