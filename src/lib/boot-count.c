@@ -318,3 +318,15 @@ int boot_selected_exhausted(const char *efivars_dir, char **ret_selected)
 		*ret_selected = TAKE_PTR(selected);
 	return 1;
 }
+
+char *boot_counted_entry(const char *efivars_dir, const char *txid)
+{
+	_cleanup_free_ char *v = NULL;
+	const char *base;
+
+	if (efivar_get_string(efivars_dir, "LoaderBootCountPath", EFI_LOADER_GUID, &v) < 0)
+		return NULL;
+	base = strrchr(v, '\\') ?: strrchr(v, '/');
+	base = base ? base + 1 : v;
+	return entry_is_ours(base, txid) ? strdup(base) : NULL;
+}

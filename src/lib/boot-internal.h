@@ -135,6 +135,9 @@ int entry_parse_file(const char *path, struct entry *e);
 bool entry_boot_counter_len(const char *s, size_t len);
 /* The '+' of the "+LEFT[-DONE]" boot counter before ".conf" in file, or NULL. */
 const char *entry_boot_counter_conf(const char *file);
+/* The file name LoaderBootCountPath gives (systemd-boot renamed it for this boot, counter
+ * included) when that is txid's rollback entry; NULL otherwise. */
+char *boot_counted_entry(const char *efivars_dir, const char *txid);
 /* The entries in loader/entries, in systemd-boot's order. */
 int entries_load_sorted(const struct boot *b, struct entry ***ret, size_t *ret_n);
 /* The index of the entry that booted; *ret_how says how it was found. */

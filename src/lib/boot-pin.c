@@ -10,7 +10,6 @@
 #include <sys/statvfs.h>
 
 #include "boot-internal.h"
-#include "efivar.h"
 #include "log.h"
 #include "names.h"
 #include "util.h"
@@ -301,21 +300,16 @@ static int unlink_ours(const struct boot *b, const char *txid)
  */
 static bool awaiting_bless(const struct boot *b, const char *txid, char **ret_name)
 {
-	_cleanup_free_ char *v = NULL, *path = NULL;
-	const char *base;
+	_cleanup_free_ char *name = boot_counted_entry(b->efivars, txid), *path = NULL;
 	struct stat st;
 
-	if (efivar_get_string(b->efivars, "LoaderBootCountPath", EFI_LOADER_GUID, &v) < 0)
+	if (!name)
 		return false;
-	base = strrchr(v, '\\') ?: strrchr(v, '/');
-	base = base ? base + 1 : v;
-	if (!entry_is_ours(base, txid))
-		return false;
-	path = entry_path(b, base);
+	path = entry_path(b, name);
 	if (!path || stat(path, &st) < 0)
 		return false;
 	if (ret_name)
-		*ret_name = strdup(base);
+		*ret_name = TAKE_PTR(name);
 	return true;
 }
 

@@ -415,24 +415,21 @@ int boot_describe(struct boot *b, const char *txid, struct json_object **ret)
  */
 static bool ours_exhausted(const char *efivars_dir, const char *txid, char **ret_name)
 {
-	_cleanup_free_ char *selected = NULL, *path = NULL;
-	const char *base, *plus;
+	_cleanup_free_ char *selected = NULL, *counted = NULL;
+	const char *plus;
 	char *end;
 
 	if (boot_selected_exhausted(efivars_dir, &selected) > 0 && entry_is_ours(selected, txid)) {
 		*ret_name = TAKE_PTR(selected);
 		return true;
 	}
-	if (efivar_get_string(efivars_dir, "LoaderBootCountPath", EFI_LOADER_GUID, &path) < 0)
-		return false;
-	base = strrchr(path, '\\') ?: strrchr(path, '/');
-	base = base ? base + 1 : path;
-	plus = entry_is_ours(base, txid) ? entry_boot_counter_conf(base) : NULL;
+	counted = boot_counted_entry(efivars_dir, txid);
+	plus = counted ? entry_boot_counter_conf(counted) : NULL;
 	if (!plus || strtoul(plus + 1, &end, 10) != 0 || *end != '-' ||
 	    strtoul(end + 1, NULL, 10) <= ROLLBACK_TRIES)
 		return false;
-	*ret_name = strdup(base);
-	return *ret_name != NULL;
+	*ret_name = TAKE_PTR(counted);
+	return true;
 }
 
 int boot_set_oneshot_early(const char *efivars_dir, const char *txid)
