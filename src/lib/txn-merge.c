@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * merge: the one way rewind merges a snapshot back into its origin, for the initramfs stage,
+ * rollback --now and rewind-merge.service.
+ *
+ * Background (the default): LVM starts the merge and returns. From that instant the origin's
+ * table is snapshot-merge, and every read of it sees the content of before the transaction
+ * while the kernel copies the chunks back behind it; a power cut changes nothing (the next
+ * activation loads snapshot-merge again and the kernel goes on). We check that table, and the
+ * caller goes on: mounts root, mounts the data volume again. What is left is bookkeeping: when
+ * the kernel is done, LVM removes the snapshot LV. That is polling, which rewind-merge.service
+ * does in the real root (txn_merge_finish); LVM's own poller (lvmpolld, or the child
+ * `lvconvert --background` forks) may do it first, which is fine: a poller that finds the merge
+ * finished says so and stops.
+ *
+ * Foreground (merge = foreground): the same start, then wait in this process until the
+ * snapshot is gone, with progress from device-mapper.
+ */
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "dm.h"
+#include "lock.h"
+#include "log.h"
+#include "paths.h"
+#include "txn.h"
+#include "util.h"
+
+#define STALL_TIMEOUT_DEFAULT 600
+
+/* 0 when the origin presents the merging view (its table is snapshot-merge and the merge has
+ * not failed); -EAGAIN when it does not (LVM deferred the merge to the next activation). */
+static int merging_view(const struct txn_snap *s)
+{
+	const char *dm = lvm_lv_dm_name(s->origin);
+	struct devmap_snap_status st;
+	int r;
+
+	if (!dm)
+		return -ENODEV;
+	r = devmap_snap_status(dm, &st);
+	if (r == -EMEDIUMTYPE)
+		return -EAGAIN;
+	if (r < 0)
+		return r;
+	return st.merge_failed ? -EIO : 0;
+}
+
+static int wait_child(pid_t pid, int *status)
+{
+	while (waitpid(pid, status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+int txn_merge_start(struct lvm *l, const struct txn_snap *s, const struct txn_merge_opts *o)
+{
+	int r, status;
+	pid_t pid;
+
+	/* Started at an earlier boot (a power cut): the origin's activation resumed it. */
+	if (s->merging)
+		goto check;
+	if (!o->fork) {
+		r = lvm_merge_background(l, s->lv->vg, s->lv->name, o->own_poller);
+		goto checked_start;
+	}
+	/* `lvconvert --background` forks the calling process to poll: let that be a child of
+	 * ours without our lock, so that the next rewind command does not wait for the poll. */
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		rewind_lock_forget();
+		_exit(lvm_merge_background(l, s->lv->vg, s->lv->name, o->own_poller) < 0 ? 1 : 0);
+	}
+	r = wait_child(pid, &status);
+	if (r < 0)
+		return r;
+	r = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+checked_start:
+	if (r < 0)
+		log_warning("LVM reported an error starting the merge of %s/%s.", s->lv->vg,
+			    s->lv->name);
+check:
+	/* What counts is what the kernel does now, not what the command said. */
+	r = merging_view(s);
+	if (r == -EAGAIN)
+		return log_err_errno(r,
+				     "The merge of %s/%s did not start (LVM deferred it to the next "
+				     "activation of %s/%s).",
+				     s->lv->vg, s->lv->name, s->lv->vg, s->origin->name);
+	if (r == -EIO)
+		return log_err_errno(r, "The kernel reports that the merge of %s/%s failed.",
+				     s->lv->vg, s->lv->name);
+	if (r < 0)
+		return log_err_errno(r, "Cannot read the device-mapper table of %s/%s: %s",
+				     s->lv->vg, s->origin->name, strerror(-r));
+	return 0;
+}
+
+/* Run the LVM command that starts (or resumes) the merge and polls it to its end. */
+static int merge_poll(struct lvm *l, const struct txn_snap *s)
+{
+	return s->merging ? lvm_merge_resume(l, s->lv->vg, s->origin->name)
+			  : lvm_merge(l, s->lv->vg, s->lv->name);
+}
+
+int txn_merge_wait(struct lvm *l, const struct txn_snap *s, const struct txn_merge_opts *o)
+{
+	const char *dm = lvm_lv_dm_name(s->origin);
+	unsigned stall = o->stall_timeout_sec ?: STALL_TIMEOUT_DEFAULT;
+	uint64_t start = 0, last_alloc = UINT64_MAX;
+	double last_change = txn_now();
+	int last_pct = -1, status;
+	pid_t pid;
+
+	if (!o->fork)
+		return merge_poll(l, s);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(merge_poll(l, s) < 0 ? 1 : 0);
+	for (;;) {
+		struct devmap_snap_status st;
+		struct timespec ts = {0, 250 * 1000 * 1000};
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		if (dm && devmap_snap_status(dm, &st) >= 0 && streq(st.target, "snapshot-merge")) {
+			int pct;
+			if (start == 0 || st.allocated > start)
+				start = st.allocated;
+			pct = start == st.metadata
+				  ? 100
+				  : (int)((start - st.allocated) * 100 / (start - st.metadata));
+			if (st.allocated != last_alloc) {
+				last_alloc = st.allocated;
+				last_change = txn_now();
+			}
+			if (pct != last_pct && o->progress)
+				o->progress(o->userdata, s->lv->vg, s->origin->name, pct);
+			last_pct = pct;
+		}
+		/* Without readable progress, only a much longer silence counts as a stall. */
+		if (txn_now() - last_change > (last_pct < 0 ? 6.0 * stall : stall)) {
+			/* The kernel merge goes on by itself; the next activation resumes it. */
+			log_err(
+			    "The merge of %s/%s made no progress for %.0f s; giving up waiting.",
+			    s->lv->vg, s->origin->name, txn_now() - last_change);
+			kill(pid, SIGTERM);
+			(void)wait_child(pid, &status);
+			return -ETIMEDOUT;
+		}
+		nanosleep(&ts, NULL);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -EIO;
+	if (o->progress && last_pct != 100)
+		o->progress(o->userdata, s->lv->vg, s->origin->name, 100);
+	return 0;
+}
+
+int txn_merge_one(struct lvm *l, const struct txn_snap *s, const struct txn_merge_opts *o,
+		  struct txn_results *res)
+{
+	double t0 = txn_now();
+	int r;
+
+	if (!o->foreground) {
+		log_info("%s %s/%s from %s; the merge goes on in the background.",
+			 s->merging ? "Resuming the merge of" : "Rolling back", s->lv->vg,
+			 s->origin->name, s->lv->name);
+		r = txn_merge_start(l, s, o);
+		if (r < 0)
+			return txn_result_add(res, s, TXN_FAILED,
+					      r == -EAGAIN ? "merge did not start; it starts at the "
+							     "next activation"
+							   : "merge did not start",
+					      txn_now() - t0);
+		return txn_result_add(res, s, TXN_MERGING, "merging in the background",
+				      txn_now() - t0);
+	}
+	log_info("%s %s/%s from %s.", s->merging ? "Resuming the merge of" : "Rolling back",
+		 s->lv->vg, s->origin->name, s->lv->name);
+	r = txn_merge_wait(l, s, o);
+	/* LVM's poll also returns success when it stops early (origin no longer active), and
+	 * when it only scheduled the merge ("Delaying merge since origin is open"). */
+	if (r >= 0 && txn_snapshot_gone(l, s->lv->vg, s->lv->name) == 0)
+		r = -EAGAIN;
+	if (r < 0)
+		return txn_result_add(res, s, TXN_FAILED,
+				      r == -ETIMEDOUT ? "merge stalled"
+				      : r == -EAGAIN
+					  ? "merge not finished; it resumes at the next activation"
+					  : "merge failed",
+				      txn_now() - t0);
+	return txn_result_add(res, s, TXN_MERGED, NULL, txn_now() - t0);
+}
+
+static char *flag_path(void)
+{
+	return strdup_printf("%s/merging", path_rundir());
+}
+
+int txn_merge_flag(const char *txid, bool start_unit)
+{
+	_cleanup_free_ char *p = flag_path();
+	int r;
+
+	if (!p)
+		return -ENOMEM;
+	r = mkdir_p(path_rundir(), 0755);
+	if (r >= 0)
+		r = write_file_atomic(p, txid);
+	if (r < 0)
+		return log_err_errno(r, "Failed to write %s: %s", p, strerror(-r));
+	/* Under systemd, its poller now; otherwise LVM's own poller finishes alone. */
+	if (start_unit && access(path_systemd_system(), F_OK) == 0) {
+		char *argv[] = {(char *)path_systemctl(), "start", "--no-block",
+				"rewind-merge.service", NULL};
+		_cleanup_free_ char *out = NULL;
+
+		r = spawn_capture(argv, 4096, &out, NULL);
+		if (r != 0)
+			log_warning("Could not start rewind-merge.service (%s): LVM's own poller "
+				    "finishes the merge; 'rewind status' shows it.",
+				    r < 0 ? strerror(-r) : "systemctl failed");
+	}
+	return 0;
+}
+
+int txn_merge_finish(struct lvm *l, const struct txn_merge_opts *o, struct txn_results *res)
+{
+	struct txn_set s = {};
+	_cleanup_free_ char *p = flag_path();
+	bool left = false;
+	int r;
+
+	if (!p)
+		return -ENOMEM;
+	r = txn_set_load(l, false, &s);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < s.n_txns; i++) {
+		const struct txn *t = &s.txns[i];
+		double t0 = txn_now();
+		size_t merged = 0, n = 0;
+
+		for (size_t j = 0; j < t->n_snaps; j++) {
+			const struct txn_snap *sn = &t->snaps[j];
+			double t1 = txn_now();
+
+			if (!sn->merging || !sn->origin)
+				continue;
+			n++;
+			if (!lvm_lv_is_active(sn->origin)) {
+				/* Activation restarts the kernel's merge. */
+				r = lvm_lv_activate(l, sn->lv->vg, sn->origin->name, false);
+				if (r < 0) {
+					left = true;
+					r = txn_result_add(res, sn, TXN_FAILED,
+							   "could not activate the origin", 0);
+					if (r < 0)
+						goto out;
+					continue;
+				}
+			}
+			log_info("Waiting for the merge of %s/%s into %s/%s.", sn->lv->vg,
+				 sn->lv->name, sn->lv->vg, sn->origin->name);
+			r = txn_merge_wait(l, sn, o);
+			if (r >= 0 && txn_snapshot_gone(l, sn->lv->vg, sn->lv->name) == 0)
+				r = -EAGAIN;
+			if (r < 0)
+				left = true;
+			else
+				merged++;
+			r = txn_result_add(res, sn, r < 0 ? TXN_FAILED : TXN_MERGED,
+					   r == -ETIMEDOUT ? "merge stalled"
+					   : r < 0	   ? "merge not finished; it resumes at "
+							     "the next activation"
+							   : NULL,
+					   txn_now() - t1);
+			if (r < 0)
+				goto out;
+		}
+		if (n == 0)
+			continue;
+		strcpy(res->txid, t->txid);
+		if (merged == n && merged == t->n_snaps)
+			log_info("Transaction %s is rolled back: every merge finished (%.0f s).",
+				 t->txid, txn_now() - t0);
+	}
+	r = 0;
+out:
+	/* Nothing left to wait for: rewind-merge.service has no more to do at the next boot. */
+	if (r >= 0 && !left && unlink(p) < 0 && errno != ENOENT)
+		log_warning("Failed to remove %s: %m", p);
+	txn_set_done(&s);
+	return r;
+}
