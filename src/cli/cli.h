@@ -60,6 +60,9 @@ int verb_boot(const struct verb *v, int argc, char **argv);
 int verb_check(const struct verb *v, int argc, char **argv);
 int verb_boot_kernel_check(const struct verb *v, int argc, char **argv);
 int verb_boot_finish(const struct verb *v, int argc, char **argv);
+int verb_merge_wait(const struct verb *v, int argc, char **argv);
+/* rewind.conf says merge = foreground (verb-boot.c). */
+bool cli_merge_foreground(void);
 /* verb-auto.c: the unattended-server units */
 int verb_boot_good(const struct verb *v, int argc, char **argv);
 int verb_boot_failed(const struct verb *v, int argc, char **argv);

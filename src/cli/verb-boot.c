@@ -1,20 +1,50 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* boot: called by dracut/90rewind before root is mounted. Progress goes to the console. */
+/* The boot side: the initramfs stage (boot, boot-kernel-check) and rewind-merge.service
+ * (merge-wait). Progress goes to the console, and to the journal. */
 #include "cli.h"
 #include "log.h"
+#include "paths.h"
 #include "txn.h"
 #include "util.h"
 
 static void progress(void *userdata, const char *vg, const char *lv, int percent)
 {
+	int *last = userdata;
+
+	/* The console of a boot: every percent. The journal of a long merge: every 10%. */
+	if (last) {
+		if (percent / 10 == *last / 10 && percent != 100)
+			return;
+		*last = percent;
+	}
 	printf("rewind: merging %s/%s: %d%%\n", vg, lv, percent);
 	fflush(stdout);
+}
+
+/* merge = in rewind.conf (the initramfs has a copy: module-setup.sh). */
+bool cli_merge_foreground(void)
+{
+	struct conf c;
+	bool fg;
+
+	conf_init(&c);
+	if (conf_load(path_conf(), &c, NULL) < 0)
+		log_warning("Using the default merge = background.");
+	fg = c.merge_foreground;
+	conf_done(&c);
+	return fg;
 }
 
 int verb_boot(const struct verb *v, int argc, char **argv)
 {
 	_cleanup_(lvm_freep) struct lvm *l = NULL;
-	struct txn_boot_opts o = {.fork_progress = true, .progress = progress};
+	/* Without systemd in the initramfs, no rewind-merge.service follows, and LVM's poller would
+	 * outlive the initramfs: wait here. */
+	struct txn_merge_opts o = {.fork = true,
+				   .own_poller = true,
+				   .progress = progress,
+				   .foreground = cli_merge_foreground() ||
+						 access(path_systemd_system(), F_OK) < 0};
 	struct txn_results res = {};
 	int r;
 
@@ -26,7 +56,8 @@ int verb_boot(const struct verb *v, int argc, char **argv)
 	for (size_t i = 0; i < res.n; i++) {
 		const struct txn_result *x = &res.r[i];
 		printf("rewind: %s/%s: %s", x->vg, x->origin,
-		       x->action == TXN_MERGED ? "rolled back" : "NOT rolled back");
+		       x->action == TXN_MERGED || x->action == TXN_MERGING ? "rolled back"
+									   : "NOT rolled back");
 		if (x->detail)
 			printf(" (%s)", x->detail);
 		printf(" in %.1f s\n", x->seconds);
@@ -47,4 +78,40 @@ int verb_boot_kernel_check(const struct verb *v, int argc, char **argv)
 	/* 8 asks the caller (rewind-initrd-kernel.service, FailureAction=reboot) to reboot: the
 	 * one-shot points at the rollback entry. Anything else boots on. */
 	return txn_boot_kernel_check(argc > 1 ? argv[1] : "/sysroot") > 0 ? EXIT_REBOOT : 0;
+}
+
+int verb_merge_wait(const struct verb *v, int argc, char **argv)
+{
+	_cleanup_(lvm_freep) struct lvm *l = NULL;
+	int last = -10;
+	struct txn_merge_opts o = {
+	    .foreground = true, .fork = true, .progress = progress, .userdata = &last};
+	struct txn_results res = {};
+	size_t failed = 0;
+	int r;
+
+	r = cli_check_args_open_lvm(v, argc - 1, &l);
+	if (r != 0)
+		return r;
+	r = txn_merge_finish(l, &o, &res);
+	for (size_t i = 0; i < res.n; i++) {
+		const struct txn_result *x = &res.r[i];
+
+		failed += x->action == TXN_FAILED;
+		printf("%s/%s: %s", x->vg, x->origin,
+		       x->action == TXN_MERGED ? "merge finished" : "merge NOT finished");
+		if (x->detail)
+			printf(" (%s)", x->detail);
+		printf(" after %.1f s\n", x->seconds);
+	}
+	txn_results_done(&res);
+	if (r < 0)
+		return cli_fail(v, r);
+	if (failed > 0)
+		return cli_fail(v, log_err_errno(-EIO,
+						 "%zu merge%s did not finish; the next boot "
+						 "resumes %s",
+						 failed, failed == 1 ? "" : "s",
+						 failed == 1 ? "it" : "them"));
+	return 0;
 }

@@ -166,13 +166,14 @@ int verb_rollback(const struct verb *v, int argc, char **argv)
 	_cleanup_(lvm_freep) struct lvm *l = NULL;
 	struct txn_rollback_opts o = {.check_initramfs = check_initramfs_cb};
 	struct txn_results res = {};
-	size_t armed = 0;
+	size_t armed = 0, merging = 0;
 	int r;
 
 	r = cli_parse_flags(v, argc, argv, opts);
 	if (r != 0)
 		return r;
 	o.now = now;
+	o.merge = (struct txn_merge_opts){.fork = true, .foreground = cli_merge_foreground()};
 	r = cli_check_args_open_lvm(v, argc - optind, &l);
 	if (r != 0)
 		return r;
@@ -180,6 +181,7 @@ int verb_rollback(const struct verb *v, int argc, char **argv)
 	for (size_t i = 0; i < res.n; i++) {
 		const struct txn_result *x = &res.r[i];
 		armed += x->action == TXN_ARMED;
+		merging += x->action == TXN_MERGING;
 		printf("%s/%s: %s", x->vg, x->origin, txn_action_to_string(x->action));
 		if (x->detail)
 			printf(" (%s)", x->detail);
@@ -196,7 +198,13 @@ int verb_rollback(const struct verb *v, int argc, char **argv)
 		    "Rollback of %s armed: reboot to complete it ('rewind cancel' disarms it).\n",
 		    res.txid);
 		cli_print_rollback_entry_hint(res.txid);
-	} else if (armed == 0)
+	} else if (armed == 0 && merging > 0)
+		printf(
+		    "Transaction %s rolled back: every volume shows its content of before it. The "
+		    "kernel finishes the merge in the background ('rewind status' shows it, "
+		    "'rewind merge-wait' waits for it).\n",
+		    res.txid);
+	else if (armed == 0)
 		printf("Transaction %s rolled back.\n", res.txid);
 	txn_results_done(&res);
 	if (armed > 0 && reboot) {

@@ -32,6 +32,8 @@ static const struct verb verbs[] = {
     {"boot-kernel-check", 0, 1, VERB_ROOT, verb_boot_kernel_check,
      "check the kernel of a rolled-back root"},
     {"boot-finish", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot_finish, "finish the rollback at boot"},
+    /* No lock: it waits for the kernel for as long as the merges take. */
+    {"merge-wait", 0, 0, VERB_ROOT, verb_merge_wait, "wait for the background merges"},
     {"boot-good", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot_good, "record a good boot"},
     {"boot-failed", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot_failed,
      "decide whether a failed boot reboots"},
@@ -205,6 +207,7 @@ static void help(void)
 	       "  rewind boot              (the initramfs stage)\n"
 	       "  rewind boot-kernel-check [SYSROOT]  (the initramfs, root mounted)\n"
 	       "  rewind boot-finish       (after the boot that rolled back)\n"
+	       "  rewind merge-wait        (rewind-merge.service: the end of background merges)\n"
 	       "  rewind boot-good         (after boot-complete.target)\n"
 	       "  rewind boot-failed       (emergency mode: exit 0 to reboot, 3 not)\n"
 	       "  rewind auto-commit       (timer: commit after auto_commit_after)\n"

@@ -146,6 +146,16 @@ static int conf_set(struct conf *c, const char *key, const char *value, const ch
 			log_err("%s:%u: invalid %s '%s': expected 0..100.", path, line, key, value);
 			return -EINVAL;
 		}
+	} else if (streq(key, "merge")) {
+		if (streq(value, "background"))
+			c->merge_foreground = false;
+		else if (streq(value, "foreground"))
+			c->merge_foreground = true;
+		else {
+			log_err("%s:%u: invalid merge '%s': expected background or foreground.",
+				path, line, value);
+			return -EINVAL;
+		}
 	} else
 		log_warning("%s:%u: unknown key '%s', ignoring.", path, line, key);
 	return 0;

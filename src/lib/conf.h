@@ -27,6 +27,9 @@ struct conf {
 	uint64_t auto_commit_after;	 /* seconds; 0: off */
 	unsigned monitor_warn_percent;	 /* 0..100; 0: off; default 70 */
 	unsigned monitor_extend_percent; /* 0..100; 0: off; default 80 */
+	/* merge = foreground: a rollback waits until every merge finished (the boot, rollback
+	 * --now). Default background: it goes on once every origin presents the merging view. */
+	bool merge_foreground;
 };
 
 void conf_init(struct conf *c);

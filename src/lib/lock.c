@@ -7,6 +7,15 @@
 #include "paths.h"
 #include "util.h"
 
+static int held = -1;
+
+void rewind_lock_forget(void)
+{
+	if (held >= 0)
+		(void)close(held);
+	held = -1;
+}
+
 int rewind_lock(void)
 {
 	_cleanup_free_ char *path = strdup_printf("%s/lock", path_rundir());
@@ -29,5 +38,6 @@ int rewind_lock(void)
 			if (errno != EINTR)
 				return log_err_errno(-errno, "Failed to lock %s: %m", path);
 	}
+	held = fd;
 	return TAKE_FD(fd);
 }

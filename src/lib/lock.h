@@ -3,3 +3,6 @@
 
 /* Serialise rewind commands: flock on path_rundir()/lock. Returns the fd to keep open. */
 int rewind_lock(void);
+/* In a forked child that outlives the command (LVM's background poller): close our copy of the
+ * lock's descriptor, or the lock is held until the child ends. */
+void rewind_lock_forget(void);

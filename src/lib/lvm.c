@@ -483,6 +483,19 @@ int lvm_merge(struct lvm *l, const char *vg, const char *snapshot)
 	return lvm_runf(l, NULL, "lvconvert %s --mergesnapshot %s/%s", LVM_POLL_OPTS, vg, snapshot);
 }
 
+int lvm_merge_background(struct lvm *l, const char *vg, const char *snapshot, bool own_poller)
+{
+	int r = check_vg_lv(vg, snapshot);
+
+	if (r < 0)
+		return r;
+	/* --background returns once the merge started; the polling that removes the snapshot at
+	 * its end goes to lvmpolld, or (own_poller, or lvmpolld not configured) to a child that
+	 * LVM forks from this process. */
+	return lvm_runf(l, NULL, "lvconvert%s --background --mergesnapshot %s/%s",
+			own_poller ? " --config global/use_lvmpolld=0 -i 1" : "", vg, snapshot);
+}
+
 int lvm_merge_resume(struct lvm *l, const char *vg, const char *origin)
 {
 	int r = check_vg_lv(vg, origin);

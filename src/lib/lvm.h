@@ -72,5 +72,9 @@ int lvm_lv_activate(struct lvm *l, const char *vg, const char *lv, bool sysinit)
 int lvm_lv_deactivate(struct lvm *l, const char *vg, const char *lv);
 /* Start a snapshot merge and poll it to the end in this process (no lvmpolld). */
 int lvm_merge(struct lvm *l, const char *vg, const char *snapshot);
+/* Start a snapshot merge and return: LVM's background polling removes the snapshot at its end
+ * (lvmpolld, or a child LVM forks from the caller: call it in a child of your own). own_poller:
+ * never lvmpolld (the initramfs has none). */
+int lvm_merge_background(struct lvm *l, const char *vg, const char *snapshot, bool own_poller);
 /* Poll an already started merge (after a power cut) to the end; takes the origin. */
 int lvm_merge_resume(struct lvm *l, const char *vg, const char *origin);

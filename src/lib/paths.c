@@ -51,6 +51,16 @@ const char *path_bootctl(void)
 	return env_or("REWIND_BOOTCTL", "bootctl");
 }
 
+const char *path_systemctl(void)
+{
+	return env_or("REWIND_SYSTEMCTL", "systemctl");
+}
+
+const char *path_systemd_system(void)
+{
+	return env_or("REWIND_SYSTEMD_SYSTEM", "/run/systemd/system");
+}
+
 const char *path_esp_scan(void)
 {
 	return env_or("REWIND_ESP_SCAN", "/efi:/boot/efi:/boot");

@@ -12,6 +12,9 @@ const char *path_mountinfo(void);  /* REWIND_MOUNTINFO  /proc/self/mountinfo */
 const char *path_statedir(void);   /* REWIND_STATEDIR   /var/lib/rewind */
 const char *path_bless_boot(void); /* REWIND_BLESS_BOOT /usr/lib/systemd/systemd-bless-boot */
 const char *path_boot_id(void);	   /* REWIND_BOOT_ID    /proc/sys/kernel/random/boot_id */
+/* rollback --now starts rewind-merge.service when systemd runs (the directory exists). */
+const char *path_systemctl(void);      /* REWIND_SYSTEMCTL      systemctl */
+const char *path_systemd_system(void); /* REWIND_SYSTEMD_SYSTEM /run/systemd/system */
 /* bootctl, from PATH unless the hook names a file; only when it is not installed, the ESP is the
  * first of these (':'-separated) with a loader/ directory (esp-find.h). */
 const char *path_bootctl(void);	 /* REWIND_BOOTCTL     bootctl */

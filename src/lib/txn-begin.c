@@ -375,6 +375,14 @@ int txn_begin(struct lvm *l, const struct conf *c, const struct txn_begin_opts *
 				return r;
 			break;
 		}
+	if (s.n_txns > 0 && s.txns[0].phase == TXN_STATE_ROLLING_BACK) {
+		r = log_err_errno(
+		    -EEXIST,
+		    "Transaction %s is being rolled back (its merge runs): wait for it "
+		    "to end ('rewind merge-wait'; 'rewind status' shows it).",
+		    s.txns[0].txid);
+		goto out;
+	}
 	if (s.n_txns > 0) {
 		r = log_err_errno(-EEXIST, "Transaction %s is %s.", s.txns[0].txid,
 				  txn_is_armed(&s.txns[0]) ? "armed" : "open");

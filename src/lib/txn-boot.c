@@ -3,17 +3,14 @@
  * boot: the initramfs stage. One LVM report; nothing armed means return at once. A transaction is
  * rolled back whole or not at all: every member must be there (volume groups that appear late are
  * waited for, rd.rewind.wait=), valid, with its origin; otherwise nothing is merged and the
- * outcome says which member and why. Each merge runs in the foreground (no lvmpolld in the
- * initrd): a child runs the LVM command that starts and polls it, while we read the progress from
- * device-mapper. A merge a power cut interrupted is past the point of no return: every member is
- * rolled forward.
+ * outcome says which member and why. Merges go as txn-merge.c says: by default started, checked
+ * to present the merging view, and left to the kernel while the boot goes on (rewind-merge.service
+ * waits for their end in the real root); with merge = foreground, waited for here. A merge a
+ * power cut interrupted is past the point of no return: every member is rolled forward.
  */
 #include <inttypes.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <time.h>
 
-#include "dm.h"
 #include "log.h"
 #include "paths.h"
 #include "txn-auto.h"
@@ -21,9 +18,8 @@
 #include "txn.h"
 #include "util.h"
 
-#define STALL_TIMEOUT_DEFAULT 600
-#define MEMBER_WAIT_DEFAULT   60
-#define REARM_MAX	      3
+#define MEMBER_WAIT_DEFAULT 60
+#define REARM_MAX	    3
 
 /* rd.rewind=0 disables; rd.rewind.rollback=TXID arms that transaction for this boot;
  * rd.rewind.wait=SECONDS bounds the wait for members whose volume group is not there yet. */
@@ -65,74 +61,9 @@ int txn_boot_cmdline(bool *disabled, char txid[static TXID_MAX + 1], unsigned *w
 	return 0;
 }
 
-static int merge_wait(struct lvm *l, const struct txn_snap *s, const struct txn_boot_opts *o)
-{
-	const char *dm = lvm_lv_dm_name(s->origin);
-	unsigned stall = o->stall_timeout_sec ?: STALL_TIMEOUT_DEFAULT;
-	uint64_t start = 0, last_alloc = UINT64_MAX;
-	double last_change = txn_now();
-	int last_pct = -1, status;
-	pid_t pid;
-
-	if (!o->fork_progress)
-		return s->merging ? lvm_merge_resume(l, s->lv->vg, s->origin->name)
-				  : lvm_merge(l, s->lv->vg, s->lv->name);
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int r = s->merging ? lvm_merge_resume(l, s->lv->vg, s->origin->name)
-				   : lvm_merge(l, s->lv->vg, s->lv->name);
-		_exit(r < 0 ? 1 : 0);
-	}
-	for (;;) {
-		struct devmap_snap_status st;
-		struct timespec ts = {0, 250 * 1000 * 1000};
-		pid_t w = waitpid(pid, &status, WNOHANG);
-
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR)
-			return -errno;
-		if (dm && devmap_snap_status(dm, &st) >= 0 && streq(st.target, "snapshot-merge")) {
-			int pct;
-			if (start == 0 || st.allocated > start)
-				start = st.allocated;
-			pct = start == st.metadata
-				  ? 100
-				  : (int)((start - st.allocated) * 100 / (start - st.metadata));
-			if (st.allocated != last_alloc) {
-				last_alloc = st.allocated;
-				last_change = txn_now();
-			}
-			if (pct != last_pct && o->progress)
-				o->progress(o->userdata, s->lv->vg, s->origin->name, pct);
-			last_pct = pct;
-		}
-		/* Without readable progress, only a much longer silence counts as a stall. */
-		if (txn_now() - last_change > (last_pct < 0 ? 6.0 * stall : stall)) {
-			/* The kernel merge goes on by itself; the next activation resumes it. */
-			log_err(
-			    "The merge of %s/%s made no progress for %.0f s; giving up waiting.",
-			    s->lv->vg, s->origin->name, txn_now() - last_change);
-			kill(pid, SIGTERM);
-			waitpid(pid, &status, 0);
-			return -ETIMEDOUT;
-		}
-		nanosleep(&ts, NULL);
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return -EIO;
-	if (o->progress && last_pct != 100)
-		o->progress(o->userdata, s->lv->vg, s->origin->name, 100);
-	return 0;
-}
-
-static int boot_one(struct lvm *l, const struct txn_snap *s, const struct txn_boot_opts *o,
+static int boot_one(struct lvm *l, const struct txn_snap *s, const struct txn_merge_opts *o,
 		    struct txn_results *res)
 {
-	double t0 = txn_now();
 	int r;
 
 	if (!lvm_lv_is_active(s->origin)) {
@@ -142,20 +73,7 @@ static int boot_one(struct lvm *l, const struct txn_snap *s, const struct txn_bo
 			return txn_result_add(res, s, TXN_FAILED, "could not activate the origin",
 					      0);
 	}
-	log_info("%s %s/%s from %s.", s->merging ? "Resuming the merge of" : "Rolling back",
-		 s->lv->vg, s->origin->name, s->lv->name);
-	r = merge_wait(l, s, o);
-	/* LVM's poll also returns success when it stops early (origin no longer active). */
-	if (r >= 0 && txn_snapshot_gone(l, s->lv->vg, s->lv->name) == 0)
-		r = -EAGAIN;
-	if (r < 0)
-		return txn_result_add(res, s, TXN_FAILED,
-				      r == -ETIMEDOUT ? "merge stalled"
-				      : r == -EAGAIN
-					  ? "merge not finished; it resumes at the next boot"
-					  : "merge failed",
-				      txn_now() - t0);
-	return txn_result_add(res, s, TXN_MERGED, NULL, txn_now() - t0);
+	return txn_merge_one(l, s, o, res);
 }
 
 /* A member without a snapshot whose origin is not visible either: its volume group may come. (One
@@ -271,7 +189,7 @@ static bool txn_is_whole_active(const struct txn *t, char member[static TXN_MEMB
 /* Every member, or none: nothing is merged unless all can be (a merge a power cut interrupted
  * excepted: those are rolled forward, whatever the rest). */
 static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
-			const struct txn_boot_opts *o, unsigned wait, struct txn_results *res)
+			const struct txn_merge_opts *o, unsigned wait, struct txn_results *res)
 {
 	char member[TXN_MEMBER_MAX];
 	const char *why;
@@ -378,13 +296,18 @@ static int write_outcome(const struct txn_results *res)
 
 		if (!v)
 			continue;
-		merged += x->action == TXN_MERGED;
+		merged += x->action == TXN_MERGED || x->action == TXN_MERGING;
 		snprintf(name, sizeof(name), "%s/%s", x->vg, x->origin);
 		json_object_object_add(v, "volume", json_object_new_string(name));
 		json_object_object_add(v, "snapshot", json_object_new_string(x->snapshot));
 		json_object_object_add(
 		    v, "result",
-		    json_object_new_string(x->action == TXN_MERGED ? "rolled-back" : "failed"));
+		    json_object_new_string(x->action == TXN_MERGED || x->action == TXN_MERGING
+					       ? "rolled-back"
+					       : "failed"));
+		/* Rolled back, the kernel still copying the blocks (rewind-merge.service). */
+		if (x->action == TXN_MERGING)
+			json_object_object_add(v, "merging", json_object_new_boolean(true));
 		if (x->detail)
 			json_object_object_add(v, "error", json_object_new_string(x->detail));
 		json_object_object_add(v, "seconds", json_object_new_double(x->seconds));
@@ -462,7 +385,7 @@ static void rearm(struct lvm *l, const struct txn_restore *x)
 	(void)txn_esp_oneshot_early(x->txid);
 }
 
-int txn_boot(struct lvm *l, const struct txn_boot_opts *o, struct txn_results *res)
+int txn_boot(struct lvm *l, const struct txn_merge_opts *o, struct txn_results *res)
 {
 	char cmdline_txid[TXID_MAX + 1];
 	struct txn_set s = {};
@@ -528,6 +451,12 @@ int txn_boot(struct lvm *l, const struct txn_boot_opts *o, struct txn_results *r
 		log_warning("rd.rewind.rollback=%s: no such transaction, ignoring.", cmdline_txid);
 	if (res->n > 0)
 		(void)write_outcome(res);
+	for (size_t i = 0; i < res->n; i++)
+		if (res->r[i].action == TXN_MERGING) {
+			/* rewind-merge.service, in the real root, waits for the end. */
+			(void)txn_merge_flag(res->txid, false);
+			break;
+		}
 	r = 0;
 out:
 	txn_set_done(&s);

@@ -89,10 +89,11 @@ check:
 	/* What counts is what the kernel does now, not what the command said. */
 	r = merging_view(s);
 	if (r == -EAGAIN)
-		return log_err_errno(r,
-				     "The merge of %s/%s did not start (LVM deferred it to the next "
-				     "activation of %s/%s).",
-				     s->lv->vg, s->lv->name, s->lv->vg, s->origin->name);
+		return log_err_errno(
+		    r,
+		    "The merge of %s/%s did not start (LVM deferred it to the next "
+		    "activation of %s/%s).",
+		    s->lv->vg, s->lv->name, s->lv->vg, s->origin->name);
 	if (r == -EIO)
 		return log_err_errno(r, "The kernel reports that the merge of %s/%s failed.",
 				     s->lv->vg, s->lv->name);
@@ -182,9 +183,10 @@ int txn_merge_one(struct lvm *l, const struct txn_snap *s, const struct txn_merg
 		r = txn_merge_start(l, s, o);
 		if (r < 0)
 			return txn_result_add(res, s, TXN_FAILED,
-					      r == -EAGAIN ? "merge did not start; it starts at the "
-							     "next activation"
-							   : "merge did not start",
+					      r == -EAGAIN
+						  ? "merge did not start; it starts at the "
+						    "next activation"
+						  : "merge did not start",
 					      txn_now() - t0);
 		return txn_result_add(res, s, TXN_MERGING, "merging in the background",
 				      txn_now() - t0);

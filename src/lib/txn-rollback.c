@@ -4,7 +4,8 @@
  * every member is armed and nothing is merged online, so 'cancel' is always a true undo. Otherwise
  * every member is unmounted and checked closed (device-mapper's open count: mounts in other mount
  * namespaces, raw openers) before the first merge starts: LVM would defer a merge on an open
- * origin to its next activation and erase everything written until then.
+ * origin to its next activation and erase everything written until then. By default each merge
+ * is only started (txn-merge.c) and the members are mounted again at once.
  */
 #include "dm.h"
 #include "log.h"
@@ -112,26 +113,30 @@ static int check_closed(const struct txn_snap *s)
 			     who ?: "; see 'fuser -vm' and other mount namespaces");
 }
 
-/* Start the merge and make sure it happened: the snapshot is gone. A merge LVM only scheduled
- * ("Delaying merge since origin is open") is an error: it would run at the next activation. */
-static int merge_now(struct lvm *l, const struct txn_snap *s)
+/*
+ * Merge s now, as o says: in the background (when this returns, the origin presents the merging
+ * view) or to its end; the result is added to res. An origin that was inactive (inactive_before:
+ * activated by us to check its snapshot) is merged to its end and deactivated again: nothing
+ * waits to use it, and deactivating it while it merges would only pause the merge.
+ */
+static int merge_now(struct lvm *l, const struct txn_snap *s, const struct txn_merge_opts *o,
+		     bool inactive_before, struct txn_results *res)
 {
+	struct txn_merge_opts m = *o;
 	bool activated = false;
 	int r;
 
+	if (inactive_before)
+		m.foreground = true;
 	if (!lvm_lv_is_active(s->origin)) {
-		/* On an inactive origin LVM would only schedule the merge: activate it first. */
 		r = lvm_lv_activate(l, s->lv->vg, s->origin->name, false);
 		if (r < 0)
-			return r;
+			return txn_result_add(res, s, TXN_FAILED, "could not activate the origin",
+					      0);
 		activated = true;
+		m.foreground = true;
 	}
-	r = lvm_merge(l, s->lv->vg, s->lv->name);
-	if (r >= 0 && txn_snapshot_gone(l, s->lv->vg, s->lv->name) == 0)
-		r = log_err_errno(-EAGAIN,
-				  "LVM did not merge %s/%s now (its origin was opened meanwhile?): "
-				  "the merge happens at the next activation of %s/%s.",
-				  s->lv->vg, s->lv->name, s->lv->vg, s->origin->name);
+	r = txn_merge_one(l, s, &m, res);
 	if (activated)
 		(void)lvm_lv_deactivate(l, s->lv->vg, s->origin->name);
 	return r;
@@ -164,10 +169,11 @@ static int arm_all(struct lvm *l, const struct txn *t, const char *why, struct t
 }
 
 /* Every member unmounted and closed, then merged one after the other. */
-static int merge_all(struct lvm *l, const struct txn *t, struct txn_results *res)
+static int merge_all(struct lvm *l, const struct txn *t, const struct txn_merge_opts *o,
+		     char **activated, struct txn_results *res)
 {
 	struct unmounted u = {};
-	bool failed = false;
+	bool failed = false, merging = false;
 	int r;
 
 	r = unmount_members(t, &u);
@@ -198,26 +204,33 @@ static int merge_all(struct lvm *l, const struct txn *t, struct txn_results *res
 	}
 	for (size_t i = 0; i < t->n_snaps; i++) {
 		const struct txn_snap *s = &t->snaps[i];
-		double t0 = txn_now();
 
 		if (failed) {
 			r = txn_result_add(res, s, TXN_ARMED,
 					   "not merged now: the next boot rolls it back", 0);
-		} else if (merge_now(l, s) < 0) {
-			/* Some members may be merged already: the rest follow at the next boot
-			 * (their snapshots say rolling-back). */
-			failed = true;
-			r = txn_result_add(res, s, TXN_FAILED,
-					   "merge did not complete; the next boot finishes it",
-					   txn_now() - t0);
-		} else
-			r = txn_result_add(res, s, TXN_MERGED,
-					   u.n ? "unmounted and mounted again" : NULL,
-					   txn_now() - t0);
+			if (r < 0)
+				break;
+			continue;
+		}
+		_cleanup_free_ char *name = strdup_printf("%s/%s", s->lv->vg, s->origin->name);
+
+		if (!name) {
+			r = -ENOMEM;
+			break;
+		}
+		r = merge_now(l, s, o, strv_contains(activated, name), res);
 		if (r < 0)
 			break;
+		/* Some members may be merged already: the rest follow at the next boot (their
+		 * snapshots say rolling-back). */
+		failed = res->r[res->n - 1].action == TXN_FAILED;
+		merging = merging || res->r[res->n - 1].action == TXN_MERGING;
 	}
+	/* Every origin shows its content of before the transaction: mount them again at once;
+	 * rewind-merge.service waits for the kernel to finish. */
 	remount_all(&u);
+	if (merging)
+		(void)txn_merge_flag(t->txid, true);
 	return r < 0 ? r : failed ? -EIO : 0;
 refuse:
 	remount_all(&u);
@@ -336,7 +349,7 @@ int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_re
 			    res);
 		goto out;
 	}
-	r = merge_all(l, t, res);
+	r = merge_all(l, t, &o->merge, activated, res);
 out:
 	deactivate_again(l, &s, activated);
 	txn_set_done(&s);

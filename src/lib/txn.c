@@ -315,6 +315,8 @@ const char *txn_action_to_string(enum txn_action a)
 	switch (a) {
 	case TXN_MERGED:
 		return "merged";
+	case TXN_MERGING:
+		return "rolled back";
 	case TXN_ARMED:
 		return "armed";
 	default:

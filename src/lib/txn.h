@@ -108,8 +108,9 @@ int txn_cancel(struct lvm *l, char **ret_txid);
 
 /* What rollback or boot did with one volume. */
 enum txn_action {
-	TXN_MERGED, /* merged now: the origin is back to the snapshot's content */
-	TXN_ARMED,  /* the initramfs merges it at the next boot */
+	TXN_MERGED,  /* merged now: the origin is back to the snapshot's content */
+	TXN_MERGING, /* the origin shows the snapshot's content; the kernel merges behind it */
+	TXN_ARMED,   /* the initramfs merges it at the next boot */
 	TXN_FAILED,
 };
 
@@ -133,8 +134,24 @@ struct txn_results {
 void txn_results_done(struct txn_results *r);
 const char *txn_action_to_string(enum txn_action a);
 
+/* How merges run (txn-merge.c): the initramfs stage, rollback --now, rewind-merge.service. */
+struct txn_merge_opts {
+	/* Wait until every merge finished (merge = foreground), instead of going on once every
+	 * origin presents the merging view. */
+	bool foreground;
+	/* Run LVM in a child: progress from device-mapper meanwhile, and the poller that
+	 * `lvconvert --background` forks is not this process (the CLI; unit tests do not fork). */
+	bool fork;
+	/* Never hand the polling to lvmpolld (the initramfs has none). */
+	bool own_poller;
+	void (*progress)(void *userdata, const char *vg, const char *lv, int percent);
+	void *userdata;
+	unsigned stall_timeout_sec; /* give up waiting when a merge makes no progress; 0: 600 */
+};
+
 struct txn_rollback_opts {
 	bool now; /* unmount, merge and remount busy data volumes */
+	struct txn_merge_opts merge;
 	/* Called before anything is armed: 0 to go on, -ENOPKG to refuse (initramfs check). */
 	int (*check_initramfs)(void *userdata);
 	void *userdata;
@@ -162,16 +179,8 @@ unsigned txn_good_boots(const struct txn *t);
 /* JSON of every transaction, plus the last boot outcome (path_rundir()/outcome.json). */
 int txn_status_json(struct lvm *l, struct json_object **ret);
 
-struct txn_boot_opts {
-	/* Run each merge in a child and report progress from device-mapper meanwhile. */
-	bool fork_progress;
-	void (*progress)(void *userdata, const char *vg, const char *lv, int percent);
-	void *userdata;
-	unsigned stall_timeout_sec; /* give up waiting when a merge makes no progress; 0: 600 */
-};
-
 /* The initramfs stage. Returns 0 unless something is badly wrong; never blocks forever. */
-int txn_boot(struct lvm *l, const struct txn_boot_opts *o, struct txn_results *ret);
+int txn_boot(struct lvm *l, const struct txn_merge_opts *o, struct txn_results *ret);
 
 /*
  * The initramfs, after root is mounted at sysroot: when this boot rolled root back and the
@@ -182,7 +191,24 @@ int txn_boot(struct lvm *l, const struct txn_boot_opts *o, struct txn_results *r
  */
 int txn_boot_kernel_check(const char *sysroot);
 
+/*
+ * rewind-merge.service, in the real root: wait for every merge under way (started in the
+ * background by the initramfs or rollback --now, or resumed by an activation) to end, with
+ * progress; then remove path_rundir()/merging.
+ */
+int txn_merge_finish(struct lvm *l, const struct txn_merge_opts *o, struct txn_results *ret);
+
 /* Internal, shared between txn*.c */
+/* Start the merge of s (resumed already when s->merging) and check that its origin presents
+ * the merging view: 0, or negative errno (logged; -EAGAIN: LVM deferred it). */
+int txn_merge_start(struct lvm *l, const struct txn_snap *s, const struct txn_merge_opts *o);
+/* Start (or resume) the merge of s and poll it to its end in this process. */
+int txn_merge_wait(struct lvm *l, const struct txn_snap *s, const struct txn_merge_opts *o);
+/* Merge s as o says (background: start; foreground: start and wait) and add the result. */
+int txn_merge_one(struct lvm *l, const struct txn_snap *s, const struct txn_merge_opts *o,
+		  struct txn_results *res);
+/* Leave path_rundir()/merging (TXID) for rewind-merge.service; start_unit: start it now. */
+int txn_merge_flag(const char *txid, bool start_unit);
 int txn_result_add(struct txn_results *res, const struct txn_snap *s, enum txn_action a,
 		   const char *detail, double seconds);
 /* -EALREADY (logged) when a rollback of t started (rolling-back, or a snapshot merging): it can

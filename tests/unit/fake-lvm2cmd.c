@@ -426,11 +426,13 @@ static int cmd_lvchange(int argc, char **argv)
 static int cmd_lvconvert(int argc, char **argv)
 {
 	struct fake_lv *snap = lv_arg(argv[argc - 1]), *origin;
-	bool merge = false;
+	bool merge = false, background = false;
 
 	for (int i = 1; i < argc - 1; i++)
 		if (strcmp(argv[i], "--mergesnapshot") == 0)
 			merge = true;
+		else if (strcmp(argv[i], "--background") == 0)
+			background = true;
 	if (!merge || !snap || !snap->origin[0])
 		return LVM2_INVALID_PARAMETERS;
 	if (snap->snapshot_invalid) {
@@ -441,6 +443,13 @@ static int cmd_lvconvert(int argc, char **argv)
 	if (origin->attr[5] == 'o' || origin->attr[4] != 'a') {
 		say(LVM2_LOG_PRINT, "Delaying merge since origin is open.");
 		snap->attr[0] = 'S';
+		return LVM2_COMMAND_SUCCEEDED;
+	}
+	if (background) {
+		/* Started: the origin's table is snapshot-merge; the poll removes the snapshot. */
+		snap->attr[0] = 'S';
+		snprintf(origin->dm_target, sizeof(origin->dm_target), "snapshot-merge");
+		snprintf(origin->dm_params, sizeof(origin->dm_params), "64/2000 16");
 		return LVM2_COMMAND_SUCCEEDED;
 	}
 	lv_remove(snap);
@@ -455,8 +464,10 @@ static int cmd_lvpoll(int argc, char **argv)
 		return LVM2_PROCESSING_FAILED;
 	for (int i = 0; i < MAX_LVS; i++)
 		if (lvs[i].used && lvs[i].attr[0] == 'S' && strcmp(lvs[i].vg, origin->vg) == 0 &&
-		    strcmp(lvs[i].origin, origin->name) == 0)
+		    strcmp(lvs[i].origin, origin->name) == 0) {
 			lv_remove(&lvs[i]);
+			origin->dm_target[0] = '\0';
+		}
 	return LVM2_COMMAND_SUCCEEDED;
 }
 

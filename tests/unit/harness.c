@@ -67,6 +67,17 @@ void test_setup(void)
 	p = strdup_printf("%s/run/outcome.json", dir);
 	unlink(p);
 	free(p);
+	p = strdup_printf("%s/run/merging", dir);
+	unlink(p);
+	free(p);
+	/* Not under systemd unless a test says so; never the build host's systemctl. */
+	p = strdup_printf("%s/systemd-system", dir);
+	rmdir(p);
+	setenv("REWIND_SYSTEMD_SYSTEM", p, 1);
+	free(p);
+	p = strdup_printf("%s/systemctl", dir);
+	setenv("REWIND_SYSTEMCTL", p, 1);
+	free(p);
 	p = strdup_printf("%s/rewind.conf", dir);
 	unlink(p);
 	setenv("REWIND_CONF", p, 1);

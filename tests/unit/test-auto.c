@@ -88,7 +88,7 @@ static void running(void)
 
 static int boot(struct txn_results *res)
 {
-	struct txn_boot_opts o = {};
+	struct txn_merge_opts o = {.foreground = true};
 
 	initramfs();
 	fake_events_reset();
@@ -140,7 +140,7 @@ TEST(test_no_transaction_costs_one_report)
 	test_machine();
 	test_write("rewind.conf", "auto_rollback_boots = 2\n");
 	fake_events_reset();
-	CHECK_EQ_INT(txn_boot(L, &(struct txn_boot_opts){}, &res), 0);
+	CHECK_EQ_INT(txn_boot(L, &(struct txn_merge_opts){.foreground = true}, &res), 0);
 	CHECK_EQ_INT(fake_n_events(), 1);
 	CHECK(fake_event_find("lvm lvs --reportformat json", 0) == 0);
 	txn_results_done(&res);

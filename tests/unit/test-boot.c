@@ -55,7 +55,7 @@ static char *outcome(void)
 
 static int boot(struct txn_results *res)
 {
-	struct txn_boot_opts o = {};
+	struct txn_merge_opts o = {.foreground = true};
 
 	fake_events_reset();
 	return txn_boot(L, &o, res);
@@ -114,6 +114,91 @@ TEST(test_armed_root_is_merged)
 	CHECK(out && strstr(out, "\"txid\":\"T1\""));
 	CHECK(out && strstr(out, "\"result\":\"rolled-back\""));
 	CHECK(out && strstr(out, "\"volume\":\"vg1/data\""));
+	txn_results_done(&res);
+}
+
+static char *merging_flag(void)
+{
+	_cleanup_free_ char *p = strdup_printf("%s/merging", getenv("REWIND_RUNDIR"));
+	char *s = NULL;
+
+	return p && read_one_line_file(p, &s) >= 0 ? s : NULL;
+}
+
+/* The default: every merge started, each origin checked to show the merging view, and the boot
+ * goes on; a power cut during the merge resumes it; rewind-merge.service waits for the end. */
+TEST(test_background_merge)
+{
+	struct txn_merge_opts bg = {.own_poller = true}, fg = {.foreground = true};
+	struct txn_results res = {};
+	_cleanup_free_ char *out = NULL, *flag = NULL;
+
+	test_machine();
+	begin_both();
+	arm_all();
+	initramfs();
+	fake_events_reset();
+	CHECK_EQ_INT(txn_boot(L, &bg, &res), 0);
+	CHECK_EQ_INT(res.n, 2);
+	for (size_t i = 0; i < res.n; i++)
+		CHECK_EQ_INT(res.r[i].action, TXN_MERGING);
+	/* The initramfs has no lvmpolld: LVM's own poller, never lvmpolld. */
+	CHECK(fake_event_find("lvm lvconvert --config global/use_lvmpolld=0 -i 1 --background "
+			      "--mergesnapshot vg0/root-rewind-T1",
+			      0) > 0);
+	/* Merging, not merged: the snapshots are there until the poll removes them. */
+	CHECK(fake_find_lv("vg0", "root-rewind-T1")->attr[0] == 'S');
+	CHECK(streq(fake_find_lv("vg1", "data")->dm_target, "snapshot-merge"));
+	out = outcome();
+	CHECK(out && strstr(out, "\"result\":\"rolled-back\""));
+	CHECK(out && strstr(out, "\"merging\":true"));
+	flag = merging_flag();
+	CHECK(flag && streq(flag, "T1"));
+	CHECK_EQ_INT(txn_commit(L, NULL), -EALREADY);
+	txn_results_done(&res);
+
+	/* A power cut: the next activation resumed the kernel's merge; nothing is started
+	 * again, the boot goes on again. */
+	initramfs();
+	fake_find_lv("vg1", "data")->attr[4] = '-';
+	fake_events_reset();
+	CHECK_EQ_INT(txn_boot(L, &bg, &res), 0);
+	CHECK_EQ_INT(res.n, 2);
+	for (size_t i = 0; i < res.n; i++)
+		CHECK_EQ_INT(res.r[i].action, TXN_MERGING);
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
+	txn_results_done(&res);
+
+	/* rewind-merge.service in the real root. */
+	fake_events_reset();
+	CHECK_EQ_INT(txn_merge_finish(L, &fg, &res), 0);
+	CHECK_EQ_INT(res.n, 2);
+	for (size_t i = 0; i < res.n; i++)
+		CHECK_EQ_INT(res.r[i].action, TXN_MERGED);
+	CHECK_EQ_INT(fake_event_count("lvm lvpoll"), 2);
+	CHECK(fake_find_lv("vg0", "root-rewind-T1") == NULL);
+	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
+	CHECK(test_log_contains("Transaction T1 is rolled back: every merge finished"));
+	free(flag);
+	flag = merging_flag();
+	CHECK(flag == NULL);
+	txn_results_done(&res);
+}
+
+/* LVM only scheduled the merge (an origin held open): not rolled back, and said so. */
+TEST(test_background_merge_not_started)
+{
+	struct txn_merge_opts bg = {};
+	struct txn_results res = {};
+
+	test_machine();
+	begin_both();
+	arm_all();
+	initramfs();
+	fake_find_lv("vg0", "root")->attr[5] = 'o';
+	CHECK_EQ_INT(txn_boot(L, &bg, &res), 0);
+	CHECK_EQ_INT(res.r[0].action, TXN_FAILED);
+	CHECK(test_log_contains("The merge of vg0/root-rewind-T1 did not start"));
 	txn_results_done(&res);
 }
 
@@ -402,6 +487,8 @@ int main(void)
 	RUN(test_nothing_armed_costs_one_report);
 	RUN(test_disabled);
 	RUN(test_armed_root_is_merged);
+	RUN(test_background_merge);
+	RUN(test_background_merge_not_started);
 	RUN(test_cmdline_arms_for_this_boot);
 	RUN(test_restore_rearm_bounded);
 	RUN(test_cmdline_unknown_or_bad_txid);

@@ -28,7 +28,8 @@ TEST(test_full)
 				    "auto_commit_after = 7d\n"
 				    "monitor_warn_percent = 80\n"
 				    "monitor_extend_percent = 90\n"
-				    "colour = blue\n");
+				    "colour = blue\n"
+				    "merge = foreground\n");
 
 	conf_init(&c);
 	CHECK_EQ_INT(conf_load(p, &c, NULL), 0);
@@ -44,6 +45,7 @@ TEST(test_full)
 	CHECK_EQ_INT(c.auto_commit_after, 7 * 86400);
 	CHECK_EQ_INT(c.monitor_warn_percent, 80);
 	CHECK_EQ_INT(c.monitor_extend_percent, 90);
+	CHECK(c.merge_foreground);
 	CHECK(test_log_contains(":9: unknown key 'colour'"));
 	conf_done(&c);
 }
@@ -67,6 +69,7 @@ static void expect_error(const char *text, unsigned line, const char *msg)
 TEST(test_errors_with_lines)
 {
 	expect_error("size = 20%SIZE\nsize = lots\n", 2, "bad.conf:2: invalid size policy 'lots'");
+	expect_error("merge = later\n", 1, "bad.conf:1: invalid merge 'later'");
 	expect_error("\n\nvolumes = vg0/root:huge\n", 3, "bad.conf:3: invalid volume");
 	expect_error("# c\njust words\n", 2, "bad.conf:2: expected 'key = value'");
 	expect_error("= 3\n", 1, "bad.conf:1: missing key");

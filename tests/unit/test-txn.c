@@ -233,7 +233,7 @@ static int begin_data(void)
 
 TEST(test_rollback_now_unmounts_checks_merges_remounts)
 {
-	struct txn_rollback_opts o = {.now = true};
+	struct txn_rollback_opts o = {.now = true, .merge.foreground = true};
 	struct txn_results res = {};
 	int u, m, c;
 
@@ -247,6 +247,52 @@ TEST(test_rollback_now_unmounts_checks_merges_remounts)
 	m = fake_event_find("mnt mount /srv", 0);
 	CHECK(u >= 0 && c > u && m > c);
 	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
+	txn_results_done(&res);
+}
+
+/* The default: unmount, start the merge, mount again at once; the merge goes on behind. */
+TEST(test_rollback_now_background)
+{
+	struct txn_rollback_opts o = {.now = true};
+	struct txn_merge_opts fg = {.foreground = true};
+	struct txn_results res = {};
+	_cleanup_free_ char *p = NULL, *flag = NULL;
+	int u, m, c;
+
+	_cleanup_free_ char *args = NULL, *sd = NULL;
+
+	test_machine();
+	/* Under systemd: rewind-merge.service is started to wait for the end. */
+	sd = strdup_printf("%s/systemd-system", test_tmpdir);
+	CHECK(sd && mkdir(sd, 0755) == 0);
+	test_write("systemctl", "#!/bin/sh\necho \"$@\" >\"$0.args\"\n");
+	CHECK(chmod(getenv("REWIND_SYSTEMCTL"), 0755) == 0);
+	CHECK_EQ_INT(begin_data(), 0);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), 0);
+	CHECK_EQ_INT(res.n, 1);
+	CHECK_EQ_INT(res.r[0].action, TXN_MERGING);
+	free(sd);
+	sd = strdup_printf("%s/systemctl.args", test_tmpdir);
+	CHECK(sd && read_one_line_file(sd, &args) >= 0 &&
+	      streq(args, "start --no-block rewind-merge.service"));
+	u = fake_event_find("mnt umount /srv", 0);
+	/* The system's lvm.conf decides on lvmpolld in the real root. */
+	c = fake_event_find("lvm lvconvert --background --mergesnapshot vg1/data-rewind-T1", 0);
+	m = fake_event_find("mnt mount /srv", 0);
+	CHECK(u >= 0 && c > u && m > c);
+	CHECK(fake_find_lv("vg1", "data-rewind-T1")->attr[0] == 'S');
+	p = strdup_printf("%s/merging", getenv("REWIND_RUNDIR"));
+	CHECK(p && read_one_line_file(p, &flag) >= 0 && streq(flag, "T1"));
+	/* Past the point of no return until the merge ends. */
+	CHECK_EQ_INT(txn_cancel(L, NULL), -ENOENT);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EALREADY);
+	CHECK_EQ_INT(begin("T2", (const char *const[]){"/srv", NULL}, NULL), -EEXIST);
+	CHECK(test_log_contains("Transaction T1 is being rolled back (its merge runs)"));
+	txn_results_done(&res);
+	CHECK_EQ_INT(txn_merge_finish(L, &fg, &res), 0);
+	CHECK_EQ_INT(res.r[0].action, TXN_MERGED);
+	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
+	CHECK(access(p, F_OK) < 0);
 	txn_results_done(&res);
 }
 
@@ -344,9 +390,9 @@ TEST(test_rollback_now_unmount_busy)
 
 TEST(test_rollback_merge_failure_rolls_forward)
 {
-	struct txn_rollback_opts o = {};
+	struct txn_rollback_opts o = {.merge.foreground = true};
 	struct txn_results res = {};
-	struct txn_boot_opts bo = {};
+	struct txn_merge_opts bo = {.foreground = true};
 	int mark, conv;
 
 	test_machine();
@@ -666,6 +712,7 @@ int main(void)
 	RUN(test_commit);
 	RUN(test_rollback_with_root_arms_every_member);
 	RUN(test_rollback_now_unmounts_checks_merges_remounts);
+	RUN(test_rollback_now_background);
 	RUN(test_rollback_now_nested_mounts);
 	RUN(test_rollback_now_refuses_origin_held_elsewhere);
 	RUN(test_rollback_now_refuses_subdir_bind_mount);

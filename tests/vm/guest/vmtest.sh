@@ -132,6 +132,7 @@ vmtest_kernel_rolled_back() {
 	[ ! -e "/boot/efi/$mid/$new" ] || vmtest_fail "the upgrade's kernel is still on the ESP"
 	[ -z "$(vmtest_oneshot)" ] || vmtest_fail "a one-shot is left: $(vmtest_oneshot)"
 	rewind status
+	rewind merge-wait || vmtest_fail "the background merges did not finish"
 	[ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind')" ] || vmtest_fail "snapshots left"
 }
 

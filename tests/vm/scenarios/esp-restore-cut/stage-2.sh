@@ -17,6 +17,7 @@ esp_hashes >"$VMTEST_STATE/esp-after"
 diff "$VMTEST_STATE/esp-before" "$VMTEST_STATE/esp-after"
 ! compgen -G "$entries/rewind-x1[+.]*conf" || exit 1
 [ ! -e "$esp/rewind/x1" ]
+rewind merge-wait # the merges go on in the background after the boot (merge = background)
 [ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]
 ! lvs --noheadings -o lv_tags vg0/root | grep -q restore-esp || exit 1
 grep -q '"rolled-back"' /run/rewind/outcome.json

@@ -8,4 +8,5 @@ echo "data: before $(cat "$VMTEST_STATE/data-before") now $(sum /srv/data)"
 [ "$(sum /opt/txn)" = "$(cat "$VMTEST_STATE/root-before")" ]
 [ "$(sum /srv/data)" = "$(cat "$VMTEST_STATE/data-before")" ]
 grep -q '"rolled-back"' /run/rewind/outcome.json
+rewind merge-wait # the merges go on in the background after the boot (merge = background)
 [ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]
