@@ -84,7 +84,8 @@ unit-asan:
 # libFuzzer targets (clang), one per parser of what comes from disk, EFI variables or the kernel
 # command line: tests/fuzz/fuzz-NAME.c, seeded from tests/fuzz/corpus-NAME/. The library is built
 # again in $(B)/fuzz with coverage and ASan+UBSan; liblvm2cmd, libdevmapper and libkmod are the
-# real ones (nothing calls them; fuzz-lvm.c replaces liblvm2cmd's entry points itself).
+# real ones (nothing calls them; fuzz-lvm replaces liblvm2cmd: its own lvm2_run(), and the other
+# entry points from the unit tests' tests/unit/fake-lvm2cmd-base.c).
 #   make fuzz        every target for FUZZ_SECONDS (the corpus grows in $(B)/fuzz/corpus-NAME)
 #   make fuzz-check  every target for FUZZ_CHECK_SECONDS, as make check runs them
 FUZZ_SECONDS       ?= 60
@@ -102,8 +103,11 @@ $(B)/fuzz/src/%.o: src/%.c $(wildcard src/*/*.h)
 $(B)/fuzz/librewind.a: $(FUZZ_LIB_OBJ)
 	ar rcs $@ $^
 
+# A target's other sources (tests/unit/*.c) are prerequisites of its own, compiled in with it.
 $(B)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(B)/fuzz/librewind.a
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< $(B)/fuzz/librewind.a $(LIBS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< $(filter tests/unit/%.c,$^) \
+		$(B)/fuzz/librewind.a $(LIBS)
+$(B)/fuzz/fuzz-lvm: tests/unit/fake-lvm2cmd-base.c tests/unit/fake-lvm2cmd-base.h
 
 fuzz-build: deps $(FUZZ_BIN)
 

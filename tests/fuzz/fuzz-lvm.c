@@ -1,41 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libFuzzer target for LVM's JSON reports (lvm_report() in lvm.c): the input is what `lvs
- * --reportformat json` prints, "%%", what `vgs --reportformat json` prints. liblvm2cmd is replaced
- * here: lvm2_run() hands the part to lvm.c's log callback at LVM2_LOG_PRINT, as LVM does.
+ * --reportformat json` prints, "%%", what `vgs --reportformat json` prints. liblvm2cmd is replaced:
+ * lvm2_run() here hands the part to lvm.c's log callback at LVM2_LOG_PRINT, as LVM does; its other
+ * entry points are the unit tests' (tests/unit/fake-lvm2cmd-base.c, linked in by the Makefile).
  */
 #include <assert.h>
 #include <lvm2cmd.h>
 
+#include "../unit/fake-lvm2cmd-base.h"
 #include "fuzz.h"
 #include "lvm.h"
 
-static lvm2_log_fn_t log_fn;
 static const char *lvs_out, *vgs_out;
-
-void lvm2_log_fn(lvm2_log_fn_t fn)
-{
-	log_fn = fn;
-}
-
-void *lvm2_init(void)
-{
-	static int handle;
-
-	return &handle;
-}
-
-void lvm2_log_level(void *handle, int level)
-{
-}
-
-void lvm2_exit(void *handle)
-{
-}
-
-void lvm2_disable_dmeventd_monitoring(void *handle)
-{
-}
 
 int lvm2_run(void *handle, const char *cmdline)
 {
@@ -45,7 +22,7 @@ int lvm2_run(void *handle, const char *cmdline)
 
 	if (!out)
 		return LVM2_COMMAND_SUCCEEDED + 1;
-	log_fn(LVM2_LOG_PRINT, "fuzz", 1, 0, out);
+	fake_lvm2_log(LVM2_LOG_PRINT, out);
 	return LVM2_COMMAND_SUCCEEDED;
 }
 

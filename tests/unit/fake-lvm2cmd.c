@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fake-lvm2cmd-base.h"
 #include "fake.h"
 
 #define MAX_LVS 64
@@ -24,7 +25,6 @@ struct fake_vg {
 static struct fake_lv lvs[MAX_LVS];
 static struct fake_vg vgs[MAX_VGS];
 static int n_vgs;
-static lvm2_log_fn_t log_fn;
 static char fail_prefix[64];
 static int fail_nth, fail_seen;
 static bool fail_leave;
@@ -165,36 +165,7 @@ void fake_fail_command(const char *prefix, int nth, bool leave_lv)
 	fail_leave = leave_lv;
 }
 
-/* liblvm2cmd API */
-
-void lvm2_log_fn(lvm2_log_fn_t fn)
-{
-	log_fn = fn;
-}
-
-void *lvm2_init(void)
-{
-	static int handle;
-	return &handle;
-}
-
-void lvm2_log_level(void *handle, int level)
-{
-}
-
-void lvm2_exit(void *handle)
-{
-}
-
-void lvm2_disable_dmeventd_monitoring(void *handle)
-{
-}
-
-static void say(int level, const char *msg)
-{
-	if (log_fn)
-		log_fn(level, "fake-lvm2cmd.c", 0, 0, msg);
-}
+/* liblvm2cmd API: lvm2_run() (the others are in fake-lvm2cmd-base.c) */
 
 /* lvm_split(): whitespace-separated words; a quote opening a word runs to its partner. */
 static int split(char *s, char **argv, int max)
@@ -225,7 +196,7 @@ static void emit_json(struct json_object *o)
 	char *copy = strdup(text), *save = NULL;
 
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		say(LVM2_LOG_PRINT, line);
+		fake_lvm2_log(LVM2_LOG_PRINT, line);
 	free(copy);
 }
 
@@ -241,7 +212,7 @@ static int report(bool vg_report)
 	char buf[600];
 
 	if (report_warning[0])
-		say(LVM2_LOG_PRINT, report_warning);
+		fake_lvm2_log(LVM2_LOG_PRINT, report_warning);
 	json_object_object_add(root, "report", rep);
 	json_object_array_add(rep, item);
 	json_object_object_add(item, vg_report ? "vg" : "lv", arr);
@@ -369,22 +340,22 @@ static int cmd_lvcreate(int argc, char **argv, bool fail)
 		return LVM2_INVALID_PARAMETERS;
 	origin = lv_arg(target);
 	if (!origin) {
-		say(LVM2_LOG_ERROR, "Failed to find origin.");
+		fake_lvm2_log(LVM2_LOG_ERROR, "Failed to find origin.");
 		return LVM2_PROCESSING_FAILED;
 	}
 	vg = find_vg(origin->vg);
 	if (fake_find_lv(origin->vg, name) || !vg || vg->free < size) {
-		say(LVM2_LOG_ERROR, "Insufficient free space or name exists.");
+		fake_lvm2_log(LVM2_LOG_ERROR, "Insufficient free space or name exists.");
 		return LVM2_PROCESSING_FAILED;
 	}
 	if (fail && !fail_leave) {
-		say(LVM2_LOG_ERROR, "Injected failure.");
+		fake_lvm2_log(LVM2_LOG_ERROR, "Injected failure.");
 		return LVM2_PROCESSING_FAILED;
 	}
 	snap = fake_add_lv(origin->vg, name, size, fail ? "-wi-i-----" : "swi-a-s---");
 	vg->free -= size;
 	if (fail) {
-		say(LVM2_LOG_ERROR, "Injected failure (LV left behind).");
+		fake_lvm2_log(LVM2_LOG_ERROR, "Injected failure (LV left behind).");
 		return LVM2_PROCESSING_FAILED;
 	}
 	snprintf(snap->origin, sizeof(snap->origin), "%s", origin->name);
@@ -436,12 +407,12 @@ static int cmd_lvconvert(int argc, char **argv)
 	if (!merge || !snap || !snap->origin[0])
 		return LVM2_INVALID_PARAMETERS;
 	if (snap->snapshot_invalid) {
-		say(LVM2_LOG_ERROR, "Unable to merge invalid snapshot.");
+		fake_lvm2_log(LVM2_LOG_ERROR, "Unable to merge invalid snapshot.");
 		return LVM2_PROCESSING_FAILED;
 	}
 	origin = fake_find_lv(snap->vg, snap->origin);
 	if (origin->attr[5] == 'o' || origin->attr[4] != 'a') {
-		say(LVM2_LOG_PRINT, "Delaying merge since origin is open.");
+		fake_lvm2_log(LVM2_LOG_PRINT, "Delaying merge since origin is open.");
 		snap->attr[0] = 'S';
 		return LVM2_COMMAND_SUCCEEDED;
 	}
@@ -485,7 +456,7 @@ static int cmd_lvextend(int argc, char **argv)
 	if (strcmp(end, "b") != 0 || add == 0)
 		return LVM2_INVALID_PARAMETERS;
 	if (!vg || vg->free < add) {
-		say(LVM2_LOG_ERROR, "Insufficient free space.");
+		fake_lvm2_log(LVM2_LOG_ERROR, "Insufficient free space.");
 		return LVM2_PROCESSING_FAILED;
 	}
 	vg->free -= add;
@@ -506,7 +477,7 @@ int lvm2_run(void *handle, const char *cmdline)
 	if (argc == 0)
 		goto out;
 	if (fail && strcmp(argv[0], "lvcreate") != 0) {
-		say(LVM2_LOG_ERROR, "Injected failure.");
+		fake_lvm2_log(LVM2_LOG_ERROR, "Injected failure.");
 		rc = LVM2_PROCESSING_FAILED;
 	} else if (strcmp(argv[0], "lvs") == 0)
 		rc = report(false);
