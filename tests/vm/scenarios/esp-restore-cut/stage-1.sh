@@ -1,7 +1,8 @@
 #!/bin/bash
 # Root and data, the ESP changed by the "upgrade" (a new kernel entry and files, the old entry's
-# initrd broken), then rollback --reboot. At the rollback boot the power is cut after root's merge,
-# during data's (stage-1.cut-when): the ESP was not restored yet. The next boot must finish both.
+# initrd broken), then rollback --reboot. At the rollback boot the power is cut in the initramfs
+# after root's merge started, before data's (stage-1.cut-when): the ESP was not restored yet. The
+# next boot must start data's merge, resume root's and put the ESP back.
 set -euxo pipefail
 . "$VMTEST_SCENARIO/esp.sh"
 sum() { (cd "$1" && find . -xdev -type f ! -path './lost+found/*' -print0 | sort -z | xargs -0 -r sha256sum) | sha256sum | cut -c1-16; }

@@ -1,6 +1,7 @@
 #!/bin/bash
-# The boot after the power cut: the rollback was rolled forward (data's merge resumed), and the
-# ESP was put back from the restore-esp tag on root's origin, not from a lost outcome file.
+# The boot after the power cut: the rollback was rolled forward (root's merge resumed, data's
+# started), and the ESP was put back from the restore-esp tag on root's origin, not from a lost
+# outcome file.
 set -euxo pipefail
 . "$VMTEST_SCENARIO/esp.sh"
 . /usr/local/lib/vmtest/vmtest.sh
