@@ -1,0 +1,158 @@
+#!/bin/bash
+# Benchmark: what a transaction costs, each ratio measured side by side in this one guest (same
+# boot, same disks). Under TCG the absolute times are emulated; the ratios are what counts.
+# Sizes fit the guest's disks: vg0 has about 1.2 GiB free, so the largest change is 256 MiB (the
+# issue asked for 512 MiB: see the line that says so). Stage 2 measures the boot with root armed.
+set -euo pipefail
+# Seconds from the kernel's start to this stage's start, for stage 2's boot ratio.
+cut -d' ' -f1 /proc/uptime >"$VMTEST_STATE/up-idle"
+. /usr/local/lib/vmtest/vmtest.sh
+
+now() { date +%s%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+line() { printf '%-64s %s\n' "$1" "$2"; }
+best() { sort -n | head -n 1; }
+# ms CMD...: milliseconds one run of CMD takes (output dropped).
+ms() {
+	local t0
+	t0=$(now)
+	"$@" >/dev/null 2>&1
+	echo $((($(now) - t0) / 1000000))
+}
+
+# 1. The initramfs stage with nothing armed against one bare lvs (the stage makes one report).
+rb=$(for _ in 1 2 3 4 5; do ms rewind boot; done | best)
+lv=$(for _ in 1 2 3 4 5; do ms lvs; done | best)
+line "rewind boot with nothing armed / bare lvs (best of 5)" "$(ratio "$rb" "$lv")  (${rb} ms / ${lv} ms; goal <= 1.05)"
+
+# A volume of its own for the rollback measurements: vg0/bench, ext4, mounted at /mnt/bench.
+lvcreate -q -y -L 320M -n bench vg0 >/dev/null
+mkfs.ext4 -q /dev/vg0/bench
+mkdir -p /mnt/bench
+mount /dev/vg0/bench /mnt/bench
+
+# 2. rollback --now until the volume is mounted again with its old content, against a raw
+#    O_DIRECT copy of the same amount between two volumes, for several amounts changed.
+raw_copy() { # MiB: seconds of an O_DIRECT copy of MiB between two fresh LVs
+	lvcreate -q -y -L "${1}M" -n rawa vg0 >/dev/null
+	lvcreate -q -y -L "${1}M" -n rawb vg0 >/dev/null
+	dd if=/dev/urandom of=/dev/vg0/rawa bs=1M count="$1" oflag=direct status=none
+	local t0
+	t0=$(now)
+	dd if=/dev/vg0/rawa of=/dev/vg0/rawb bs=1M count="$1" iflag=direct oflag=direct status=none
+	secs "$t0" "$(now)"
+	lvremove -q -y vg0/rawa vg0/rawb >/dev/null
+}
+for mib in 32 128 256; do
+	rm -rf /mnt/bench/* && seq 1 100000 >/mnt/bench/before && sync
+	sum=$(cat /mnt/bench/before | sha256sum)
+	rewind begin --name bench-$mib --size 300M /mnt/bench >/dev/null
+	dd if=/dev/urandom of=/mnt/bench/change bs=1M count="$mib" conv=fsync status=none
+	echo changed >/mnt/bench/before && sync
+	t0=$(now)
+	rewind rollback --now >/dev/null
+	t1=$(now)
+	# Mounted again, with the content of before begin: what the user waits for.
+	mountpoint -q /mnt/bench && [ "$(sha256sum </mnt/bench/before)" = "$sum" ] && [ ! -e /mnt/bench/change ] ||
+		vmtest_fail "rollback --now of $mib MiB: not mounted again with the old content"
+	rollback=$(secs "$t0" "$t1")
+	t2=$(now)
+	rewind merge-wait >/dev/null
+	merged=$(secs "$t0" "$(now)")
+	copy=$(raw_copy "$mib")
+	line "rollback --now ($mib MiB changed) / raw O_DIRECT copy of $mib MiB" "$(ratio "$rollback" "$copy")  (${rollback} s / ${copy} s; merge ended after ${merged} s; goal <= 3)"
+done
+echo "(512 MiB does not fit the guest's disks; 32 to 256 MiB shows how the time follows the amount)"
+
+# 3. The seed story's abort (mount the snapshot, rsync -a --delete back, lvremove) against
+#    rollback --now, on a tree of 20,480 files: 10% changed, 2,000 added, 1,000 removed.
+make_tree() {
+	rm -rf /mnt/bench/*
+	mkdir -p /mnt/bench/tree
+	for d in $(seq 0 79); do
+		mkdir -p "/mnt/bench/tree/$d"
+		for f in $(seq 0 255); do echo "file $d/$f" >"/mnt/bench/tree/$d/$f"; done
+	done
+	sync
+}
+upgrade_tree() {
+	for d in $(seq 0 79); do
+		for f in $(seq 0 25); do echo changed >>"/mnt/bench/tree/$d/$f"; done
+		for f in $(seq 0 24); do echo new >"/mnt/bench/tree/$d/new-$f"; done
+		for f in $(seq 240 252); do rm -f "/mnt/bench/tree/$d/$f"; done
+	done
+	sync
+}
+treesum() { (cd /mnt/bench && find . -type f -print0 | sort -z | xargs -0 cat | sha256sum); }
+make_tree
+before=$(treesum)
+rewind begin --name bench-tree --size 200M /mnt/bench >/dev/null
+upgrade_tree
+t0=$(now)
+rewind rollback --now >/dev/null
+rollback=$(secs "$t0" "$(now)")
+[ "$(treesum)" = "$before" ] || vmtest_fail "rollback --now of the tree: not the old content"
+rewind merge-wait >/dev/null
+# The seed's way, on the same tree and the same upgrade.
+lvcreate -q -y -s -L 200M -n seed vg0/bench >/dev/null
+upgrade_tree
+mkdir -p /mnt/seed
+t0=$(now)
+mount -o ro /dev/vg0/seed /mnt/seed
+rsync -a --delete /mnt/seed/ /mnt/bench/
+umount /mnt/seed
+lvremove -q -y vg0/seed >/dev/null
+seed=$(secs "$t0" "$(now)")
+[ "$(treesum)" = "$before" ] || vmtest_fail "the seed's abort: not the old content"
+line "seed abort (rsync back) / rollback --now, 20,480 files" "$(ratio "$seed" "$rollback")x faster  (${seed} s / ${rollback} s; goal >= 10)"
+
+# 4. Write overhead while a snapshot exists, and the merge time, per chunk size: 64 MiB written
+#    sequentially with fsync, and 1,000 small files of 4 KiB (scattered writes) then sync.
+write_seq() { dd if=/dev/urandom of=/mnt/bench/w bs=1M count=64 conv=fsync status=none; }
+write_rand() {
+	mkdir -p /mnt/bench/r
+	head -c 4096000 /dev/urandom >/tmp/bench-src
+	for i in $(seq 0 999); do dd if=/tmp/bench-src of="/mnt/bench/r/$i" bs=4096 skip="$i" count=1 status=none; done
+	sync
+}
+rm -rf /mnt/bench/*
+sync
+base_seq=$(ms write_seq)
+base_rand=$(ms write_rand)
+for chunk in 4 16 64 256; do
+	rm -rf /mnt/bench/w /mnt/bench/r && sync
+	lvcreate -q -y -s -c "${chunk}k" -L 200M -n chunk vg0/bench >/dev/null
+	s=$(ms write_seq)
+	r=$(ms write_rand)
+	umount /mnt/bench
+	t0=$(now)
+	lvconvert -q --mergesnapshot vg0/chunk >/dev/null
+	merge=$(secs "$t0" "$(now)")
+	mount /dev/vg0/bench /mnt/bench
+	line "write with a snapshot / without, chunk ${chunk} KiB" "seq $(ratio "$s" "$base_seq"), small files $(ratio "$r" "$base_rand"); merge of both ${merge} s"
+done
+umount /mnt/bench
+lvremove -q -y vg0/bench >/dev/null
+
+# 5. begin against a bare lvcreate -s, on a 1 GiB and a 16 GiB origin (a sparse loop PV).
+truncate -s 20G /var/tmp/bench.pv
+loop=$(losetup -f --show /var/tmp/bench.pv)
+vgcreate -q benchvg "$loop" >/dev/null
+for g in 1 16; do
+	lvcreate -q -y -Zn -L "${g}G" -n o$g benchvg >/dev/null
+	b=$(for i in 1 2 3; do ms rewind begin --name b$g-$i --size 64M benchvg/o$g; rewind commit >/dev/null; done | best)
+	c=$(for i in 1 2 3; do ms lvcreate -y -s -L 64M -n s$g-$i benchvg/o$g; lvremove -q -y benchvg/s$g-$i >/dev/null; done | best)
+	eval "begin_$g=$b"
+	line "begin / bare lvcreate -s, ${g} GiB origin (best of 3)" "$(ratio "$b" "$c")  (${b} ms / ${c} ms; goal <= 1.1)"
+done
+line "begin 16 GiB / begin 1 GiB" "$(ratio "$begin_16" "$begin_1")  (goal <= 1.2)"
+vgremove -q -y benchvg >/dev/null
+losetup -d "$loop"
+rm -f /var/tmp/bench.pv
+
+# Stage 2 measures a boot with root armed after 256 MiB of changes against this boot.
+rewind begin --name bench-boot / >/dev/null
+dd if=/dev/urandom of=/var/tmp/bench-blob bs=1M count=256 conv=fsync status=none
+rewind rollback >/dev/null
+systemctl reboot
