@@ -10,7 +10,8 @@ mkdir -p /opt/txn && seq 1 1000 >/opt/txn/a && echo before >/etc/rewind-marker
 mkdir -p /srv/data/tree && seq 1 2000 >/srv/data/tree/a && echo keep >/srv/data/tree/b
 sync
 sum /opt/txn >"$VMTEST_STATE/root-before"; sum /srv/data >"$VMTEST_STATE/data-before"
-rewind begin --name p1 / /srv/data
+# data: room for the 200 MiB below (the default 20%SIZE would overflow).
+rewind begin --name p1 / /srv/data:400M
 echo after >/etc/rewind-marker; echo changed >/opt/txn/a
 echo changed >/srv/data/tree/a; rm /srv/data/tree/b
 # Enough copied-on-write data that the merges take a while.
