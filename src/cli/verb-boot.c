@@ -94,6 +94,8 @@ int verb_merge_wait(const struct verb *v, int argc, char **argv)
 	if (r != 0)
 		return r;
 	r = txn_merge_finish(l, &o, &res);
+	if (r >= 0 && res.n == 0)
+		printf("No merge is under way.\n");
 	for (size_t i = 0; i < res.n; i++) {
 		const struct txn_result *x = &res.r[i];
 
