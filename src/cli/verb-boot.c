@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The boot side: the initramfs stage (boot, boot-kernel-check) and rewind-merge.service
  * (merge-wait). Progress goes to the console, and to the journal. */
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "cli.h"
 #include "log.h"
 #include "paths.h"
@@ -35,6 +40,38 @@ bool cli_merge_foreground(void)
 	return fg;
 }
 
+/*
+ * `lvconvert --background` left LVM's poller, a grandchild, in the initramfs. Once every merge
+ * is started and checked it has no use (rewind-merge.service polls in the real root) and only
+ * costs: a device rescan and the VG lock every second while root is checked and mounted, and a
+ * udev wait at switch-root with udevd stopping. We are its subreaper: stop it now. LVM blocks
+ * signals while it holds a lock, so SIGTERM never lands in the middle of a metadata commit.
+ */
+static void stop_lvm_pollers(void)
+{
+	_cleanup_free_ char *path = strdup_printf("/proc/self/task/%d/children", (int)getpid());
+	_cleanup_free_ char *list = NULL;
+	_cleanup_strv_ char **pids = NULL;
+
+	if (!path || read_one_line_file(path, &list) < 0 || !list || !*list)
+		return;
+	pids = strv_split_ws(list);
+	for (size_t i = 0; pids && pids[i]; i++) {
+		uint64_t pid;
+		double deadline = txn_now() + 10;
+
+		if (safe_atou64(pids[i], &pid) < 0 || pid <= 1 || pid > INT32_MAX)
+			continue;
+		(void)kill((pid_t)pid, SIGTERM);
+		while (waitpid((pid_t)pid, NULL, WNOHANG) == 0 && txn_now() < deadline)
+			usleep(100 * 1000);
+		if (waitpid((pid_t)pid, NULL, WNOHANG) == 0) {
+			(void)kill((pid_t)pid, SIGKILL);
+			(void)waitpid((pid_t)pid, NULL, 0);
+		}
+	}
+}
+
 int verb_boot(const struct verb *v, int argc, char **argv)
 {
 	_cleanup_(lvm_freep) struct lvm *l = NULL;
@@ -52,7 +89,11 @@ int verb_boot(const struct verb *v, int argc, char **argv)
 	r = cli_check_args_open_lvm(v, argc - 1, &l);
 	if (r != 0)
 		return r;
+	if (!o.foreground)
+		(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
 	r = txn_boot(l, &o, &res);
+	if (!o.foreground)
+		stop_lvm_pollers();
 	for (size_t i = 0; i < res.n; i++) {
 		const struct txn_result *x = &res.r[i];
 		printf("rewind: %s/%s: %s", x->vg, x->origin,
@@ -99,7 +140,7 @@ int verb_merge_wait(const struct verb *v, int argc, char **argv)
 	for (size_t i = 0; i < res.n; i++) {
 		const struct txn_result *x = &res.r[i];
 
-		failed += x->action == TXN_FAILED;
+		failed += x->action != TXN_MERGED;
 		printf("%s/%s: %s", x->vg, x->origin,
 		       x->action == TXN_MERGED ? "merge finished" : "merge NOT finished");
 		if (x->detail)

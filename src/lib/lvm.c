@@ -5,6 +5,7 @@
  * before json-c parses it.
  */
 #include <inttypes.h>
+#include <signal.h>
 #include <json-c/json.h>
 #include <lvm2cmd.h>
 #include <stdarg.h>
@@ -97,7 +98,15 @@ static int lvm_run(struct lvm *l, char **ret_output, const char *cmd)
 		if (!capture)
 			return -ENOMEM;
 	}
-	rc = lvm2_run(l->handle, cmd);
+	{
+		/* A command that forks a background poller (become_daemon) leaves a SIGCHLD
+		 * handler that reaps every child of this process: ours to wait for. */
+		struct sigaction old;
+
+		(void)sigaction(SIGCHLD, NULL, &old);
+		rc = lvm2_run(l->handle, cmd);
+		(void)sigaction(SIGCHLD, &old, NULL);
+	}
 	if (capture) {
 		fclose(capture);
 		capture = NULL;

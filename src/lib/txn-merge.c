@@ -30,7 +30,7 @@
 #define STALL_TIMEOUT_DEFAULT 600
 
 /* 0 when the origin presents the merging view (its table is snapshot-merge and the merge has
- * not failed); -EAGAIN when it does not (LVM deferred the merge to the next activation). */
+ * not failed); -EAGAIN when it does not. */
 static int merging_view(const struct txn_snap *s)
 {
 	const char *dm = lvm_lv_dm_name(s->origin);
@@ -40,11 +40,26 @@ static int merging_view(const struct txn_snap *s)
 	if (!dm)
 		return -ENODEV;
 	r = devmap_snap_status(dm, &st);
-	if (r == -EMEDIUMTYPE)
+	if (r == -EMEDIUMTYPE || (r >= 0 && !streq(st.target, "snapshot-merge")))
 		return -EAGAIN;
 	if (r < 0)
 		return r;
 	return st.merge_failed ? -EIO : 0;
+}
+
+/* What LVM says of the snapshot now: 1 gone (merged), 0 merging, -ENOENT there and not merging. */
+static int snapshot_state(struct lvm *l, const struct txn_snap *s)
+{
+	struct lvm_report rep = {};
+	const struct lvm_lv *lv;
+	int r = lvm_report(l, false, &rep);
+
+	if (r < 0)
+		return r;
+	lv = lvm_report_find_lv(&rep, s->lv->vg, s->lv->name);
+	r = !lv ? 1 : lv->merging || lv->attr[0] == 'S' ? 0 : -ENOENT;
+	lvm_report_done(&rep);
+	return r;
 }
 
 static int wait_child(pid_t pid, int *status)
@@ -86,13 +101,29 @@ checked_start:
 		log_warning("LVM reported an error starting the merge of %s/%s.", s->lv->vg,
 			    s->lv->name);
 check:
-	/* What counts is what the kernel does now, not what the command said. */
+	/* What counts is what the kernel and LVM do now, not what the command said. */
 	r = merging_view(s);
+	if (r == -EAGAIN) {
+		int st = snapshot_state(l, s);
+
+		/* A small merge that a poller finished already. */
+		if (st == 1)
+			return 1;
+		if (st == -ENOENT)
+			return log_err_errno(-EIO, "LVM did not start the merge of %s/%s.",
+					     s->lv->vg, s->lv->name);
+		/* Recorded but deferred to the next activation (something had the origin or
+		 * the snapshot open): that activation, now, while nothing has them open. */
+		if (st == 0 && lvm_lv_deactivate(l, s->lv->vg, s->origin->name) >= 0 &&
+		    lvm_lv_activate(l, s->lv->vg, s->origin->name, true) >= 0)
+			r = merging_view(s);
+	}
 	if (r == -EAGAIN)
 		return log_err_errno(
 		    r,
-		    "The merge of %s/%s did not start (LVM deferred it to the next "
-		    "activation of %s/%s).",
+		    "The merge of %s/%s did not start: LVM deferred it to the next "
+		    "activation of %s/%s, which would undo everything written to it "
+		    "until then. Do not use it; reboot to finish the rollback.",
 		    s->lv->vg, s->lv->name, s->lv->vg, s->origin->name);
 	if (r == -EIO)
 		return log_err_errno(r, "The kernel reports that the merge of %s/%s failed.",
@@ -260,13 +291,27 @@ int txn_merge_finish(struct lvm *l, const struct txn_merge_opts *o, struct txn_r
 		for (size_t j = 0; j < t->n_snaps; j++) {
 			const struct txn_snap *sn = &t->snaps[j];
 			double t1 = txn_now();
+			bool activated = false;
 
-			if (!sn->merging || !sn->origin)
+			if (!sn->merging || !sn->origin) {
+				/* Part of a rollback under way, but no merge runs: the next boot
+				 * starts it. Not done: say so. */
+				if (t->phase == TXN_STATE_ROLLING_BACK) {
+					n++;
+					left = true;
+					r = txn_result_add(res, sn, TXN_ARMED,
+							   "no merge runs; the next boot starts it",
+							   0);
+					if (r < 0)
+						goto out;
+				}
 				continue;
+			}
 			n++;
 			if (!lvm_lv_is_active(sn->origin)) {
-				/* Activation restarts the kernel's merge. */
-				r = lvm_lv_activate(l, sn->lv->vg, sn->origin->name, false);
+				/* Activation restarts the kernel's merge; --sysinit: LVM starts no
+				 * poller of its own from this process. */
+				r = lvm_lv_activate(l, sn->lv->vg, sn->origin->name, true);
 				if (r < 0) {
 					left = true;
 					r = txn_result_add(res, sn, TXN_FAILED,
@@ -275,6 +320,7 @@ int txn_merge_finish(struct lvm *l, const struct txn_merge_opts *o, struct txn_r
 						goto out;
 					continue;
 				}
+				activated = true;
 			}
 			log_info("Waiting for the merge of %s/%s into %s/%s.", sn->lv->vg,
 				 sn->lv->name, sn->lv->vg, sn->origin->name);
@@ -285,6 +331,9 @@ int txn_merge_finish(struct lvm *l, const struct txn_merge_opts *o, struct txn_r
 				left = true;
 			else
 				merged++;
+			/* It was inactive before: as it was, once merged. */
+			if (activated && r >= 0)
+				(void)lvm_lv_deactivate(l, sn->lv->vg, sn->origin->name);
 			r = txn_result_add(res, sn, r < 0 ? TXN_FAILED : TXN_MERGED,
 					   r == -ETIMEDOUT ? "merge stalled"
 					   : r < 0	   ? "merge not finished; it resumes at "
@@ -297,15 +346,24 @@ int txn_merge_finish(struct lvm *l, const struct txn_merge_opts *o, struct txn_r
 		if (n == 0)
 			continue;
 		strcpy(res->txid, t->txid);
-		if (merged == n && merged == t->n_snaps)
+		if (merged == n)
 			log_info("Transaction %s is rolled back: every merge finished (%.0f s).",
 				 t->txid, txn_now() - t0);
 	}
 	r = 0;
 out:
-	/* Nothing left to wait for: rewind-merge.service has no more to do at the next boot. */
-	if (r >= 0 && !left && unlink(p) < 0 && errno != ENOENT)
-		log_warning("Failed to remove %s: %m", p);
+	/* Nothing left to wait for: rewind-merge.service has no more to do at the next boot. A
+	 * merge started meanwhile (rollback --now) wrote the flag again: keep it. */
+	if (r >= 0 && !left) {
+		txn_set_done(&s);
+		if (txn_set_load(l, false, &s) >= 0) {
+			for (size_t i = 0; i < s.n_txns; i++)
+				for (size_t j = 0; j < s.txns[i].n_snaps; j++)
+					left = left || s.txns[i].snaps[j].merging;
+			if (!left && unlink(p) < 0 && errno != ENOENT)
+				log_warning("Failed to remove %s: %m", p);
+		}
+	}
 	txn_set_done(&s);
 	return r;
 }

@@ -86,31 +86,41 @@ static int unmount_members(const struct txn *t, struct unmounted *u)
 	return 0;
 }
 
-/* Nothing holds the origin open any more; else say who does. */
-static int check_closed(const struct txn_snap *s)
+/* Nothing holds lv open (after our unmounts); else say who does. */
+static int check_closed_lv(const struct txn_snap *s, const struct lvm_lv *lv, const char *what)
 {
 	_cleanup_free_ char *who = NULL;
-	const char *dm = lvm_lv_dm_name(s->origin);
+	const char *dm = lvm_lv_dm_name(lv);
 	unsigned major = 0, minor = 0;
 	int n;
 
-	if (!dm || !lvm_lv_is_active(s->origin))
+	if (!dm || !lvm_lv_is_active(lv))
 		return 0;
 	n = devmap_open_count(dm, &major, &minor);
 	if (n == -ENODEV)
 		return 0;
 	if (n < 0)
 		return log_err_errno(n, "Cannot tell whether %s/%s is still open.", s->lv->vg,
-				     s->origin->name);
+				     lv->name);
 	if (n == 0)
 		return 0;
 	(void)mounts_find_holders(major, minor, &who);
 	return log_err_errno(-EBUSY,
-			     "%s/%s is still open after unmounting it here (%d opener%s%s%s). A "
-			     "merge now would be deferred by LVM to its next activation and erase "
-			     "everything written until then",
-			     s->lv->vg, s->origin->name, n, n == 1 ? "" : "s", who ? ": " : "",
+			     "%s %s/%s is still open%s (%d opener%s%s%s). A merge now would be "
+			     "deferred by LVM to the next activation and erase everything written "
+			     "until then",
+			     what, s->lv->vg, lv->name,
+			     lv == s->origin ? " after unmounting it here" : "", n,
+			     n == 1 ? "" : "s", who ? ": " : "",
 			     who ?: "; see 'fuser -vm' and other mount namespaces");
+}
+
+/* Neither the origin nor its snapshot (mounted to look at the old files, say) is open. */
+static int check_closed(const struct txn_snap *s)
+{
+	int r = check_closed_lv(s, s->origin, "Volume");
+
+	return r < 0 ? r : check_closed_lv(s, s->lv, "Its snapshot");
 }
 
 /*

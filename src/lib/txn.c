@@ -512,16 +512,20 @@ int txn_finish_restore(struct lvm *l)
 
 int txn_refuse_if_rolling_back(const struct txn *t, const char *what)
 {
-	bool merging = t->phase == TXN_STATE_ROLLING_BACK;
+	bool rolling = t->phase == TXN_STATE_ROLLING_BACK, merging = false;
 
 	for (size_t j = 0; j < t->n_snaps; j++)
 		merging = merging || t->snaps[j].merging;
-	if (!merging)
+	if (!rolling && !merging)
 		return 0;
 	return log_err_errno(-EALREADY,
 			     "Transaction %s is being rolled back (a merge started): it can no "
-			     "longer be %s. The next boot finishes the rollback.",
-			     t->txid, what);
+			     "longer be %s. %s",
+			     t->txid, what,
+			     merging
+				 ? "Its merge runs in the background: 'rewind merge-wait' waits "
+				   "for the end."
+				 : "The next boot finishes the rollback.");
 }
 
 /* The one transaction; -ENOENT when there is none. */
@@ -597,7 +601,8 @@ int txn_cancel(struct lvm *l, char **ret_txid)
 	for (size_t i = 0; i < s.n_txns; i++) {
 		unsigned failed = 0;
 
-		if (s.txns[i].phase != TXN_STATE_ARMED)
+		/* A rollback under way (a background merge) says so, not "nothing is armed". */
+		if (s.txns[i].phase != TXN_STATE_ARMED && s.txns[i].phase != TXN_STATE_ROLLING_BACK)
 			continue;
 		r = txn_refuse_if_rolling_back(&s.txns[i], "cancelled");
 		if (r < 0) {

@@ -200,7 +200,8 @@ int txn_merge_finish(struct lvm *l, const struct txn_merge_opts *o, struct txn_r
 
 /* Internal, shared between txn*.c */
 /* Start the merge of s (resumed already when s->merging) and check that its origin presents
- * the merging view: 0, or negative errno (logged; -EAGAIN: LVM deferred it). */
+ * the merging view: 0, 1 when it is merged already (a poller was quicker), or negative errno
+ * (logged; -EAGAIN: LVM deferred it to the next activation). */
 int txn_merge_start(struct lvm *l, const struct txn_snap *s, const struct txn_merge_opts *o);
 /* Start (or resume) the merge of s and poll it to its end in this process. */
 int txn_merge_wait(struct lvm *l, const struct txn_snap *s, const struct txn_merge_opts *o);

@@ -381,13 +381,26 @@ static int cmd_lvchange(int argc, char **argv)
 		else if (strcmp(argv[i], "--deltag") == 0 && i + 1 < argc - 1)
 			lv_del_tag(lv, argv[++i]);
 		else if (strcmp(argv[i], "-ay") == 0 || strcmp(argv[i], "-an") == 0) {
-			/* An origin is activated and deactivated with its snapshots. */
+			/* An origin is activated and deactivated with its snapshots; an open one
+			 * is not deactivated; activating one whose snapshot merges loads
+			 * snapshot-merge. */
 			char a = argv[i][2] == 'y' ? 'a' : '-';
+			if (a == '-' && lv->attr[5] == 'o') {
+				fake_lvm2_log(LVM2_LOG_ERROR, "Logical volume in use.");
+				return LVM2_PROCESSING_FAILED;
+			}
 			lv->attr[4] = a;
 			for (int k = 0; k < MAX_LVS; k++)
 				if (lvs[k].used && strcmp(lvs[k].vg, lv->vg) == 0 &&
-				    strcmp(lvs[k].origin, lv->name) == 0)
+				    strcmp(lvs[k].origin, lv->name) == 0) {
 					lvs[k].attr[4] = a;
+					if (a == 'a' && lvs[k].attr[0] == 'S') {
+						snprintf(lv->dm_target, sizeof(lv->dm_target),
+							 "snapshot-merge");
+						snprintf(lv->dm_params, sizeof(lv->dm_params),
+							 "64/2000 16");
+					}
+				}
 		} else if (strcmp(argv[i], "--sysinit") != 0)
 			return LVM2_INVALID_PARAMETERS;
 	}
@@ -411,7 +424,7 @@ static int cmd_lvconvert(int argc, char **argv)
 		return LVM2_PROCESSING_FAILED;
 	}
 	origin = fake_find_lv(snap->vg, snap->origin);
-	if (origin->attr[5] == 'o' || origin->attr[4] != 'a') {
+	if (origin->attr[5] == 'o' || snap->attr[5] == 'o' || origin->attr[4] != 'a') {
 		fake_lvm2_log(LVM2_LOG_PRINT, "Delaying merge since origin is open.");
 		snap->attr[0] = 'S';
 		return LVM2_COMMAND_SUCCEEDED;

@@ -202,6 +202,27 @@ TEST(test_background_merge_not_started)
 	txn_results_done(&res);
 }
 
+/* LVM deferred the merge (the snapshot was open): the activation that starts it, now. */
+TEST(test_background_merge_deferred_then_started)
+{
+	struct txn_merge_opts bg = {.own_poller = true};
+	struct txn_results res = {};
+	int off, on;
+
+	test_machine();
+	begin_both();
+	arm_all();
+	initramfs();
+	fake_find_lv("vg0", "root-rewind-T1")->attr[5] = 'o';
+	fake_events_reset();
+	CHECK_EQ_INT(txn_boot(L, &bg, &res), 0);
+	CHECK_EQ_INT(res.r[0].action, TXN_MERGING);
+	off = fake_event_find("lvm lvchange -an vg0/root", 0);
+	on = fake_event_find("lvm lvchange -ay --sysinit vg0/root", 0);
+	CHECK(off > 0 && on > off);
+	txn_results_done(&res);
+}
+
 TEST(test_cmdline_arms_for_this_boot)
 {
 	struct txn_results res = {};
@@ -489,6 +510,7 @@ int main(void)
 	RUN(test_armed_root_is_merged);
 	RUN(test_background_merge);
 	RUN(test_background_merge_not_started);
+	RUN(test_background_merge_deferred_then_started);
 	RUN(test_cmdline_arms_for_this_boot);
 	RUN(test_restore_rearm_bounded);
 	RUN(test_cmdline_unknown_or_bad_txid);

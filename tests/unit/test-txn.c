@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <inttypes.h>
+#include <sys/stat.h>
 
 #include "fake.h"
 #include "test.h"
@@ -284,7 +285,9 @@ TEST(test_rollback_now_background)
 	p = strdup_printf("%s/merging", getenv("REWIND_RUNDIR"));
 	CHECK(p && read_one_line_file(p, &flag) >= 0 && streq(flag, "T1"));
 	/* Past the point of no return until the merge ends. */
-	CHECK_EQ_INT(txn_cancel(L, NULL), -ENOENT);
+	CHECK_EQ_INT(txn_commit(L, NULL), -EALREADY);
+	CHECK_EQ_INT(txn_cancel(L, NULL), -EALREADY);
+	CHECK(test_log_contains("can no longer be cancelled"));
 	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EALREADY);
 	CHECK_EQ_INT(begin("T2", (const char *const[]){"/srv", NULL}, NULL), -EEXIST);
 	CHECK(test_log_contains("Transaction T1 is being rolled back (its merge runs)"));
@@ -352,6 +355,21 @@ TEST(test_rollback_now_refuses_origin_held_elsewhere)
 	txn_results_done(&res);
 }
 
+TEST(test_rollback_now_refuses_open_snapshot)
+{
+	struct txn_rollback_opts o = {.now = true};
+	struct txn_results res = {};
+
+	test_machine();
+	CHECK_EQ_INT(begin_data(), 0);
+	/* The snapshot mounted to look at the old files: LVM would defer the merge. */
+	fake_find_lv("vg1", "data-rewind-T1")->holders = 1;
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EBUSY);
+	CHECK(test_log_contains("Its snapshot vg1/data-rewind-T1 is still open"));
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
+	txn_results_done(&res);
+}
+
 TEST(test_rollback_now_refuses_subdir_bind_mount)
 {
 	struct txn_rollback_opts o = {.now = true};
@@ -415,7 +433,7 @@ TEST(test_rollback_merge_failure_rolls_forward)
 	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
 	CHECK(fake_lv_has_tag(fake_find_lv("vg1", "more-rewind-T1"), "rewind:state=rolling-back"));
 	CHECK_EQ_INT(txn_commit(L, NULL), -EALREADY);
-	CHECK_EQ_INT(txn_cancel(L, NULL), -ENOENT);
+	CHECK_EQ_INT(txn_cancel(L, NULL), -EALREADY);
 	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EALREADY);
 	txn_results_done(&res);
 	/* The next boot finishes it, and counts the member merged before as merged. */
@@ -510,7 +528,7 @@ TEST(test_rolling_back_refuses_commit_and_cancel)
 	crash_state("vg1", "data-rewind-T1", "rewind:state=open", "rewind:state=rolling-back");
 	CHECK_EQ_INT(txn_commit(L, NULL), -EALREADY);
 	CHECK(test_log_contains("is being rolled back"));
-	CHECK_EQ_INT(txn_cancel(L, NULL), -ENOENT);
+	CHECK_EQ_INT(txn_cancel(L, NULL), -EALREADY);
 	CHECK_EQ_INT(fake_event_count("lvm lvremove"), 0);
 }
 
@@ -715,6 +733,7 @@ int main(void)
 	RUN(test_rollback_now_background);
 	RUN(test_rollback_now_nested_mounts);
 	RUN(test_rollback_now_refuses_origin_held_elsewhere);
+	RUN(test_rollback_now_refuses_open_snapshot);
 	RUN(test_rollback_now_refuses_subdir_bind_mount);
 	RUN(test_rollback_now_unmount_busy);
 	RUN(test_rollback_merge_failure_rolls_forward);
