@@ -281,7 +281,7 @@ int count_describe(const struct boot *b, const char *txid, json_object *o)
 			if (!streq(l[i]->id, id))
 				continue;
 			e = json_object_new_object();
-			r = e ? boot_json_add_str(e, "entry", l[i]->file) : -ENOMEM;
+			r = e ? jadd_str(e, "entry", l[i]->file) : -ENOMEM;
 			if (r >= 0)
 				r = json_object_object_add(
 				    e, "tries_left",
@@ -295,7 +295,7 @@ int count_describe(const struct boot *b, const char *txid, json_object *o)
 	}
 	entries_free(l, n);
 	if (r >= 0)
-		r = boot_json_add_u64(o, "tries", t);
+		r = jadd_u64(o, "tries", t);
 	if (r >= 0)
 		r = json_object_object_add(o, "counted", TAKE_PTR(a));
 	return r < 0 ? -ENOMEM : 0;

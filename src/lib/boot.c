@@ -367,12 +367,12 @@ int boot_describe(struct boot *b, const char *txid, struct json_object **ret)
 	r = entry_find_ours(b, txid, &now);
 	if (r == -ENOMEM)
 		return r;
-	pinned = boot_json_array(m, "pinned");
+	pinned = jget(m, "pinned", json_type_array);
 	for (size_t i = 0; pinned && i < json_object_array_length(pinned); i++)
 		size += json_object_get_int64(
-		    json_object_object_get(json_object_array_get_idx(pinned, i), "size"));
-	(void)json_object_object_get_ex(m, "booted", &booted);
-	r = boot_json_add_str(o, "entry", now ?: boot_json_str(m, "entry"));
+		    jget(json_object_array_get_idx(pinned, i), "size", json_type_int));
+	booted = jget(m, "booted", json_type_object);
+	r = jadd_str(o, "entry", now ?: jget_str(m, "entry"));
 	if (r >= 0)
 		r = json_object_object_add(o, "present", json_object_new_boolean(now != NULL));
 	if (r >= 0) {
@@ -384,20 +384,17 @@ int boot_describe(struct boot *b, const char *txid, struct json_object **ret)
 		    plus ? json_object_new_int((int)strtoul(plus + 1, NULL, 10)) : NULL);
 	}
 	if (r >= 0)
-		r = boot_json_add_str(o, "title", boot_json_str(m, "title"));
+		r = jadd_str(o, "title", jget_str(m, "title"));
 	if (r >= 0)
-		r = boot_json_add_str(o, "pinned_from",
-				      booted ? boot_json_str(booted, "id") : NULL);
+		r = jadd_str(o, "pinned_from", booted ? jget_str(booted, "id") : NULL);
 	if (r >= 0)
-		r = boot_json_add_str(o, "version",
-				      booted ? boot_json_str(booted, "version") : NULL);
+		r = jadd_str(o, "version", booted ? jget_str(booted, "version") : NULL);
 	if (r >= 0 && pinned && json_object_array_length(pinned) > 0)
-		r = boot_json_add_str(o, "linux",
-				      boot_json_str(json_object_array_get_idx(pinned, 0), "to"));
+		r = jadd_str(o, "linux", jget_str(json_object_array_get_idx(pinned, 0), "to"));
 	if (r >= 0)
-		r = boot_json_add_u64(o, "size", size);
+		r = jadd_u64(o, "size", size);
 	if (r >= 0)
-		r = boot_json_add_str(o, "esp", b->esp);
+		r = jadd_str(o, "esp", b->esp);
 	if (r < 0)
 		return -ENOMEM; /* json-c says -1 */
 	r = count_describe(b, txid, o);
