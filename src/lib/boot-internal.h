@@ -172,8 +172,8 @@ int pin_remove(const struct boot *b, const char *txid);
 int count_arm(const struct boot *b, const char *txid, unsigned tries);
 /* At commit: take the counters off again; an entry systemd-boot marked bad stays so (warned). */
 int count_disarm(const struct boot *b, const char *txid);
-/* Add "tries" and "counted" to o (status); nothing without boot counting. */
-int count_describe(const struct boot *b, const char *txid, json_object *o);
+/* Fill in e's boot counting (status: "tries" and "counted"); nothing without boot counting. */
+int count_describe(const struct boot *b, const char *txid, struct boot_rollback_entry *e);
 
 /* ---- boot-manifest.c ---- */
 
