@@ -70,13 +70,25 @@ static void print_phase(const struct txn_status_txn *t)
 			       t->missing[k]);
 }
 
+/* "  merging", with what is left to copy back when device-mapper says. */
+static void format_merging(const struct txn_status_volume *v, char *buf, size_t size)
+{
+	if (!v->merging)
+		snprintf(buf, size, "%s", "");
+	else if (v->merge_remaining_sectors < 0)
+		snprintf(buf, size, "  merging");
+	else
+		snprintf(buf, size, "  merging, %" PRIu64 " MiB left",
+			 ((uint64_t)v->merge_remaining_sectors * 512 + (1 << 20) - 1) >> 20);
+}
+
 static void print_volumes(const struct txn_status_txn *t)
 {
 	printf("  %-20s %-40s %-6s %7s %6s  %s\n", "VOLUME", "SNAPSHOT", "STATE", "SIZE", "FILL",
 	       "MOUNT");
 	for (size_t j = 0; j < t->n_volumes; j++) {
 		const struct txn_status_volume *v = &t->volumes[j];
-		char vol[256], size[16], pct[16];
+		char vol[256], size[16], pct[16], merging[64];
 
 		snprintf(vol, sizeof(vol), "%s/%s", v->vg, v->origin);
 		format_size((int64_t)v->size, size, sizeof(size));
@@ -84,10 +96,10 @@ static void print_volumes(const struct txn_status_txn *t)
 			snprintf(pct, sizeof(pct), "%.1f%%", v->fill);
 		else
 			snprintf(pct, sizeof(pct), "-");
+		format_merging(v, merging, sizeof(merging));
 		printf("  %-20s %-40s %-6s %7s %6s  %s%s%s\n", vol, v->snapshot,
 		       txn_state_to_string(v->state), size, pct, v->mount ?: "-",
-		       v->invalid ? "  INVALID (overflowed): cannot roll back" : "",
-		       v->merging ? "  merging" : "");
+		       v->invalid ? "  INVALID (overflowed): cannot roll back" : "", merging);
 	}
 }
 

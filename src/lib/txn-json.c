@@ -57,6 +57,9 @@ static json_object *volume_json(const struct txn_status_volume *v)
 				json_object_new_double_s(v->fill, fill));
 	r = r ?: jadd(o, "invalid", json_object_new_boolean(v->invalid));
 	r = r ?: jadd(o, "merging", json_object_new_boolean(v->merging));
+	r = r
+		?: jadd_or_null(o, "merge_remaining_sectors", v->merge_remaining_sectors >= 0,
+				json_object_new_int64(v->merge_remaining_sectors));
 	r = r ?: jadd_str(o, "mount", v->mount);
 	r = r ?: jadd(o, "root", json_object_new_boolean(v->root));
 	r = r ?: jadd_u64(o, "time", v->time);

@@ -1,11 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* status: the transactions as structs (txn.h); txn-json.c makes JSON of them, the CLI a table. */
 #include "boot.h"
+#include "dm.h"
 #include "log.h"
 #include "paths.h"
 #include "txn-esp.h"
 #include "txn.h"
 #include "util.h"
+
+/* A merge under way: the sectors device-mapper still has to copy back to the origin; -1 when
+ * not merging or not known (the origin is not mapped as snapshot-merge). */
+static int64_t merge_remaining(const struct txn_snap *s)
+{
+	const char *dm = s->merging && s->origin ? lvm_lv_dm_name(s->origin) : NULL;
+	struct devmap_snap_status st;
+
+	if (!dm || devmap_snap_status(dm, &st) < 0 || !streq(st.target, "snapshot-merge"))
+		return -1;
+	return (int64_t)(st.allocated - st.metadata);
+}
 
 /* *ret: a copy of l (NULL for NULL). */
 static int strv_copy(char *const *l, char ***ret)
@@ -27,6 +40,7 @@ static int volume_fill(const struct txn_snap *s, struct txn_status_volume *v)
 	    .fill = s->fill,
 	    .invalid = s->invalid,
 	    .merging = s->merging,
+	    .merge_remaining_sectors = merge_remaining(s),
 	    .mount = s->tags.mnt ? strdup(s->tags.mnt) : NULL,
 	    .root = s->tags.root,
 	    .time = s->tags.time,

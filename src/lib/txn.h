@@ -279,6 +279,10 @@ struct txn_status_volume {
 	double fill;   /* percent, -1 when unknown (inactive) */
 	bool invalid;  /* overflowed: cannot be merged */
 	bool merging;
+	/* Merging: what device-mapper still has to copy back (allocated - metadata sectors of the
+	 * origin's snapshot-merge target); -1 when not merging or not known. How much there was at
+	 * the start is not known afterwards, so this is no percentage. */
+	int64_t merge_remaining_sectors;
 	char *mount; /* where the origin was mounted at begin; NULL when unknown */
 	bool root;
 	uint64_t time; /* UNIX time begin created the snapshot */

@@ -2,7 +2,7 @@
 /*
  * txn-json.c: the structs of status and of the boot's outcome as JSON, with the field names and
  * shapes scripts use; the outcome file read back as it was written; status's table made from the
- * same structs.
+ * same structs, with the progress of a merge under way.
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -198,8 +198,9 @@ TEST(test_status_json_shape)
 	v = json_object_array_get_idx(member(t, "volumes", A), 0);
 	members(v,
 		(const char *const[]){"vg", "origin", "snapshot", "state", "size", "fill_percent",
-				      "invalid", "merging", "mount", "root", "time", NULL},
-		(const json_type[]){S, S, S, S, I, D, B, B, S, B, I});
+				      "invalid", "merging", "merge_remaining_sectors", "mount",
+				      "root", "time", NULL},
+		(const json_type[]){S, S, S, S, I, D, B, B, N, S, B, I});
 	CHECK_STREQ(json_object_get_string(member(v, "fill_percent", D)), "3.20");
 	CHECK_STREQ(json_object_get_string(member(v, "mount", S)), "/");
 	/* last_boot is the outcome as the file has it */
@@ -212,6 +213,52 @@ TEST(test_status_json_shape)
 	root = list ? json_tokener_parse(list) : NULL;
 	CHECK(json_object_is_type(root, json_type_array) && json_object_array_length(root) == 1);
 	json_object_put(root);
+}
+
+/* A merge under way: what device-mapper has left to copy back, in the struct, the JSON and the
+ * table. */
+TEST(test_status_merging)
+{
+	_cleanup_(txn_status_done) struct txn_status st = {};
+	_cleanup_free_ char *text = NULL;
+	struct fake_lv *origin;
+	const char *out;
+
+	test_machine();
+	begin_both();
+	/* root's merge started: LVM shows the snapshot merging, device-mapper maps the origin as
+	 * snapshot-merge with 4112 sectors allocated, 16 of them metadata: 2 MiB left */
+	fake_find_lv("vg0", "root-rewind-T1")->attr[0] = 'S';
+	origin = fake_find_lv("vg0", "root");
+	snprintf(origin->dm_target, sizeof(origin->dm_target), "snapshot-merge");
+	snprintf(origin->dm_params, sizeof(origin->dm_params), "4112/8192 16");
+	CHECK_EQ_INT(txn_status(L, &st), 0);
+	CHECK(st.n_txns == 1 && st.txns[0].n_volumes == 2);
+	if (st.n_txns != 1 || st.txns[0].n_volumes != 2)
+		return;
+	for (size_t i = 0; i < 2; i++) {
+		const struct txn_status_volume *v = &st.txns[0].volumes[i];
+
+		if (streq(v->vg, "vg0"))
+			CHECK(v->merging && v->merge_remaining_sectors == 4096);
+		else
+			CHECK(!v->merging && v->merge_remaining_sectors == -1);
+	}
+	CHECK_EQ_INT(txn_status_to_json(&st, false, &text), 0);
+	CHECK(text && strstr(text, "\"merge_remaining_sectors\":4096"));
+	CHECK(text && strstr(text, "\"merge_remaining_sectors\":null"));
+	test_stdout_begin();
+	CHECK_EQ_INT(RUN_CLI("status"), 0);
+	out = test_stdout_end();
+	if (getenv("TEST_VERBOSE"))
+		fprintf(stderr, "    status printed:\n%s", out);
+	CHECK(strstr(out, "  merging, 2 MiB left\n"));
+	/* merging, but device-mapper does not say how far (not mapped as snapshot-merge) */
+	origin->dm_target[0] = '\0';
+	test_stdout_begin();
+	CHECK_EQ_INT(RUN_CLI("status"), 0);
+	out = test_stdout_end();
+	CHECK(strstr(out, "  merging\n"));
 }
 
 /* The table: the last boot's outcome, from the struct read back. */
@@ -245,6 +292,7 @@ int main(void)
 	RUN(test_outcome_round_trip);
 	RUN(test_outcome_lenient);
 	RUN(test_status_json_shape);
+	RUN(test_status_merging);
 	RUN(test_status_table_last_boot);
 	lvm_free(L);
 	return n_failed ? 1 : 0;

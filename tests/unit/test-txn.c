@@ -661,7 +661,7 @@ TEST(test_status_json)
 	v = &st.txns[0].volumes[0];
 	/* the fake dm says 64/2000 sectors: 3.2% */
 	CHECK(v->fill > 3.19 && v->fill < 3.21);
-	CHECK(!v->invalid && !v->merging);
+	CHECK(!v->invalid && !v->merging && v->merge_remaining_sectors == -1);
 	CHECK(st.last_boot == NULL);
 }
 
