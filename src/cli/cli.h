@@ -69,10 +69,10 @@ int verb_boot_failed(const struct verb *v, int argc, char **argv);
 int verb_auto_commit(const struct verb *v, int argc, char **argv);
 int verb_monitor(const struct verb *v, int argc, char **argv);
 
-/* verb-esp.c: the rollback boot entry of a transaction in status (its "boot" JSON), and the hint
- * after an armed rollback. */
-struct json_object;
-void cli_print_boot_entry(struct json_object *txn);
+/* verb-esp.c: the rollback boot entry of a transaction in status, and the hint after an armed
+ * rollback. */
+struct boot_rollback_entry;
+void cli_print_boot_entry(const struct boot_rollback_entry *boot);
 void cli_print_rollback_entry_hint(const char *txid);
 
 /* The initramfs check shared by `check` and `rollback`: 1 present, 0 cannot tell, -ENOPKG absent.

@@ -1,74 +1,62 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The systemd-boot side of the verbs: boot-finish, and the rollback entry in status/rollback. */
-#include <json-c/json.h>
+#include <inttypes.h>
 
+#include "boot.h"
 #include "cli.h"
 #include "txn-esp.h"
 #include "txn.h"
 #include "util.h"
 
-static const char *jstr(struct json_object *o, const char *key)
+static void print_tries(const char *entry, int tries_left)
 {
-	struct json_object *v;
-
-	return o && json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : NULL;
+	printf("    %s: %d tr%s left\n", entry ?: "?", tries_left, tries_left == 1 ? "y" : "ies");
 }
 
 /* systemd-boot's boot counters on the entries (boot-count.c). */
-static void print_counters(struct json_object *boot)
+static void print_counters(const struct boot_rollback_entry *boot)
 {
-	struct json_object *counted = NULL;
-
-	if (!json_object_object_get_ex(boot, "counted", &counted) || !counted)
+	if (!boot->counting)
 		return;
-	printf("  systemd-boot counts boots: %s tries per entry, then the next entry, in the end "
-	       "the rollback entry\n",
-	       jstr(boot, "tries") ?: "?");
-	for (size_t i = 0; i < json_object_array_length(counted); i++) {
-		struct json_object *e = json_object_array_get_idx(counted, i), *t = NULL;
+	printf("  systemd-boot counts boots: %" PRIu64 " tries per entry, then the next entry, in "
+	       "the end the rollback entry\n",
+	       boot->tries);
+	for (size_t i = 0; i < boot->n_counted; i++) {
+		const struct boot_counted *e = &boot->counted[i];
 
-		json_object_object_get_ex(e, "tries_left", &t);
-		if (!t)
-			printf("    %s: booted fine (counter removed)\n", jstr(e, "entry") ?: "?");
-		else if (json_object_get_int(t) == 0)
-			printf("    %s: NO TRIES LEFT, marked bad\n", jstr(e, "entry") ?: "?");
+		if (e->tries_left < 0)
+			printf("    %s: booted fine (counter removed)\n", e->entry);
+		else if (e->tries_left == 0)
+			printf("    %s: NO TRIES LEFT, marked bad\n", e->entry);
 		else
-			printf("    %s: %d tr%s left\n", jstr(e, "entry") ?: "?",
-			       json_object_get_int(t), json_object_get_int(t) == 1 ? "y" : "ies");
+			print_tries(e->entry, e->tries_left);
 	}
 }
 
-void cli_print_boot_entry(struct json_object *txn)
+void cli_print_boot_entry(const struct boot_rollback_entry *boot)
 {
-	struct json_object *boot = NULL, *present = NULL, *tries = NULL;
-
-	if (!json_object_object_get_ex(txn, "boot", &boot) || !boot)
+	if (!boot)
 		return;
-	json_object_object_get_ex(boot, "present", &present);
-	json_object_object_get_ex(boot, "entry_tries_left", &tries);
-	printf("  Boot entry: \"%s\", pinned kernel %s%s\n", jstr(boot, "title") ?: "?",
-	       jstr(boot, "version") ?: "?",
-	       present && !json_object_get_boolean(present) ? "  MISSING from the ESP" : "");
-	if (tries && json_object_get_int(tries) == 0)
+	printf("  Boot entry: \"%s\", pinned kernel %s%s\n", boot->title ?: "?",
+	       boot->version ?: "?", boot->present ? "" : "  MISSING from the ESP");
+	if (boot->entry_tries_left == 0)
 		printf("    %s: NO TRIES LEFT: the pinned kernel failed too; systemd-boot no "
 		       "longer falls back to it and rewind no longer points a boot at it\n",
-		       jstr(boot, "entry") ?: "?");
-	else if (tries)
-		printf("    %s: %d tr%s left\n", jstr(boot, "entry") ?: "?",
-		       json_object_get_int(tries), json_object_get_int(tries) == 1 ? "y" : "ies");
+		       boot->entry ?: "?");
+	else if (boot->entry_tries_left > 0)
+		print_tries(boot->entry, boot->entry_tries_left);
 	print_counters(boot);
 }
 
 void cli_print_rollback_entry_hint(const char *txid)
 {
-	struct json_object *d = NULL;
+	_cleanup_(boot_rollback_entry_freep) struct boot_rollback_entry *d = NULL;
 
 	if (txn_esp_describe(txid, &d) < 0 || !d)
 		return;
 	printf("The next boot uses the boot menu entry \"%s\", with the kernel of before the "
 	       "transaction ('rewind rollback --reboot' reboots now).\n",
-	       jstr(d, "title") ?: txid);
-	json_object_put(d);
+	       d->title ?: txid);
 }
 
 int verb_boot_finish(const struct verb *v, int argc, char **argv)

@@ -246,16 +246,33 @@ int count_disarm(const struct boot *b, const char *txid)
 	return 0;
 }
 
-int count_describe(const struct boot *b, const char *txid, json_object *o)
+/* Add the entry to e->counted. */
+static int counted_add(struct boot_rollback_entry *e, const struct entry *x)
+{
+	struct boot_counted *n = reallocarray(e->counted, e->n_counted + 1, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	e->counted = n;
+	n[e->n_counted] = (struct boot_counted){
+	    .entry = strdup(x->file),
+	    .tries_left = x->tries_left < 0 ? -1 : x->tries_left,
+	};
+	if (!n[e->n_counted].entry)
+		return -ENOMEM;
+	e->n_counted++;
+	return 0;
+}
+
+int count_describe(const struct boot *b, const char *txid, struct boot_rollback_entry *e)
 {
 	_cleanup_free_ char *list = NULL, *tries = NULL, *triesf = pin_path(b, txid, "tries");
-	_cleanup_(json_object_putp) json_object *a = json_object_new_array();
 	struct entry **l = NULL;
 	size_t n = 0;
 	uint64_t t;
 	int r;
 
-	if (!triesf || !a)
+	if (!triesf)
 		return -ENOMEM;
 	if (counted_read(b, txid, &list) < 0 || read_one_line_file(triesf, &tries) < 0 ||
 	    safe_atou64(tries, &t) < 0 || t > 1000)
@@ -275,30 +292,16 @@ int count_describe(const struct boot *b, const char *txid, json_object *o)
 			r = -ENOMEM;
 			break;
 		}
-		for (size_t i = 0; i < n && r >= 0; i++) {
-			json_object *e;
-
-			if (!streq(l[i]->id, id))
-				continue;
-			e = json_object_new_object();
-			r = e ? boot_json_add_str(e, "entry", l[i]->file) : -ENOMEM;
-			if (r >= 0)
-				r = json_object_object_add(
-				    e, "tries_left",
-				    l[i]->tries_left < 0 ? NULL
-							 : json_object_new_int(l[i]->tries_left));
-			if (r >= 0)
-				r = json_object_array_add(a, e);
-			if (r < 0)
-				json_object_put(e);
-		}
+		for (size_t i = 0; i < n && r >= 0; i++)
+			if (streq(l[i]->id, id))
+				r = counted_add(e, l[i]);
 	}
 	entries_free(l, n);
-	if (r >= 0)
-		r = boot_json_add_u64(o, "tries", t);
-	if (r >= 0)
-		r = json_object_object_add(o, "counted", TAKE_PTR(a));
-	return r < 0 ? -ENOMEM : 0;
+	if (r < 0)
+		return r;
+	e->counting = true;
+	e->tries = t;
+	return 0;
 }
 
 int boot_selected_exhausted(const char *efivars_dir, char **ret_selected)

@@ -25,13 +25,13 @@
  * temporary name in the same directory, is fsync()ed, renamed, and the directory fsync()ed.
  */
 #include <dirent.h>
-#include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
 #include "boot.h"
+#include "json-util.h"
 #include "macro.h"
 
 #define ENTRIES_DIR	"loader/entries"
@@ -87,7 +87,6 @@ struct pin_plan {
 	size_t n;
 };
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
 
 /* ---- boot-fs.c ---- */
@@ -173,15 +172,10 @@ int pin_remove(const struct boot *b, const char *txid);
 int count_arm(const struct boot *b, const char *txid, unsigned tries);
 /* At commit: take the counters off again; an entry systemd-boot marked bad stays so (warned). */
 int count_disarm(const struct boot *b, const char *txid);
-/* Add "tries" and "counted" to o (status); nothing without boot counting. */
-int count_describe(const struct boot *b, const char *txid, json_object *o);
+/* Fill in e's boot counting (status: "tries" and "counted"); nothing without boot counting. */
+int count_describe(const struct boot *b, const char *txid, struct boot_rollback_entry *e);
 
 /* ---- boot-manifest.c ---- */
-
-const char *boot_json_str(json_object *o, const char *key);
-json_object *boot_json_array(json_object *o, const char *key);
-int boot_json_add_str(json_object *o, const char *key, const char *value);
-int boot_json_add_u64(json_object *o, const char *key, uint64_t value);
 
 /* loader.conf and the entries: the small files the manifest keeps copies of. */
 bool manifest_wants_backup(const struct esp_file *f);

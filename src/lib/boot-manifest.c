@@ -13,56 +13,6 @@
 #include "log.h"
 #include "util.h"
 
-/* o's member key if it is of that type, else NULL. */
-static json_object *json_get(json_object *o, const char *key, json_type type)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, type))
-		return NULL;
-	return v;
-}
-
-const char *boot_json_str(json_object *o, const char *key)
-{
-	json_object *v = json_get(o, key, json_type_string);
-
-	return v ? json_object_get_string(v) : NULL;
-}
-
-json_object *boot_json_array(json_object *o, const char *key)
-{
-	return json_get(o, key, json_type_array);
-}
-
-int boot_json_add_str(json_object *o, const char *key, const char *value)
-{
-	json_object *v = value ? json_object_new_string(value) : NULL;
-
-	if (value && !v)
-		return -ENOMEM;
-	return json_object_object_add(o, key, v) < 0 ? -ENOMEM : 0;
-}
-
-int boot_json_add_u64(json_object *o, const char *key, uint64_t value)
-{
-	return json_object_object_add(o, key, json_object_new_int64((int64_t)value)) < 0 ? -ENOMEM
-											 : 0;
-}
-
-/* Back up the small files, hash everything: the "files" and "dirs" of the manifest. */
-/* A new empty array as o's member key; NULL on OOM. */
-static json_object *add_array(json_object *o, const char *key)
-{
-	json_object *a = json_object_new_array();
-
-	if (!a || json_object_object_add(o, key, a) < 0) {
-		json_object_put(a);
-		return NULL;
-	}
-	return a;
-}
-
 bool manifest_wants_backup(const struct esp_file *f)
 {
 	const char *p = f->path;
@@ -91,38 +41,38 @@ int manifest_set_header(const struct boot *b, json_object *m, const char *txid, 
 			const struct entry *booted, const char *how, const struct entry *ours)
 {
 	_cleanup_free_ char *efidef = NULL;
-	json_object *bo = json_object_object_get(m, "booted");
+	json_object *bo = jget(m, "booted", json_type_object);
 	int r;
 
-	r = boot_json_add_u64(m, "format", 1);
+	r = jadd_u64(m, "format", 1);
 	if (r >= 0)
-		r = boot_json_add_str(m, "txid", txid);
+		r = jadd_str(m, "txid", txid);
 	if (r >= 0)
-		r = boot_json_add_u64(m, "created", (uint64_t)when);
+		r = jadd_u64(m, "created", (uint64_t)when);
 	if (r >= 0)
-		r = boot_json_add_str(m, "entry", ours->file);
+		r = jadd_str(m, "entry", ours->file);
 	if (r >= 0)
-		r = boot_json_add_str(m, "title", ours->title);
+		r = jadd_str(m, "title", ours->title);
 	if (r >= 0)
-		r = boot_json_add_str(bo, "id", booted->id);
+		r = jadd_str(bo, "id", booted->id);
 	if (r >= 0)
-		r = boot_json_add_str(bo, "file", booted->file);
+		r = jadd_str(bo, "file", booted->file);
 	if (r >= 0)
-		r = boot_json_add_str(bo, "chosen_by", how);
+		r = jadd_str(bo, "chosen_by", how);
 	if (r >= 0)
-		r = boot_json_add_str(bo, "title", booted->title);
+		r = jadd_str(bo, "title", booted->title);
 	if (r >= 0)
-		r = boot_json_add_str(bo, "version", booted->version);
+		r = jadd_str(bo, "version", booted->version);
 	if (r >= 0 &&
 	    efivar_get_string(b->efivars, "LoaderEntryDefault", EFI_LOADER_GUID, &efidef) >= 0)
-		r = boot_json_add_str(m, "LoaderEntryDefault", efidef);
+		r = jadd_str(m, "LoaderEntryDefault", efidef);
 	return r;
 }
 
 int manifest_files(const struct boot *b, const char *txid, const struct esp_list *files,
 		   json_object *m)
 {
-	json_object *fl = add_array(m, "files"), *dl = fl ? add_array(m, "dirs") : NULL;
+	json_object *fl = jadd_array(m, "files"), *dl = fl ? jadd_array(m, "dirs") : NULL;
 	int r = 0;
 
 	if (!dl)
@@ -145,11 +95,11 @@ int manifest_files(const struct boot *b, const char *txid, const struct esp_list
 		o = json_object_new_object();
 		if (!o || json_object_array_add(fl, o) < 0)
 			return -ENOMEM;
-		r = boot_json_add_str(o, "path", f->path);
+		r = jadd_str(o, "path", f->path);
 		if (r >= 0)
-			r = boot_json_add_u64(o, "size", f->size);
+			r = jadd_u64(o, "size", f->size);
 		if (r >= 0)
-			r = boot_json_add_str(o, "sha256", hex);
+			r = jadd_str(o, "sha256", hex);
 		if (r < 0 || !manifest_wants_backup(f))
 			continue;
 		bak = strdup_printf(BACKUP_DIR "/%s", f->path);
@@ -161,7 +111,7 @@ int manifest_files(const struct boot *b, const char *txid, const struct esp_list
 			r = esp_copy_file(abs, bak_abs);
 		if (r < 0)
 			return log_err_errno(r, "Failed to back up %s: %s", abs, strerror(-r));
-		r = boot_json_add_str(o, "backup", bak);
+		r = jadd_str(o, "backup", bak);
 	}
 	return r;
 }
@@ -169,7 +119,7 @@ int manifest_files(const struct boot *b, const char *txid, const struct esp_list
 int manifest_pinned(const struct boot *b, const char *txid, const struct pin_plan *p,
 		    json_object *m)
 {
-	json_object *pl = add_array(m, "pinned");
+	json_object *pl = jadd_array(m, "pinned");
 
 	if (!pl)
 		return -ENOMEM;
@@ -189,13 +139,13 @@ int manifest_pinned(const struct boot *b, const char *txid, const struct pin_pla
 					     strerror(-r));
 		r = sha256_file(to_abs, hex);
 		if (r >= 0)
-			r = boot_json_add_str(o, "from", p->files[i].from);
+			r = jadd_str(o, "from", p->files[i].from);
 		if (r >= 0)
-			r = boot_json_add_str(o, "to", to);
+			r = jadd_str(o, "to", to);
 		if (r >= 0)
-			r = boot_json_add_u64(o, "size", p->files[i].size);
+			r = jadd_u64(o, "size", p->files[i].size);
 		if (r >= 0)
-			r = boot_json_add_str(o, "sha256", hex);
+			r = jadd_str(o, "sha256", hex);
 		if (r < 0)
 			return r;
 	}
@@ -224,7 +174,7 @@ int manifest_read(const struct boot *b, const char *txid, json_object **ret)
 	if (access(abs, F_OK) < 0)
 		return -errno;
 	m = json_object_from_file(abs);
-	if (!m || !boot_json_array(m, "files")) {
+	if (!m || !jget(m, "files", json_type_array)) {
 		json_object_put(m);
 		return log_err_errno(-EBADMSG, "Failed to parse %s", abs);
 	}
@@ -237,7 +187,7 @@ static json_object *manifest_find(json_object *list, const char *key, const char
 {
 	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
 		json_object *o = json_object_array_get_idx(list, i);
-		const char *p = key ? boot_json_str(o, key) : json_object_get_string(o);
+		const char *p = key ? jget_str(o, key) : json_object_get_string(o);
 
 		if (p && strcasecmp(p, path) == 0)
 			return o;
@@ -268,16 +218,16 @@ static bool file_matches(const char *abs, const char *sha256)
  */
 static int restore_file(const struct boot *b, const char *txid, json_object *m, json_object *f)
 {
-	const char *path = boot_json_str(f, "path"), *sha = boot_json_str(f, "sha256");
-	const char *bak = boot_json_str(f, "backup");
-	json_object *pin = manifest_find(boot_json_array(m, "pinned"), "from", path);
+	const char *path = jget_str(f, "path"), *sha = jget_str(f, "sha256");
+	const char *bak = jget_str(f, "backup");
+	json_object *pin = manifest_find(jget(m, "pinned", json_type_array), "from", path);
 	_cleanup_free_ char *src = NULL, *dst = NULL, *rel = NULL;
 	int r;
 
 	if (bak)
 		rel = pin_rel(txid, bak);
-	else if (pin && boot_json_str(pin, "to"))
-		rel = strdup(boot_json_str(pin, "to"));
+	else if (pin && jget_str(pin, "to"))
+		rel = strdup(jget_str(pin, "to"));
 	else {
 		log_warning(
 		    "%s/%s changed since transaction %s began and no copy was kept: left as "
@@ -440,12 +390,12 @@ static int refs_now(const struct boot *b, bool all, char ***ret)
 /* What the Linux entries referenced at begin, read from the copies the manifest kept. */
 static int refs_begin(const struct boot *b, const char *txid, json_object *m, char ***ret)
 {
-	json_object *files = boot_json_array(m, "files");
+	json_object *files = jget(m, "files", json_type_array);
 	_cleanup_strv_ char **refs = NULL;
 
 	for (size_t i = 0; i < json_object_array_length(files); i++) {
 		json_object *f = json_object_array_get_idx(files, i);
-		const char *path = boot_json_str(f, "path"), *bak = boot_json_str(f, "backup");
+		const char *path = jget_str(f, "path"), *bak = jget_str(f, "backup");
 		_cleanup_free_ char *rel = NULL, *abs = NULL;
 
 		if (!path || !bak || !is_entry_path(path))
@@ -465,18 +415,18 @@ static int refs_begin(const struct boot *b, const char *txid, json_object *m, ch
 static bool restorable(json_object *m, char *const *at_begin, const char *path)
 {
 	return is_loader_conf(path) || is_entry_path(path) || strv_contains_case(at_begin, path) ||
-	       manifest_find(boot_json_array(m, "pinned"), "from", path);
+	       manifest_find(jget(m, "pinned", json_type_array), "from", path);
 }
 
 static int restore_recorded(const struct boot *b, const char *txid, json_object *m,
 			    char *const *at_begin)
 {
-	json_object *files = boot_json_array(m, "files");
+	json_object *files = jget(m, "files", json_type_array);
 	int ret = 0;
 
 	for (size_t i = 0; i < json_object_array_length(files); i++) {
 		json_object *f = json_object_array_get_idx(files, i);
-		const char *path = boot_json_str(f, "path");
+		const char *path = jget_str(f, "path");
 		_cleanup_free_ char *rel = NULL, *abs = NULL;
 		int r;
 
@@ -490,7 +440,7 @@ static int restore_recorded(const struct boot *b, const char *txid, json_object 
 		abs = esp_path(b, rel);
 		if (!abs)
 			return -ENOMEM;
-		if (file_matches(abs, boot_json_str(f, "sha256")))
+		if (file_matches(abs, jget_str(f, "sha256")))
 			continue;
 		r = restore_file(b, txid, m, f);
 		if (r < 0 && ret == 0)
@@ -534,7 +484,8 @@ static int remove_added(const struct boot *b, const char *txid, json_object *m, 
 {
 	_cleanup_(esp_list_done) struct esp_list menu = {}, now = {};
 	_cleanup_strv_ char **after = NULL, **removed = NULL;
-	json_object *files = boot_json_array(m, "files"), *dirs = boot_json_array(m, "dirs");
+	json_object *files = jget(m, "files", json_type_array),
+		    *dirs = jget(m, "dirs", json_type_array);
 	int r, ret = 0;
 
 	/* The boot menu first: entries and loader.conf that were not there at begin. */
@@ -597,7 +548,7 @@ static int remove_added(const struct boot *b, const char *txid, json_object *m, 
 
 static void restore_efivars(const struct boot *b, json_object *m)
 {
-	const char *was = boot_json_str(m, "LoaderEntryDefault");
+	const char *was = jget_str(m, "LoaderEntryDefault");
 	_cleanup_free_ char *now = NULL;
 	int r;
 

@@ -346,12 +346,29 @@ finish:
 	return r;
 }
 
-int boot_describe(struct boot *b, const char *txid, struct json_object **ret)
+struct boot_rollback_entry *boot_rollback_entry_free(struct boot_rollback_entry *e)
 {
-	_cleanup_(json_object_putp) json_object *m = NULL, *o = NULL;
-	_cleanup_free_ char *now = NULL;
-	json_object *pinned, *booted = NULL;
-	uint64_t size = 0;
+	if (!e)
+		return NULL;
+	free(e->entry);
+	free(e->title);
+	free(e->pinned_from);
+	free(e->version);
+	free(e->linux_path);
+	free(e->esp);
+	for (size_t i = 0; i < e->n_counted; i++)
+		free(e->counted[i].entry);
+	free(e->counted);
+	free(e);
+	return NULL;
+}
+
+int boot_describe(struct boot *b, const char *txid, struct boot_rollback_entry **ret)
+{
+	_cleanup_(boot_rollback_entry_freep) struct boot_rollback_entry *e = NULL;
+	_cleanup_(json_object_putp) json_object *m = NULL;
+	json_object *pinned, *booted, *first;
+	const char *plus;
 	int r;
 
 	r = check_txid(txid);
@@ -360,50 +377,36 @@ int boot_describe(struct boot *b, const char *txid, struct json_object **ret)
 	r = manifest_read(b, txid, &m);
 	if (r < 0)
 		return r;
-	o = json_object_new_object();
-	if (!o)
+	e = calloc(1, sizeof(*e));
+	if (!e)
 		return -ENOMEM;
 	/* The entry under its name now: systemd-boot and systemd-bless-boot rename it. */
-	r = entry_find_ours(b, txid, &now);
+	r = entry_find_ours(b, txid, &e->entry);
 	if (r == -ENOMEM)
 		return r;
-	pinned = boot_json_array(m, "pinned");
+	e->present = e->entry != NULL;
+	/* -1: no counter (an older begin, or systemd-bless-boot marked it good) */
+	plus = e->entry ? entry_boot_counter_conf(e->entry) : NULL;
+	e->entry_tries_left = plus ? (int)strtoul(plus + 1, NULL, 10) : -1;
+	pinned = jget(m, "pinned", json_type_array);
 	for (size_t i = 0; pinned && i < json_object_array_length(pinned); i++)
-		size += json_object_get_int64(
-		    json_object_object_get(json_object_array_get_idx(pinned, i), "size"));
-	(void)json_object_object_get_ex(m, "booted", &booted);
-	r = boot_json_add_str(o, "entry", now ?: boot_json_str(m, "entry"));
-	if (r >= 0)
-		r = json_object_object_add(o, "present", json_object_new_boolean(now != NULL));
-	if (r >= 0) {
-		const char *plus = now ? entry_boot_counter_conf(now) : NULL;
-
-		/* null: no counter (an older begin, or systemd-bless-boot marked it good) */
-		r = json_object_object_add(
-		    o, "entry_tries_left",
-		    plus ? json_object_new_int((int)strtoul(plus + 1, NULL, 10)) : NULL);
-	}
-	if (r >= 0)
-		r = boot_json_add_str(o, "title", boot_json_str(m, "title"));
-	if (r >= 0)
-		r = boot_json_add_str(o, "pinned_from",
-				      booted ? boot_json_str(booted, "id") : NULL);
-	if (r >= 0)
-		r = boot_json_add_str(o, "version",
-				      booted ? boot_json_str(booted, "version") : NULL);
-	if (r >= 0 && pinned && json_object_array_length(pinned) > 0)
-		r = boot_json_add_str(o, "linux",
-				      boot_json_str(json_object_array_get_idx(pinned, 0), "to"));
-	if (r >= 0)
-		r = boot_json_add_u64(o, "size", size);
-	if (r >= 0)
-		r = boot_json_add_str(o, "esp", b->esp);
-	if (r < 0)
-		return -ENOMEM; /* json-c says -1 */
-	r = count_describe(b, txid, o);
+		e->size += json_object_get_int64(
+		    jget(json_object_array_get_idx(pinned, i), "size", json_type_int));
+	first = pinned && json_object_array_length(pinned) > 0
+		    ? json_object_array_get_idx(pinned, 0)
+		    : NULL;
+	booted = jget(m, "booted", json_type_object);
+	e->esp = strdup(b->esp);
+	if ((!e->entry && jget_strdup(m, "entry", &e->entry) < 0) ||
+	    jget_strdup(m, "title", &e->title) < 0 ||
+	    jget_strdup(booted, "id", &e->pinned_from) < 0 ||
+	    jget_strdup(booted, "version", &e->version) < 0 ||
+	    jget_strdup(first, "to", &e->linux_path) < 0 || !e->esp)
+		return -ENOMEM;
+	r = count_describe(b, txid, e);
 	if (r < 0)
 		return r;
-	*ret = TAKE_PTR(o);
+	*ret = TAKE_PTR(e);
 	return 0;
 }
 

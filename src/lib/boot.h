@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -13,7 +15,6 @@
  * functions return negative errno.
  */
 struct boot;
-struct json_object;
 
 /*
  * esp_root NULL: the first of /efi, /boot/efi, /boot that has a loader/ directory.
@@ -98,6 +99,30 @@ int boot_next_entry(struct boot *b, struct boot_next **ret);
 struct boot_next *boot_next_free(struct boot_next *n);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct boot_next *, boot_next_free);
 
-/* For status: {"entry", "present", "title", "pinned_from", "linux", "version", "size", "esp",
- * and with boot counting "tries" and "counted": [{"entry", "tries_left"}]}. */
-int boot_describe(struct boot *b, const char *txid, struct json_object **ret);
+/* An entry that begin gave a systemd-boot boot counter (boot_count()). */
+struct boot_counted {
+	char *entry;	/* its file name in loader/entries now */
+	int tries_left; /* -1: no counter left (systemd-bless-boot marked it good) */
+};
+
+/* The rollback entry of a transaction, for status (its JSON: "boot", txn-json.c). */
+struct boot_rollback_entry {
+	char *entry;	      /* its file name now (as systemd-boot renamed it), else as recorded */
+	bool present;	      /* in loader/entries */
+	int entry_tries_left; /* its own boot counter; -1: none (an older begin, or blessed) */
+	char *title;
+	char *pinned_from; /* the id of the entry that was booted at begin */
+	char *version;	   /* the pinned kernel's */
+	char *linux_path;  /* the pinned kernel, relative to the ESP; NULL when none is recorded */
+	uint64_t size;	   /* bytes of the pinned files */
+	char *esp;
+	/* Boot counting (auto_rollback_boots): tries per entry, and the entries counted. */
+	bool counting;
+	uint64_t tries;
+	struct boot_counted *counted;
+	size_t n_counted;
+};
+struct boot_rollback_entry *boot_rollback_entry_free(struct boot_rollback_entry *e);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct boot_rollback_entry *, boot_rollback_entry_free);
+/* -ENOENT when txid has no record on the ESP (not pinned). */
+int boot_describe(struct boot *b, const char *txid, struct boot_rollback_entry **ret);

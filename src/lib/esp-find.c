@@ -4,12 +4,12 @@
  * missing. Mounting it for a restore when nobody did (no fstab entry, or its mount failed).
  */
 #include <ctype.h>
-#include <json-c/json.h>
 #include <sys/stat.h>
 
 #include "boot.h"
 #include "efivar.h"
 #include "esp-find.h"
+#include "json-util.h"
 #include "mnt.h"
 #include "log.h"
 #include "paths.h"
@@ -139,8 +139,6 @@ int esp_find_open(struct boot **ret)
 
 #define ESP_TYPE_UUID "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
-
 static int mount_vfat(const char *device, const char *dir)
 {
 	return fs_mount_private(device, dir, "vfat", "umask=0077");
@@ -203,7 +201,7 @@ static int typed_partition(char **ret)
 			NULL};
 	_cleanup_(json_object_putp) json_object *o = NULL;
 	_cleanup_free_ char *out = NULL, *found = NULL;
-	json_object *devs = NULL;
+	json_object *devs;
 	int r;
 
 	r = spawn_capture(argv, 1 << 20, &out, NULL);
@@ -212,24 +210,21 @@ static int typed_partition(char **ret)
 		return r == -ENOMEM ? r : -ENOENT;
 	}
 	o = json_tokener_parse(out);
-	if (!o || !json_object_object_get_ex(o, "blockdevices", &devs) ||
-	    !json_object_is_type(devs, json_type_array))
+	devs = jget(o, "blockdevices", json_type_array);
+	if (!devs)
 		return log_err_errno(-EBADMSG, "Failed to parse what %s printed.", argv[0]);
 	for (size_t i = 0; i < json_object_array_length(devs); i++) {
-		json_object *d = json_object_array_get_idx(devs, i), *path, *type;
+		json_object *d = json_object_array_get_idx(devs, i);
+		const char *path = jget_str(d, "path"), *type = jget_str(d, "parttype");
 
-		if (!json_object_object_get_ex(d, "path", &path) ||
-		    !json_object_object_get_ex(d, "parttype", &type) ||
-		    !json_object_is_type(path, json_type_string) ||
-		    !json_object_is_type(type, json_type_string) ||
-		    strcasecmp(json_object_get_string(type), ESP_TYPE_UUID) != 0)
+		if (!path || !type || strcasecmp(type, ESP_TYPE_UUID) != 0)
 			continue;
 		if (found)
 			return log_err_errno(-ENOTUNIQ,
 					     "Several ESP partitions (%s, %s) and none is the "
 					     "booted loader's: rewind does not guess which.",
-					     found, json_object_get_string(path));
-		found = strdup(json_object_get_string(path));
+					     found, path);
+		found = strdup(path);
 		if (!found)
 			return -ENOMEM;
 	}

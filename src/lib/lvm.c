@@ -6,10 +6,10 @@
  */
 #include <inttypes.h>
 #include <signal.h>
-#include <json-c/json.h>
 #include <lvm2cmd.h>
 #include <stdarg.h>
 
+#include "json-util.h"
 #include "log.h"
 #include "lvm.h"
 #include "names.h"
@@ -142,11 +142,7 @@ static int check_vg_lv(const char *vg, const char *lv)
 
 static const char *jstr(struct json_object *o, const char *key)
 {
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return "";
-	return json_object_get_string(v);
+	return jget_str(o, key) ?: "";
 }
 
 static int jdup(struct json_object *o, const char *key, char **ret)
@@ -193,14 +189,14 @@ static int report_array(const char *text, const char *kind, struct json_object *
 	json_tokener_free(tok);
 	if (!root)
 		return log_err_errno(-EBADMSG, "Failed to parse the LVM %s report.", kind);
-	if (!json_object_object_get_ex(root, "report", &report) ||
-	    !json_object_is_type(report, json_type_array) || json_object_array_length(report) < 1) {
+	report = jget(root, "report", json_type_array);
+	if (!report || json_object_array_length(report) < 1) {
 		json_object_put(root);
 		return log_err_errno(-EBADMSG, "Unexpected LVM %s report.", kind);
 	}
 	item = json_object_array_get_idx(report, 0);
-	if (!json_object_object_get_ex(item, kind, ret) ||
-	    !json_object_is_type(*ret, json_type_array)) {
+	*ret = jget(item, kind, json_type_array);
+	if (!*ret) {
 		json_object_put(root);
 		return log_err_errno(-EBADMSG, "LVM %s report without '%s'.", kind, kind);
 	}

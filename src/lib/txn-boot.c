@@ -277,59 +277,7 @@ static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
 
 static int write_outcome(const struct txn_results *res)
 {
-	_cleanup_free_ char *path = strdup_printf("%s/outcome.json", path_rundir());
-	struct json_object *o = json_object_new_object(), *vols = json_object_new_array();
-	size_t merged = 0;
-	int r;
-
-	if (!path || !o || !vols) {
-		json_object_put(o);
-		json_object_put(vols);
-		return -ENOMEM;
-	}
-	json_object_object_add(o, "txid", json_object_new_string(res->txid));
-	json_object_object_add(o, "pinned", json_object_new_boolean(res->pinned));
-	for (size_t i = 0; i < res->n; i++) {
-		const struct txn_result *x = &res->r[i];
-		struct json_object *v = json_object_new_object();
-		char name[2 * LVM_NAME_MAX + 2];
-
-		if (!v)
-			continue;
-		merged += x->action == TXN_MERGED || x->action == TXN_MERGING;
-		snprintf(name, sizeof(name), "%s/%s", x->vg, x->origin);
-		json_object_object_add(v, "volume", json_object_new_string(name));
-		json_object_object_add(v, "snapshot", json_object_new_string(x->snapshot));
-		json_object_object_add(
-		    v, "result",
-		    json_object_new_string(x->action == TXN_MERGED || x->action == TXN_MERGING
-					       ? "rolled-back"
-					       : "failed"));
-		/* Rolled back, the kernel still copying the blocks (rewind-merge.service). */
-		if (x->action == TXN_MERGING)
-			json_object_object_add(v, "merging", json_object_new_boolean(true));
-		if (x->detail)
-			json_object_object_add(v, "error", json_object_new_string(x->detail));
-		json_object_object_add(v, "seconds", json_object_new_double(x->seconds));
-		if (x->root)
-			json_object_object_add(v, "root", json_object_new_boolean(true));
-		json_object_array_add(vols, v);
-	}
-	json_object_object_add(o, "result",
-			       json_object_new_string(merged == res->n ? "rolled-back"
-						      : merged == 0    ? "failed"
-								       : "partial"));
-	json_object_object_add(o, "volumes", vols);
-	json_object_object_add(o, "time", json_object_new_int64((int64_t)time(NULL)));
-	r = mkdir_p(path_rundir(), 0755);
-	if (r >= 0)
-		r = write_file_atomic(
-		    path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-								JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	if (r < 0)
-		return log_err_errno(r, "Failed to write %s: %s", path, strerror(-r));
-	return 0;
+	return txn_outcome_write_results(res);
 }
 
 /* Tell rewind-outcome.service in the real root to finish an interrupted commit or begin: it

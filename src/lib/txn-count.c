@@ -267,7 +267,7 @@ static bool txn_unrollable(const struct txn *t)
 
 int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const char *cmdline, char **ret_txid)
 {
-	_cleanup_free_ char *outcome = strdup_printf("%s/outcome.json", path_rundir());
+	_cleanup_free_ char *outcome = strdup_printf("%s/" TXN_OUTCOME_FILE, path_rundir());
 	struct txn_set s = {};
 	int r;
 

@@ -5,7 +5,6 @@
  * rolled root back (boot-finish). boot*.c know the ESP; this file only decides when to call them.
  */
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <sys/stat.h>
 
 #include "boot.h"
@@ -15,6 +14,7 @@
 #include "names.h"
 #include "paths.h"
 #include "txn-esp.h"
+#include "txn.h"
 #include "util.h"
 
 static uint64_t free_override = UINT64_MAX;
@@ -207,7 +207,7 @@ int txn_esp_unpin(const char *txid)
 }
 
 /* boot_describe() -ENOENT: no pin. */
-static int describe(struct boot *b, const char *txid, struct json_object **ret)
+static int describe(struct boot *b, const char *txid, struct boot_rollback_entry **ret)
 {
 	int r = boot_describe(b, txid, ret);
 
@@ -220,8 +220,8 @@ static int describe(struct boot *b, const char *txid, struct json_object **ret)
 
 int txn_esp_set_oneshot(const char *txid)
 {
+	_cleanup_(boot_rollback_entry_freep) struct boot_rollback_entry *d = NULL;
 	_cleanup_(boot_freep) struct boot *b = NULL;
-	struct json_object *d = NULL;
 	int r;
 
 	r = esp_open(&b);
@@ -230,7 +230,6 @@ int txn_esp_set_oneshot(const char *txid)
 	r = describe(b, txid, &d);
 	if (r < 0 || !d)
 		return r;
-	json_object_put(d);
 	r = boot_set_oneshot(b, txid);
 	return r < 0 ? r : 1;
 }
@@ -246,7 +245,7 @@ int txn_esp_clear_oneshot(const char *txid)
 	return boot_clear_oneshot(b, txid);
 }
 
-int txn_esp_describe(const char *txid, struct json_object **ret)
+int txn_esp_describe(const char *txid, struct boot_rollback_entry **ret)
 {
 	_cleanup_(boot_freep) struct boot *b = NULL;
 	int r;
@@ -256,19 +255,6 @@ int txn_esp_describe(const char *txid, struct json_object **ret)
 	if (r < 0 || !b)
 		return r;
 	return describe(b, txid, ret);
-}
-
-int txn_esp_status_add(struct json_object *txn, const char *txid)
-{
-	struct json_object *d = NULL;
-	int r = txn_esp_describe(txid, &d);
-
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0)
-		log_warning("Cannot describe the rollback entry of %s: %s", txid, strerror(-r));
-	/* d NULL: JSON null */
-	return json_object_object_add(txn, "boot", d) < 0 ? -ENOMEM : 0;
 }
 
 /* VOLUME ("VG/LV") is what is mounted at / now. */
@@ -288,64 +274,53 @@ static bool is_root_volume(const char *volume)
 	return (dm && mounts_same_device(src, dm)) || (dev && mounts_same_device(src, dev));
 }
 
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		   ? json_object_get_string(v)
-		   : NULL;
-}
-
 /* The outcome says root was rolled back. */
-static bool root_rolled_back(struct json_object *outcome)
+static bool root_rolled_back(const struct txn_outcome *o)
 {
-	struct json_object *vols = NULL, *root;
+	for (size_t i = 0; i < o->n_volumes; i++) {
+		const struct txn_outcome_volume *v = &o->volumes[i];
 
-	if (!json_object_object_get_ex(outcome, "volumes", &vols) ||
-	    !json_object_is_type(vols, json_type_array))
-		return false;
-	for (size_t i = 0; i < json_object_array_length(vols); i++) {
-		struct json_object *v = json_object_array_get_idx(vols, i);
-		const char *res = jstr(v, "result");
-
-		if (!res || !streq(res, "rolled-back"))
+		if (v->result != TXN_OUTCOME_ROLLED_BACK)
 			continue;
-		if (json_object_object_get_ex(v, "root", &root) ? json_object_get_boolean(root)
-								: is_root_volume(jstr(v, "volume")))
+		/* An outcome from before the root flag: what is mounted at / now. */
+		if (v->root >= 0 ? v->root : is_root_volume(v->volume))
 			return true;
 	}
 	return false;
 }
 
+/* This boot's outcome: 1, 0 when there is none, -EBADMSG (logged) when it is no JSON object. */
+static int outcome_load(struct txn_outcome *ret)
+{
+	int r = txn_outcome_load(ret);
+
+	if (r == -EBADMSG)
+		return log_err_errno(r, "Failed to parse %s/" TXN_OUTCOME_FILE ".", path_rundir());
+	return r;
+}
+
+static int outcome_check_txid(const struct txn_outcome *o)
+{
+	if (!o->txid || name_valid_txid(o->txid) < 0)
+		return log_err_errno(
+		    -EBADMSG, "%s/" TXN_OUTCOME_FILE " names no valid transaction.", path_rundir());
+	return 0;
+}
+
 int txn_esp_outcome_root(char ret_txid[static TXID_MAX + 1], bool *ret_pinned)
 {
-	_cleanup_free_ char *opath = strdup_printf("%s/outcome.json", path_rundir());
-	struct json_object *o, *p;
-	const char *txid;
-	int r = 0;
+	_cleanup_(txn_outcome_done) struct txn_outcome o = {};
+	int r;
 
-	if (!opath)
-		return -ENOMEM;
-	if (access(opath, F_OK) < 0)
-		return errno == ENOENT ? 0
-				       : log_err_errno(-errno, "Failed to access %s: %m", opath);
-	o = json_object_from_file(opath);
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		return log_err_errno(-EBADMSG, "Failed to parse %s.", opath);
-	}
-	txid = jstr(o, "txid");
-	if (!txid || name_valid_txid(txid) < 0)
-		r = log_err_errno(-EBADMSG, "%s names no valid transaction.", opath);
-	else if (root_rolled_back(o)) {
-		strcpy(ret_txid, txid);
-		*ret_pinned =
-		    json_object_object_get_ex(o, "pinned", &p) && json_object_get_boolean(p);
-		r = 1;
-	}
-	json_object_put(o);
-	return r;
+	r = outcome_load(&o);
+	if (r <= 0)
+		return r;
+	r = outcome_check_txid(&o);
+	if (r < 0 || !root_rolled_back(&o))
+		return MIN(r, 0);
+	strcpy(ret_txid, o.txid);
+	*ret_pinned = o.pinned > 0;
+	return 1;
 }
 
 /* Append line to the history, unless it is its last line already (boot-finish ran before). */
@@ -391,44 +366,33 @@ static int history_append(const char *line)
 
 int txn_esp_boot_finish(char **ret_line)
 {
-	_cleanup_free_ char *opath = strdup_printf("%s/outcome.json", path_rundir());
+	_cleanup_(txn_outcome_done) struct txn_outcome o = {};
+	_cleanup_(boot_rollback_entry_freep) struct boot_rollback_entry *d = NULL;
 	_cleanup_(esp_unmountp) char *mounted = NULL;
 	_cleanup_(boot_freep) struct boot *b = NULL;
 	_cleanup_free_ char *line = NULL;
-	struct json_object *o, *d = NULL, *p;
-	const char *txid;
 	int r;
 
 	*ret_line = NULL;
-	if (!opath)
-		return -ENOMEM;
-	if (access(opath, F_OK) < 0) {
-		if (errno != ENOENT)
-			return log_err_errno(-errno, "Failed to access %s: %m", opath);
-		log_debug("No %s: the last boot rolled nothing back.", opath);
-		return 0;
-	}
-	o = json_object_from_file(opath);
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		return log_err_errno(-EBADMSG, "Failed to parse %s.", opath);
-	}
-	line = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							    JSON_C_TO_STRING_NOSLASHESCAPE));
-	txid = jstr(o, "txid");
-	r = line ? history_append(line) : -ENOMEM;
+	r = outcome_load(&o);
+	if (r == 0)
+		log_debug("No %s/" TXN_OUTCOME_FILE ": the last boot rolled nothing back.",
+			  path_rundir());
+	if (r <= 0)
+		return r;
+	r = txn_outcome_to_json(&o, true, &line);
+	if (r >= 0)
+		r = history_append(line);
+	if (r >= 0)
+		r = outcome_check_txid(&o);
 	if (r < 0)
-		goto out;
-	if (!txid || name_valid_txid(txid) < 0) {
-		r = log_err_errno(-EBADMSG, "%s names no valid transaction.", opath);
-		goto out;
-	}
-	if (!root_rolled_back(o)) {
-		log_debug("Root was not rolled back by %s: the ESP stays as it is.", txid);
+		return r;
+	if (!root_rolled_back(&o)) {
+		log_debug("Root was not rolled back by %s: the ESP stays as it is.", o.txid);
 		goto out;
 	}
 	/* A pinned transaction (or an outcome that does not say): mount the ESP if need be. */
-	if (!json_object_object_get_ex(o, "pinned", &p) || json_object_get_boolean(p)) {
+	if (o.pinned != 0) {
 		r = esp_open_mounting(&b, &mounted);
 		if (r == -ENOENT || r == -EXDEV) {
 			/* Not fatal here: the restore-esp tag keeps it pending
@@ -440,20 +404,18 @@ int txn_esp_boot_finish(char **ret_line)
 		r = esp_open(&b);
 	if (r < 0 || !b)
 		goto out;
-	r = describe(b, txid, &d);
+	r = describe(b, o.txid, &d);
 	if (r < 0)
 		goto out;
 	/* Without a manifest this only removes leftovers: the second run does nothing. */
-	r = boot_restore(b, txid);
+	r = boot_restore(b, o.txid);
 	if (r > 0)
 		log_info("The ESP %s is back as it was before transaction %s.", boot_esp_root(b),
-			 txid);
+			 o.txid);
 	else if (r == 0)
-		log_debug("No record of %s on %s: nothing to restore.", txid, boot_esp_root(b));
+		log_debug("No record of %s on %s: nothing to restore.", o.txid, boot_esp_root(b));
 	r = MIN(r, 0);
 out:
-	json_object_put(d);
-	json_object_put(o);
 	if (r >= 0)
 		*ret_line = TAKE_PTR(line);
 	return r;

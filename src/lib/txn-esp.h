@@ -12,7 +12,7 @@
  * ESP (path_esp(), path_efivars()); when there is no systemd-boot ESP (boot_open() -ENOENT) it
  * does nothing and returns 0: no boot-loader integration.
  */
-struct json_object;
+struct boot_rollback_entry;
 
 /*
  * begin, after the snapshots exist and are tagged: pin the booted kernel and add the rollback
@@ -44,10 +44,7 @@ int txn_esp_set_oneshot(const char *txid);
 int txn_esp_clear_oneshot(const char *txid);
 
 /* The rollback entry of txid as boot_describe() gives it; *ret NULL when there is none. */
-int txn_esp_describe(const char *txid, struct json_object **ret);
-
-/* status: add "boot" (txn_esp_describe(), or null) to a transaction's JSON object. */
-int txn_esp_status_add(struct json_object *txn, const char *txid);
+int txn_esp_describe(const char *txid, struct boot_rollback_entry **ret);
 
 /*
  * boot-finish, after the boot that rolled back (path_rundir()/outcome.json): append the outcome

@@ -1,160 +1,168 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* status: the transactions as one JSON document; the CLI prints it or a table made from it. */
+/* status: the transactions as structs (txn.h); txn-json.c makes JSON of them, the CLI a table. */
+#include "boot.h"
+#include "dm.h"
 #include "log.h"
 #include "paths.h"
-#include "txn-auto.h"
 #include "txn-esp.h"
 #include "txn.h"
 #include "util.h"
 
-static int add(struct json_object *o, const char *key, struct json_object *v)
+/* A merge under way: the sectors device-mapper still has to copy back to the origin; -1 when
+ * not merging or not known (the origin is not mapped as snapshot-merge). */
+static int64_t merge_remaining(const struct txn_snap *s)
 {
-	if (!v)
+	const char *dm = s->merging && s->origin ? lvm_lv_dm_name(s->origin) : NULL;
+	struct devmap_snap_status st;
+
+	if (!dm || devmap_snap_status(dm, &st) < 0 || !streq(st.target, "snapshot-merge"))
+		return -1;
+	return (int64_t)(st.allocated - st.metadata);
+}
+
+/* *ret: a copy of l (NULL for NULL). */
+static int strv_copy(char *const *l, char ***ret)
+{
+	for (size_t i = 0; l && l[i]; i++)
+		if (strv_extend(ret, l[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+static int volume_fill(const struct txn_snap *s, struct txn_status_volume *v)
+{
+	*v = (struct txn_status_volume){
+	    .vg = strdup(s->lv->vg),
+	    .origin = strdup(s->lv->origin),
+	    .snapshot = strdup(s->lv->name),
+	    .state = s->tags.state,
+	    .size = s->lv->size,
+	    .fill = s->fill,
+	    .invalid = s->invalid,
+	    .merging = s->merging,
+	    .merge_remaining_sectors = merge_remaining(s),
+	    .mount = s->tags.mnt ? strdup(s->tags.mnt) : NULL,
+	    .root = s->tags.root,
+	    .time = s->tags.time,
+	};
+	if (!v->vg || !v->origin || !v->snapshot || (s->tags.mnt && !v->mount))
 		return -ENOMEM;
-	return json_object_object_add(o, key, v) < 0 ? -ENOMEM : 0;
+	return 0;
 }
 
-/* A value, or JSON null when the value is not known. */
-static int add_or_null(struct json_object *o, const char *key, bool known, struct json_object *v)
+/* The boot counters, the policy, when auto-commit may commit. */
+static void auto_fill(const struct txn *t, const struct conf *c, struct txn_status_auto *a)
 {
-	if (!known) {
-		json_object_put(v);
-		return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
-	}
-	return add(o, key, v);
+	*a = (struct txn_status_auto){
+	    .pending_boots = txn_pending_boots(t),
+	    .good_boots = txn_good_boots(t),
+	    .auto_rollback_boots = txn_auto_boots(t, c),
+	    .auto_rollback_boots_recorded = t->auto_boots >= 0,
+	    .auto_commit_after = c->auto_commit_after,
+	    .auto_commit_not_before =
+		c->auto_commit_after > 0 ? txn_began(t) + c->auto_commit_after : 0,
+	};
 }
 
-/* A string array, [] for NULL. */
-static int add_strv(struct json_object *o, const char *key, char *const *l)
+static int txn_fill(const struct txn *t, const struct conf *c, struct txn_status_txn *x)
 {
-	struct json_object *a = json_object_new_array();
-	int r = a ? add(o, key, a) : -ENOMEM;
-
-	for (size_t i = 0; r >= 0 && l && l[i]; i++)
-		r = json_object_array_add(a, json_object_new_string(l[i])) < 0 ? -ENOMEM : 0;
-	return r;
-}
-
-static struct json_object *snap_json(const struct txn_snap *s)
-{
-	struct json_object *o = json_object_new_object();
-	char fill[32];
-	int r = 0;
-
-	if (!o)
-		return NULL;
-	r = r ?: add(o, "vg", json_object_new_string(s->lv->vg));
-	r = r ?: add(o, "origin", json_object_new_string(s->lv->origin));
-	r = r ?: add(o, "snapshot", json_object_new_string(s->lv->name));
-	r = r ?: add(o, "state", json_object_new_string(txn_state_to_string(s->tags.state)));
-	r = r ?: add(o, "size", json_object_new_int64((int64_t)s->lv->size));
-	snprintf(fill, sizeof(fill), "%.2f", s->fill);
-	r = r
-		?: add_or_null(o, "fill_percent", s->fill >= 0,
-			       json_object_new_double_s(s->fill, fill));
-	r = r ?: add(o, "invalid", json_object_new_boolean(s->invalid));
-	r = r ?: add(o, "merging", json_object_new_boolean(s->merging));
-	r = r ?: add_or_null(o, "mount", s->tags.mnt, json_object_new_string(s->tags.mnt ?: ""));
-	r = r ?: add(o, "root", json_object_new_boolean(s->tags.root));
-	r = r ?: add(o, "time", json_object_new_int64((int64_t)s->tags.time));
-	if (r < 0 && o) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
-
-/* "auto": the boot counters, the policy, when auto-commit may commit. */
-static int auto_status_add(struct json_object *o, const struct txn *t)
-{
-	struct json_object *a = json_object_new_object();
-	struct conf c;
 	int r;
 
-	if (!a)
+	snprintf(x->txid, sizeof(x->txid), "%s", t->txid);
+	x->state = t->phase;
+	x->time = txn_began(t);
+	auto_fill(t, c, &x->automatic);
+	x->volumes = calloc(t->n_snaps ?: 1, sizeof(*x->volumes));
+	if (!x->volumes || strv_copy(t->members, &x->members) < 0 ||
+	    strv_copy(t->missing, &x->missing) < 0)
 		return -ENOMEM;
-	conf_init(&c);
-	(void)conf_load(path_conf(), &c, NULL);
-	r = add(o, "auto", a);
-	r = r ?: add(a, "pending_boots", json_object_new_int64(txn_pending_boots(t)));
-	r = r ?: add(a, "good_boots", json_object_new_int64(txn_good_boots(t)));
-	r = r ?: add(a, "auto_rollback_boots", json_object_new_int64(txn_auto_boots(t, &c)));
-	/* Recorded at begin (what the boot side uses), or read from rewind.conf now. */
-	r = r
-		?: add(a, "auto_rollback_boots_recorded",
-		       json_object_new_boolean(t->auto_boots >= 0));
-	r = r ?: add(a, "auto_commit_after", json_object_new_int64((int64_t)c.auto_commit_after));
-	/* When the grace period ends (UNIX time); null when auto-commit is off. */
-	r = r
-		?: add_or_null(
-		       a, "auto_commit_not_before", c.auto_commit_after > 0,
-		       json_object_new_int64((int64_t)(txn_began(t) + c.auto_commit_after)));
-	conf_done(&c);
-	return r;
+	for (size_t j = 0; j < t->n_snaps; j++) {
+		x->n_volumes++;
+		r = volume_fill(&t->snaps[j], &x->volumes[j]);
+		if (r < 0)
+			return r;
+	}
+	/* The rollback entry, when the transaction has one. */
+	r = txn_esp_describe(t->txid, &x->boot);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		log_warning("Cannot describe the rollback entry of %s: %s", t->txid, strerror(-r));
+	return 0;
 }
 
-int txn_status_json(struct lvm *l, struct json_object **ret)
+static int last_boot_fill(struct txn_status *s)
 {
-	struct json_object *root = NULL, *txns = NULL, *outcome;
-	_cleanup_free_ char *opath = NULL;
+	struct txn_outcome o;
+	int r;
+
+	r = txn_outcome_load(&o);
+	if (r == -EBADMSG)
+		log_warning("Ignoring %s/" TXN_OUTCOME_FILE ": not valid JSON.", path_rundir());
+	if (r <= 0)
+		return r == -ENOMEM ? r : 0;
+	s->last_boot = malloc(sizeof(*s->last_boot));
+	if (!s->last_boot) {
+		txn_outcome_done(&o);
+		return -ENOMEM;
+	}
+	*s->last_boot = o;
+	return 0;
+}
+
+void txn_status_done(struct txn_status *s)
+{
+	for (size_t i = 0; i < s->n_txns; i++) {
+		struct txn_status_txn *t = &s->txns[i];
+
+		for (size_t j = 0; j < t->n_volumes; j++) {
+			free(t->volumes[j].vg);
+			free(t->volumes[j].origin);
+			free(t->volumes[j].snapshot);
+			free(t->volumes[j].mount);
+		}
+		free(t->volumes);
+		strv_free(t->members);
+		strv_free(t->missing);
+		boot_rollback_entry_free(t->boot);
+	}
+	free(s->txns);
+	strv_free(s->esp_restore_pending);
+	if (s->last_boot)
+		txn_outcome_done(s->last_boot);
+	free(s->last_boot);
+	*s = (struct txn_status){};
+}
+
+int txn_status(struct lvm *l, struct txn_status *ret)
+{
+	struct txn_status st = {};
 	struct txn_set s = {};
+	struct conf c;
 	int r;
 
 	r = txn_set_load(l, false, &s);
 	if (r < 0)
 		return r;
-	root = json_object_new_object();
-	txns = json_object_new_array();
-	if (!root || !txns) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	r = add(root, "transactions", txns);
-	if (r < 0)
-		goto fail;
-	for (size_t i = 0; i < s.n_txns; i++) {
-		const struct txn *t = &s.txns[i];
-		struct json_object *o = json_object_new_object(), *snaps = json_object_new_array();
-		r = (o && snaps) ? 0 : -ENOMEM;
-		r = r ?: json_object_array_add(txns, o);
-		r = r ?: add(o, "txid", json_object_new_string(t->txid));
-		r = r ?: add(o, "state", json_object_new_string(txn_state_to_string(t->phase)));
-		r = r ?: add_strv(o, "members", t->members);
-		r = r ?: add_strv(o, "missing", t->missing);
-		r = r ?: add(o, "time", json_object_new_int64((int64_t)txn_began(t)));
-		r = r ?: add(o, "volumes", snaps);
-		r = r ?: txn_esp_status_add(o, t->txid); /* "boot": the rollback entry, or null */
-		r = r ?: auto_status_add(o, t);		 /* "auto": boot counts, auto-commit time */
-		for (size_t j = 0; r >= 0 && j < t->n_snaps; j++)
-			r = json_object_array_add(snaps, snap_json(&t->snaps[j])) < 0 ? -ENOMEM : 0;
-		if (r < 0)
-			goto fail;
+	conf_init(&c);
+	(void)conf_load(path_conf(), &c, NULL);
+	st.txns = calloc(s.n_txns ?: 1, sizeof(*st.txns));
+	r = st.txns ? 0 : -ENOMEM;
+	for (size_t i = 0; r >= 0 && i < s.n_txns; i++) {
+		st.n_txns++;
+		r = txn_fill(&s.txns[i], &c, &st.txns[i]);
 	}
 	/* Root rolled back, the ESP not yet put back (boot-finish retries at every boot). */
-	{
-		_cleanup_strv_ char **pending = NULL;
-		for (size_t i = 0; r >= 0 && i < s.n_restores; i++)
-			r = strv_extend(&pending, s.restores[i].txid);
-		r = r < 0 ? r : add_strv(root, "esp_restore_pending", pending);
-		if (r < 0)
-			goto fail;
-	}
-	opath = strdup_printf("%s/outcome.json", path_rundir());
-	if (!opath) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	outcome = access(opath, F_OK) == 0 ? json_object_from_file(opath) : NULL;
-	if (!outcome && access(opath, F_OK) == 0)
-		log_warning("Ignoring %s: not valid JSON.", opath);
-	r = add_or_null(root, "last_boot", outcome, outcome);
-	if (r < 0)
-		goto fail;
+	for (size_t i = 0; r >= 0 && i < s.n_restores; i++)
+		r = strv_extend(&st.esp_restore_pending, s.restores[i].txid);
+	if (r >= 0)
+		r = last_boot_fill(&st);
+	conf_done(&c);
 	txn_set_done(&s);
-	*ret = root;
+	if (r < 0) {
+		txn_status_done(&st);
+		return r;
+	}
+	*ret = st;
 	return 0;
-fail:
-	json_object_put(root);
-	txn_set_done(&s);
-	return r;
 }

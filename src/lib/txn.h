@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conf.h"
 #include "lvm.h"
@@ -176,9 +176,6 @@ uint64_t txn_began(const struct txn *t);
 unsigned txn_pending_boots(const struct txn *t);
 unsigned txn_good_boots(const struct txn *t);
 
-/* JSON of every transaction, plus the last boot outcome (path_rundir()/outcome.json). */
-int txn_status_json(struct lvm *l, struct json_object **ret);
-
 /* The initramfs stage. Returns 0 unless something is badly wrong; never blocks forever. */
 int txn_boot(struct lvm *l, const struct txn_merge_opts *o, struct txn_results *ret);
 
@@ -226,3 +223,117 @@ int txn_boot_cmdline(bool *disabled, char txid[static TXID_MAX + 1], unsigned *w
 void txn_boot_id(char *ret);
 /* 1 when the snapshot LV no longer exists (a finished merge removes it), 0 when it does. */
 int txn_snapshot_gone(struct lvm *l, const char *vg, const char *name);
+
+/* ---- the boot's outcome (txn-outcome.c): what the initramfs rolled back ---- */
+
+#define TXN_OUTCOME_FILE "outcome.json" /* in path_rundir(): it survives switch-root */
+
+enum txn_outcome_result {
+	TXN_OUTCOME_FAILED,
+	TXN_OUTCOME_PARTIAL, /* of the whole only */
+	TXN_OUTCOME_ROLLED_BACK,
+	_TXN_OUTCOME_RESULT_MAX,
+	_TXN_OUTCOME_RESULT_UNKNOWN = -1, /* not recorded */
+};
+
+struct txn_outcome_volume {
+	char *volume;	/* "VG/LV" */
+	char *snapshot; /* the snapshot LV's name */
+	enum txn_outcome_result result;
+	bool merging; /* rolled back, the kernel still copying the blocks (rewind-merge.service) */
+	char *error;  /* why it failed; NULL: none */
+	double seconds; /* -1: not recorded */
+	int root;	/* 1 root, 0 not; -1 not recorded (an outcome from before the flag) */
+};
+
+/* What is not recorded in an outcome read back stays NULL, -1 or unknown. */
+struct txn_outcome {
+	char *txid; /* as read: validate before use (name_valid_txid()) */
+	int pinned; /* the transaction has a rollback entry: 1, 0; -1 not recorded */
+	enum txn_outcome_result result;
+	struct txn_outcome_volume *volumes;
+	size_t n_volumes;
+	uint64_t time; /* UNIX time; 0 not recorded */
+};
+
+void txn_outcome_done(struct txn_outcome *o);
+const char *txn_outcome_result_to_string(enum txn_outcome_result r);
+enum txn_outcome_result txn_outcome_result_from_string(const char *s);
+/* The outcome of what boot did (res), at time. */
+int txn_outcome_from_results(const struct txn_results *res, uint64_t time, struct txn_outcome *ret);
+/* Write it to path_rundir()/outcome.json (atomically; logged on failure). */
+int txn_outcome_write(const struct txn_outcome *o);
+/* boot: write the outcome of res, now. */
+int txn_outcome_write_results(const struct txn_results *res);
+/* Read path_rundir()/outcome.json back: 1, 0 when there is none, -EBADMSG when it is no JSON
+ * object (not logged: the caller says what it means), or another negative errno (logged). */
+int txn_outcome_load(struct txn_outcome *ret);
+
+/* ---- status (txn-status.c): what LVM, device-mapper and the ESP say now ---- */
+
+struct txn_status_volume {
+	char *vg;
+	char *origin;
+	char *snapshot;
+	enum txn_state state;
+	uint64_t size; /* bytes */
+	double fill;   /* percent, -1 when unknown (inactive) */
+	bool invalid;  /* overflowed: cannot be merged */
+	bool merging;
+	/* Merging: what device-mapper still has to copy back (allocated - metadata sectors of the
+	 * origin's snapshot-merge target); -1 when not merging or not known. How much there was at
+	 * the start is not known afterwards, so this is no percentage. */
+	int64_t merge_remaining_sectors;
+	char *mount; /* where the origin was mounted at begin; NULL when unknown */
+	bool root;
+	uint64_t time; /* UNIX time begin created the snapshot */
+};
+
+/* The unattended units (txn-auto.h) for one transaction. */
+struct txn_status_auto {
+	unsigned pending_boots;
+	unsigned good_boots;
+	unsigned auto_rollback_boots;
+	bool
+	    auto_rollback_boots_recorded; /* at begin (what the boot side uses), else rewind.conf */
+	uint64_t auto_commit_after;	  /* seconds, 0: auto-commit off */
+	uint64_t auto_commit_not_before;  /* UNIX time the grace period ends; 0: off */
+};
+
+struct boot_rollback_entry;
+
+struct txn_status_txn {
+	char txid[TXID_MAX + 1];
+	enum txn_state state;
+	char **members; /* NULL when none */
+	char **missing; /* members without a snapshot; NULL when none */
+	uint64_t time;	/* when it began, 0 when unknown */
+	struct txn_status_volume *volumes;
+	size_t n_volumes;
+	struct boot_rollback_entry *boot; /* the rollback entry (boot.h); NULL when none */
+	struct txn_status_auto automatic;
+};
+
+struct txn_status {
+	struct txn_status_txn *txns;
+	size_t n_txns;
+	/* Root rolled back to these transactions, the ESP not yet put back. NULL when none. */
+	char **esp_restore_pending;
+	struct txn_outcome *last_boot; /* path_rundir()/outcome.json; NULL when none */
+};
+
+/* Every transaction, the ESP restores pending and the last boot's outcome. As JSON:
+ * txn_status_to_json() (txn-json.c). */
+int txn_status(struct lvm *l, struct txn_status *ret);
+void txn_status_done(struct txn_status *s);
+
+/* ---- JSON (txn-json.c): the one place the structs above become JSON, and back ---- */
+
+/* status --json (list --json: transactions_only, the "transactions" array), pretty-printed. */
+int txn_status_to_json(const struct txn_status *s, bool transactions_only, char **ret);
+/* The outcome file's text (pretty), or one line (one_line: the history, history.jsonl). */
+int txn_outcome_to_json(const struct txn_outcome *o, bool one_line, char **ret);
+/* Outcome JSON text back as a struct: -EBADMSG when it is no JSON object. */
+int txn_outcome_from_json(const char *text, struct txn_outcome *ret);
+/* The same, from a file: -ENOENT when there is none. */
+int txn_outcome_read(const char *path, struct txn_outcome *ret);

@@ -6,7 +6,6 @@
  * systemd-boot does, and described as status does.
  */
 #include <assert.h>
-#include <json-c/json.h>
 #include <sys/stat.h>
 
 #include "boot.h"
@@ -34,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	_cleanup_free_ char *conf = fuzz_path("esp/loader/loader.conf");
 	_cleanup_(boot_freep) struct boot *b = NULL;
 	_cleanup_(boot_next_freep) struct boot_next *n = NULL;
-	struct json_object *j = NULL;
+	struct boot_rollback_entry *j = NULL;
 	size_t len;
 	int r;
 
@@ -65,6 +64,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(!n->linux_path || startswith(n->linux_path, esp));
 	}
 	if (boot_describe(b, "T1", &j) >= 0)
-		json_object_put(j);
+		boot_rollback_entry_free(j);
 	return 0;
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -163,4 +164,47 @@ void test_machine(void)
 	fake_add_lv("vg1", "data", 4ULL << 30, "-wi-ao----");
 	test_mounts((const char *const[]){"/dev/mapper/vg0-root", "/", "/dev/mapper/vg1-data",
 					  "/srv", NULL});
+}
+
+static int saved_stdout = -1;
+
+static char *stdout_path(void)
+{
+	char *p = strdup_printf("%s/stdout", test_tmpdir);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+void test_stdout_begin(void)
+{
+	_cleanup_free_ char *path = stdout_path();
+	int fd;
+
+	fflush(stdout);
+	saved_stdout = dup(STDOUT_FILENO);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (saved_stdout < 0 || fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+		abort();
+	close(fd);
+}
+
+const char *test_stdout_end(void)
+{
+	_cleanup_free_ char *path = stdout_path();
+	static char out[16384];
+	ssize_t n;
+	int fd;
+
+	fflush(stdout);
+	dup2(saved_stdout, STDOUT_FILENO);
+	close(saved_stdout);
+	saved_stdout = -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, out, sizeof(out) - 1) : -1;
+	out[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	return out;
 }

@@ -130,26 +130,11 @@ static void machine(void)
 /* check_initramfs_module() with its standard output in out[]. */
 static int run_check(bool verbose, const char *const *argv)
 {
-	char path[700];
-	int saved, fd, r;
-	ssize_t n;
+	int r;
 
-	snprintf(path, sizeof(path), "%s/check.out", test_tmpdir);
-	fflush(stdout);
-	saved = dup(STDOUT_FILENO);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (saved < 0 || fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
-		abort();
-	close(fd);
+	test_stdout_begin();
 	r = argv ? run_cli(argv) : check_initramfs_module(verbose);
-	fflush(stdout);
-	dup2(saved, STDOUT_FILENO);
-	close(saved);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	n = fd >= 0 ? read(fd, out, sizeof(out) - 1) : -1;
-	out[n > 0 ? n : 0] = '\0';
-	if (fd >= 0)
-		close(fd);
+	snprintf(out, sizeof(out), "%s", test_stdout_end());
 	if (getenv("TEST_VERBOSE"))
 		fprintf(stderr, "    check printed:\n%s", out);
 	return r;

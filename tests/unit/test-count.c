@@ -2,7 +2,6 @@
 /* boot-count.c: systemd-boot boot counters at begin, and what commit and rollback make of them
  * after systemd-boot and systemd-bless-boot renamed the entries. */
 #include <fnmatch.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +72,7 @@ static void sd_rename(const char *from, const char *to)
 
 static void test_arm_commit(struct boot *b)
 {
-	json_object *o = NULL, *counted;
+	struct boot_rollback_entry *o = NULL;
 
 	setup("timeout 3\n");
 	check(boot_pin(b, "t1", time(NULL)) == 0);
@@ -96,22 +95,19 @@ static void test_arm_commit(struct boot *b)
 	put(pathf("rewind/t1/counted"), CUR "\n" OLD "\n" NEW "\n");
 
 	check(boot_describe(b, "t1", &o) == 0 && o);
-	counted = o ? json_object_object_get(o, "counted") : NULL;
-	check(json_object_get_int(json_object_object_get(o, "tries")) == 2);
-	check(counted && json_object_array_length(counted) == 3);
-	for (size_t i = 0; counted && i < json_object_array_length(counted); i++) {
-		json_object *e = json_object_array_get_idx(counted, i);
-		const char *f = json_object_get_string(json_object_object_get(e, "entry"));
-		json_object *t = json_object_object_get(e, "tries_left");
+	check(o && o->counting && o->tries == 2 && o->n_counted == 3);
+	for (size_t i = 0; o && i < o->n_counted; i++) {
+		const char *f = o->counted[i].entry;
+		int t = o->counted[i].tries_left;
 
 		if (streq(f, CUR "+1-1.conf"))
-			check(json_object_get_int(t) == 1);
+			check(t == 1);
 		else if (streq(f, OLD "+0-2.conf"))
-			check(t && json_object_get_int(t) == 0);
+			check(t == 0);
 		else
-			check(streq(f, NEW ".conf") && !t);
+			check(streq(f, NEW ".conf") && t == -1);
 	}
-	json_object_put(o);
+	o = boot_rollback_entry_free(o);
 
 	check(boot_unpin(b, "t1") == 0);
 	check(exists(pathf(E(CUR ".conf"))) && !exists(pathf(E(CUR "+1-1.conf"))));
@@ -126,7 +122,7 @@ static void test_arm_commit(struct boot *b)
 /* systemd-boot 252 reports the id it booted with the counter it had: CUR+2.conf, now +1-1. */
 static void test_selected_with_counter(struct boot *b)
 {
-	json_object *o = NULL;
+	struct boot_rollback_entry *o = NULL;
 
 	setup("timeout 3\n");
 	sd_rename(CUR ".conf", CUR "+1-1.conf");
@@ -134,9 +130,8 @@ static void test_selected_with_counter(struct boot *b)
 	      0);
 	check(boot_pin(b, "t2", time(NULL)) == 0);
 	check(boot_describe(b, "t2", &o) == 0 && o);
-	check(o &&
-	      streq(json_object_get_string(json_object_object_get(o, "pinned_from")), CUR ".conf"));
-	json_object_put(o);
+	check(o && o->pinned_from && streq(o->pinned_from, CUR ".conf"));
+	o = boot_rollback_entry_free(o);
 	/* counted by someone else already: left alone, and so not taken back by commit */
 	check(boot_count(b, "t2", 3) == 0);
 	check(exists(pathf(E(CUR "+1-1.conf"))));
@@ -198,7 +193,7 @@ static void test_rollback_entry_tries(struct boot *b)
 					    "rewind-t9+2-1.conf", "rewind-t9+0-3.conf"};
 	static const char *const others[] = {"rewind-t90.conf", "rewind-t9x+3.conf",
 					     "rewind-t8+3.conf"};
-	json_object *o = NULL;
+	struct boot_rollback_entry *o = NULL;
 	char *v = NULL, *sel = NULL;
 
 	setup("timeout 3\n");
@@ -211,11 +206,10 @@ static void test_rollback_entry_tries(struct boot *b)
 	check((v = oneshot()) && streq(v, "rewind-t9[+.]*conf"));
 	free(v);
 	check(boot_describe(b, "t9", &o) == 0 && o);
-	check(o && streq(json_object_get_string(json_object_object_get(o, "entry")),
-			 "rewind-t9+2-1.conf"));
-	check(o && json_object_get_boolean(json_object_object_get(o, "present")));
-	check(o && json_object_get_int(json_object_object_get(o, "entry_tries_left")) == 2);
-	json_object_put(o);
+	check(o && streq(o->entry, "rewind-t9+2-1.conf"));
+	check(o && o->present);
+	check(o && o->entry_tries_left == 2);
+	o = boot_rollback_entry_free(o);
 	check(boot_clear_oneshot(b, "t9") == 1 && !oneshot());
 
 	/* the initramfs: a pattern for every name, and only those */
@@ -257,9 +251,8 @@ static void test_rollback_entry_tries(struct boot *b)
 	check(efivar_delete(efivars, "LoaderBootCountPath", EFI_LOADER_GUID) == 0);
 	check(efivar_delete(efivars, "LoaderEntryOneShot", EFI_LOADER_GUID) == 0);
 	check(boot_describe(b, "t9", &o) == 0 && o);
-	check(o && json_object_get_int(json_object_object_get(o, "entry_tries_left")) == 0 &&
-	      json_object_object_get(o, "entry_tries_left"));
-	json_object_put(o);
+	check(o && o->entry_tries_left == 0);
+	o = boot_rollback_entry_free(o);
 	/* an entry with tries left, or without a counter, is not used up */
 	check(efivar_set_string(efivars, "LoaderEntrySelected", EFI_LOADER_GUID, CUR "+1-2.conf") ==
 	      0);

@@ -229,7 +229,7 @@ TEST(test_xbootldr_refused)
 {
 	_cleanup_free_ char *found = NULL;
 	char xbootldr[600], link[600];
-	struct json_object *d = NULL;
+	struct boot_rollback_entry *d = NULL;
 
 	setup("efi");
 	snprintf(xbootldr, sizeof(xbootldr), "%s/xbootldr", test_tmpdir);

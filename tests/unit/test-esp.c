@@ -173,7 +173,8 @@ static void test_pin(struct boot *b, const char *before)
 	    "initrd /rewind/" TX "/initrd-1\n"
 	    "options root=/dev/mapper/vg0-root ro quiet console=ttyS0 rd.rewind.rollback=" TX "\n";
 	struct tm tm = {.tm_year = 126, .tm_mon = 10, .tm_mday = 25, .tm_hour = 10, .tm_min = 15};
-	json_object *m, *files, *o = NULL;
+	struct boot_rollback_entry *o = NULL;
+	json_object *m, *files;
 	char *s, *after;
 	bool saw_conf = false, saw_rewind = false;
 
@@ -217,15 +218,14 @@ static void test_pin(struct boot *b, const char *before)
 
 	check(boot_describe(b, TX, &o) == 0 && o);
 	if (o) {
-		check(strcmp(json_object_get_string(json_object_object_get(o, "entry")),
-			     "rewind-" TX "+3.conf") == 0);
-		check(json_object_get_boolean(json_object_object_get(o, "present")));
-		check(strcmp(json_object_get_string(json_object_object_get(o, "pinned_from")),
-			     MID "-" KVER ".conf") == 0);
-		check(json_object_get_int64(json_object_object_get(o, "size")) ==
-		      (int64_t)(strlen("MZ kernel 6.1.0-1 bytes") +
-				strlen("initrd of 6.1.0-1, first build")));
-		json_object_put(o);
+		check(strcmp(o->entry, "rewind-" TX "+3.conf") == 0);
+		check(o->present);
+		check(o->pinned_from && strcmp(o->pinned_from, MID "-" KVER ".conf") == 0);
+		check(o->size ==
+		      strlen("MZ kernel 6.1.0-1 bytes") + strlen("initrd of 6.1.0-1, first build"));
+		check(o->linux_path && strcmp(o->linux_path, "rewind/" TX "/linux") == 0);
+		check(o->esp && !o->counting);
+		boot_rollback_entry_free(o);
 	}
 	free(after);
 	check(boot_pin(b, TX, 0) == -EEXIST);
@@ -420,7 +420,7 @@ static void test_oneshot_unpin(struct boot *b, const char *before)
 
 static void test_fallback_default(struct boot *b)
 {
-	json_object *o = NULL;
+	struct boot_rollback_entry *o = NULL;
 
 	/* no LoaderEntrySelected: the entry systemd-boot picks by default (newest version) */
 	check(efivar_delete(efivars, "LoaderEntrySelected", EFI_LOADER_GUID) == 0);
@@ -429,10 +429,8 @@ static void test_fallback_default(struct boot *b)
 	    "/" KVER "/linux\n");
 	check(boot_pin(b, "tx4", time(NULL)) == 0);
 	check(boot_describe(b, "tx4", &o) == 0);
-	if (o)
-		check(strcmp(json_object_get_string(json_object_object_get(o, "pinned_from")),
-			     MID "-" KVER ".conf") == 0);
-	json_object_put(o);
+	check(o && o->pinned_from && strcmp(o->pinned_from, MID "-" KVER ".conf") == 0);
+	boot_rollback_entry_free(o);
 	check(boot_unpin(b, "tx4") == 0);
 	unlink(pathf("loader/entries/" MID "-6.0.0-9-amd64.conf"));
 	set_selected(MID "-" KVER ".conf");

@@ -79,3 +79,7 @@ bool test_log_contains(const char *s);
 void test_log_reset(void);
 /* The standard machine: vg0/root (mounted on /) and vg1/data (mounted on /srv). */
 void test_machine(void);
+/* Standard output goes to a file until test_stdout_end(), which returns what was printed
+ * meanwhile (a static buffer, up to 16 KiB). */
+void test_stdout_begin(void);
+const char *test_stdout_end(void);

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The one place the library's structs become JSON: status --json and list --json (struct
+ * txn_status), the boot's outcome file and its line in the history (struct txn_outcome), and the
+ * outcome file read back. The field names and shapes are an interface (scripts, rewind(8),
+ * rewind-units(7), the VM scenarios): add fields, never rename one.
+ */
+#include "boot.h"
+#include "json-util.h"
+#include "txn.h"
+#include "util.h"
+
+/* r, with o freed on failure; o otherwise. */
+static json_object *built(int r, json_object *o)
+{
+	if (r < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* o's member key: an array of fn(&items[i]) for each of the n items. */
+#define add_array_of(o, key, items, n, fn)                                                         \
+	({                                                                                         \
+		json_object *_a = jadd_array(o, key);                                              \
+		int _r = _a ? 0 : -ENOMEM;                                                         \
+                                                                                                   \
+		for (size_t _i = 0; _r >= 0 && _i < (n); _i++)                                     \
+			_r = jappend(_a, fn(&(items)[_i]));                                        \
+		_r;                                                                                \
+	})
+
+static int to_string(json_object *o, int flags, char **ret)
+{
+	const char *s =
+	    o ? json_object_to_json_string_ext(o, flags | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+
+	*ret = s ? strdup(s) : NULL;
+	return *ret ? 0 : -ENOMEM;
+}
+
+static json_object *volume_json(const struct txn_status_volume *v)
+{
+	json_object *o = json_object_new_object();
+	char fill[32];
+	int r = o ? 0 : -ENOMEM;
+
+	snprintf(fill, sizeof(fill), "%.2f", v->fill);
+	r = r ?: jadd_str(o, "vg", v->vg);
+	r = r ?: jadd_str(o, "origin", v->origin);
+	r = r ?: jadd_str(o, "snapshot", v->snapshot);
+	r = r ?: jadd_str(o, "state", txn_state_to_string(v->state));
+	r = r ?: jadd_u64(o, "size", v->size);
+	r = r
+		?: jadd_or_null(o, "fill_percent", v->fill >= 0,
+				json_object_new_double_s(v->fill, fill));
+	r = r ?: jadd(o, "invalid", json_object_new_boolean(v->invalid));
+	r = r ?: jadd(o, "merging", json_object_new_boolean(v->merging));
+	r = r
+		?: jadd_or_null(o, "merge_remaining_sectors", v->merge_remaining_sectors >= 0,
+				json_object_new_int64(v->merge_remaining_sectors));
+	r = r ?: jadd_str(o, "mount", v->mount);
+	r = r ?: jadd(o, "root", json_object_new_boolean(v->root));
+	r = r ?: jadd_u64(o, "time", v->time);
+	return built(r, o);
+}
+
+/* "auto": the boot counters, the policy, when auto-commit may commit. */
+static json_object *auto_json(const struct txn_status_auto *a)
+{
+	json_object *o = json_object_new_object();
+	int r = o ? 0 : -ENOMEM;
+
+	r = r ?: jadd_u64(o, "pending_boots", a->pending_boots);
+	r = r ?: jadd_u64(o, "good_boots", a->good_boots);
+	r = r ?: jadd_u64(o, "auto_rollback_boots", a->auto_rollback_boots);
+	r = r
+		?: jadd(o, "auto_rollback_boots_recorded",
+			json_object_new_boolean(a->auto_rollback_boots_recorded));
+	r = r ?: jadd_u64(o, "auto_commit_after", a->auto_commit_after);
+	/* null when auto-commit is off */
+	r = r
+		?: jadd_or_null(o, "auto_commit_not_before", a->auto_commit_not_before > 0,
+				json_object_new_int64((int64_t)a->auto_commit_not_before));
+	return built(r, o);
+}
+
+/* A boot counter: null when there is none. */
+static int add_tries_left(json_object *o, const char *key, int tries_left)
+{
+	return jadd_or_null(o, key, tries_left >= 0, json_object_new_int(tries_left));
+}
+
+static json_object *counted_json(const struct boot_counted *c)
+{
+	json_object *o = json_object_new_object();
+	int r = o ? 0 : -ENOMEM;
+
+	r = r ?: jadd_str(o, "entry", c->entry);
+	r = r ?: add_tries_left(o, "tries_left", c->tries_left);
+	return built(r, o);
+}
+
+/* "boot": the rollback entry ("counted" and "tries" only with boot counting). */
+static json_object *boot_json(const struct boot_rollback_entry *e)
+{
+	json_object *o = json_object_new_object();
+	int r = o ? 0 : -ENOMEM;
+
+	r = r ?: jadd_str(o, "entry", e->entry);
+	r = r ?: jadd(o, "present", json_object_new_boolean(e->present));
+	r = r ?: add_tries_left(o, "entry_tries_left", e->entry_tries_left);
+	r = r ?: jadd_str(o, "title", e->title);
+	r = r ?: jadd_str(o, "pinned_from", e->pinned_from);
+	r = r ?: jadd_str(o, "version", e->version);
+	if (e->linux_path)
+		r = r ?: jadd_str(o, "linux", e->linux_path);
+	r = r ?: jadd_u64(o, "size", e->size);
+	r = r ?: jadd_str(o, "esp", e->esp);
+	if (!e->counting)
+		return built(r, o);
+	r = r ?: jadd_u64(o, "tries", e->tries);
+	r = r ?: add_array_of(o, "counted", e->counted, e->n_counted, counted_json);
+	return built(r, o);
+}
+
+/* What is not recorded is left out, so that an outcome read back is written out as it was. */
+static json_object *outcome_volume_json(const struct txn_outcome_volume *v)
+{
+	json_object *o = json_object_new_object();
+	int r = o ? 0 : -ENOMEM;
+
+	if (v->volume)
+		r = r ?: jadd_str(o, "volume", v->volume);
+	if (v->snapshot)
+		r = r ?: jadd_str(o, "snapshot", v->snapshot);
+	if (v->result >= 0)
+		r = r ?: jadd_str(o, "result", txn_outcome_result_to_string(v->result));
+	if (v->merging)
+		r = r ?: jadd(o, "merging", json_object_new_boolean(true));
+	if (v->error)
+		r = r ?: jadd_str(o, "error", v->error);
+	if (v->seconds >= 0)
+		r = r ?: jadd(o, "seconds", json_object_new_double(v->seconds));
+	if (v->root >= 0)
+		r = r ?: jadd(o, "root", json_object_new_boolean(v->root));
+	return built(r, o);
+}
+
+static json_object *outcome_json(const struct txn_outcome *x)
+{
+	json_object *o = json_object_new_object();
+	int r = o ? 0 : -ENOMEM;
+
+	if (x->txid)
+		r = r ?: jadd_str(o, "txid", x->txid);
+	if (x->pinned >= 0)
+		r = r ?: jadd(o, "pinned", json_object_new_boolean(x->pinned));
+	if (x->result >= 0)
+		r = r ?: jadd_str(o, "result", txn_outcome_result_to_string(x->result));
+	r = r ?: add_array_of(o, "volumes", x->volumes, x->n_volumes, outcome_volume_json);
+	if (x->time > 0)
+		r = r ?: jadd_u64(o, "time", x->time);
+	return built(r, o);
+}
+
+static json_object *txn_json(const struct txn_status_txn *t)
+{
+	json_object *o = json_object_new_object();
+	int r = o ? 0 : -ENOMEM;
+
+	r = r ?: jadd_str(o, "txid", t->txid);
+	r = r ?: jadd_str(o, "state", txn_state_to_string(t->state));
+	r = r ?: jadd_strv(o, "members", t->members);
+	r = r ?: jadd_strv(o, "missing", t->missing);
+	r = r ?: jadd_u64(o, "time", t->time);
+	r = r ?: add_array_of(o, "volumes", t->volumes, t->n_volumes, volume_json);
+	/* null without a rollback entry */
+	r = r ?: jadd_or_null(o, "boot", t->boot, t->boot ? boot_json(t->boot) : NULL);
+	r = r ?: jadd(o, "auto", auto_json(&t->automatic));
+	return built(r, o);
+}
+
+int txn_status_to_json(const struct txn_status *s, bool transactions_only, char **ret)
+{
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	int r = o ? 0 : -ENOMEM;
+
+	r = r ?: add_array_of(o, "transactions", s->txns, s->n_txns, txn_json);
+	if (transactions_only)
+		return r < 0 ? r
+			     : to_string(jget(o, "transactions", json_type_array),
+					 JSON_C_TO_STRING_PRETTY, ret);
+	r = r ?: jadd_strv(o, "esp_restore_pending", s->esp_restore_pending);
+	r = r
+		?: jadd_or_null(o, "last_boot", s->last_boot,
+				s->last_boot ? outcome_json(s->last_boot) : NULL);
+	return r < 0 ? r : to_string(o, JSON_C_TO_STRING_PRETTY, ret);
+}
+
+int txn_outcome_to_json(const struct txn_outcome *x, bool one_line, char **ret)
+{
+	_cleanup_(json_object_putp) json_object *o = outcome_json(x);
+
+	return to_string(o, one_line ? JSON_C_TO_STRING_PLAIN : JSON_C_TO_STRING_PRETTY, ret);
+}
+
+static int bool_member(json_object *o, const char *key)
+{
+	json_object *v = jget(o, key, json_type_boolean);
+
+	return v ? json_object_get_boolean(v) : -1;
+}
+
+static double number_member(json_object *o, const char *key)
+{
+	json_object *v = jget(o, key, json_type_double);
+	double d = v ? json_object_get_double(v) : -1;
+
+	return d >= 0 ? d : -1;
+}
+
+static int outcome_volume_from_object(json_object *o, struct txn_outcome_volume *v)
+{
+	*v = (struct txn_outcome_volume){
+	    .result = txn_outcome_result_from_string(jget_str(o, "result")),
+	    .seconds = number_member(o, "seconds"),
+	    .merging = bool_member(o, "merging") > 0,
+	    .root = bool_member(o, "root"),
+	};
+	if (jget_strdup(o, "volume", &v->volume) < 0 ||
+	    jget_strdup(o, "snapshot", &v->snapshot) < 0 || jget_strdup(o, "error", &v->error) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Leniently: an older rewind may have written fewer fields; what is missing stays unknown. */
+static int outcome_from_object(json_object *o, struct txn_outcome *ret)
+{
+	json_object *vols = jget(o, "volumes", json_type_array),
+		    *t = jget(o, "time", json_type_int);
+	size_t n = vols ? json_object_array_length(vols) : 0;
+	struct txn_outcome x = {
+	    .pinned = bool_member(o, "pinned"),
+	    .result = txn_outcome_result_from_string(jget_str(o, "result")),
+	    .time = t && json_object_get_int64(t) > 0 ? (uint64_t)json_object_get_int64(t) : 0,
+	};
+	int r;
+
+	if (!json_object_is_type(o, json_type_object))
+		return -EBADMSG;
+	r = jget_strdup(o, "txid", &x.txid);
+	if (r >= 0 && n > 0 && !(x.volumes = calloc(n, sizeof(*x.volumes))))
+		r = -ENOMEM;
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		json_object *v = json_object_array_get_idx(vols, i);
+
+		if (!json_object_is_type(v, json_type_object))
+			continue;
+		r = outcome_volume_from_object(v, &x.volumes[x.n_volumes++]);
+	}
+	if (r < 0) {
+		txn_outcome_done(&x);
+		return r;
+	}
+	*ret = x;
+	return 0;
+}
+
+int txn_outcome_from_json(const char *text, struct txn_outcome *ret)
+{
+	_cleanup_(json_object_putp) json_object *o = json_tokener_parse(text);
+
+	return outcome_from_object(o, ret);
+}
+
+int txn_outcome_read(const char *path, struct txn_outcome *ret)
+{
+	_cleanup_(json_object_putp) json_object *o = NULL;
+
+	if (access(path, F_OK) < 0)
+		return -errno;
+	o = json_object_from_file(path);
+	return outcome_from_object(o, ret);
+}
