@@ -57,11 +57,10 @@ for mib in 32 128 256; do
 	mountpoint -q /mnt/bench && [ "$(sha256sum </mnt/bench/before)" = "$sum" ] && [ ! -e /mnt/bench/change ] ||
 		vmtest_fail "rollback --now of $mib MiB: not mounted again with the old content"
 	rollback=$(secs "$t0" "$t1")
-	t2=$(now)
 	rewind merge-wait >/dev/null
 	merged=$(secs "$t0" "$(now)")
 	copy=$(raw_copy "$mib")
-	line "rollback --now ($mib MiB changed) / raw O_DIRECT copy of $mib MiB" "$(ratio "$rollback" "$copy")  (${rollback} s / ${copy} s; merge ended after ${merged} s; goal <= 3)"
+	line "rollback --now ($mib MiB changed) / raw O_DIRECT copy of $mib MiB" "$(ratio "$rollback" "$copy")  (${rollback} s until mounted with the old content / ${copy} s; the merge ended after ${merged} s; goal <= 3)"
 done
 echo "(512 MiB does not fit the guest's disks; 32 to 256 MiB shows how the time follows the amount)"
 
@@ -127,7 +126,7 @@ for chunk in 4 16 64 256; do
 	r=$(ms write_rand)
 	umount /mnt/bench
 	t0=$(now)
-	lvconvert -q --mergesnapshot vg0/chunk >/dev/null
+	lvconvert -q -i 1 --mergesnapshot vg0/chunk >/dev/null
 	merge=$(secs "$t0" "$(now)")
 	mount /dev/vg0/bench /mnt/bench
 	line "write with a snapshot / without, chunk ${chunk} KiB" "seq $(ratio "$s" "$base_seq"), small files $(ratio "$r" "$base_rand"); merge of both ${merge} s"

@@ -11,4 +11,4 @@ printf '%-64s %s\n' "boot with root armed (256 MiB changed) / boot with nothing 
 t0=$(date +%s%N)
 rewind merge-wait >/dev/null
 echo "root's merge ended $(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }') s after the stage started"
-[ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0)" ] || vmtest_fail "snapshots left"
+[ -z "$(lvs -a --noheadings -o lv_name -S 'lv_name=~rewind' vg0)" ] || vmtest_fail "snapshots left"

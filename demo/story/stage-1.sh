@@ -61,7 +61,7 @@ add_new_user() { echo "name:$1,age:$2" >>./mnt/website/database; }
 # The website is back in use already; the kernel merges the snapshot behind it.
 run 'rewind merge-wait'
 run 'lvs datadisks'
-[ "$(lvs --noheadings -o lv_name datadisks | wc -l)" -eq 1 ]
+[ "$(lvs -a --noheadings -o lv_name datadisks | wc -l)" -eq 1 ]
 
 say "== Three weeks later"
 run 'add_new_user robwilco 35'
@@ -89,7 +89,7 @@ run 'rewind commit'
 run 'cat ./mnt/website/database'
 expect ./mnt/website/database "$after"
 run 'lvs datadisks'
-[ "$(lvs --noheadings -o lv_name datadisks | wc -l)" -eq 1 ]
+[ "$(lvs -a --noheadings -o lv_name datadisks | wc -l)" -eq 1 ]
 
 say "== Clean up"
 run 'umount ./mnt/website'

@@ -133,7 +133,7 @@ vmtest_kernel_rolled_back() {
 	[ -z "$(vmtest_oneshot)" ] || vmtest_fail "a one-shot is left: $(vmtest_oneshot)"
 	rewind status
 	rewind merge-wait || vmtest_fail "the background merges did not finish"
-	[ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind')" ] || vmtest_fail "snapshots left"
+	[ -z "$(lvs -a --noheadings -o lv_name -S 'lv_name=~rewind')" ] || vmtest_fail "snapshots left"
 }
 
 # vmtest_kernel_default: the default entry boots the old kernel again, without rd.rewind options.

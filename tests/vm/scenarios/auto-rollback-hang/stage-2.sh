@@ -5,7 +5,7 @@ set -euxo pipefail
 grep -qx before /etc/rewind-marker
 [ ! -e /etc/systemd/system/upgrade-hang.service ]
 rewind merge-wait # the merges go on in the background after the boot (merge = background)
-[ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0)" ]
+[ -z "$(lvs -a --noheadings -o lv_name -S 'lv_name=~rewind' vg0)" ]
 journalctl -b --no-pager | grep -i 'rewind' | grep -iE 'boots|roll' | tee "$VMTEST_STATE/journal"
 grep -q '1 boot in a row failed' "$VMTEST_STATE/journal"
 grep -q '"rolled-back"' /run/rewind/outcome.json

@@ -17,5 +17,5 @@ diff "$VMTEST_STATE/esp-before" "$VMTEST_STATE/esp-after"
 [ ! -e "$esp/$mid/$new" ]
 [ ! -e "$esp/rewind/k1" ]
 rewind merge-wait # the merges go on in the background after the boot (merge = background)
-[ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0)" ]
+[ -z "$(lvs -a --noheadings -o lv_name -S 'lv_name=~rewind' vg0)" ]
 rewind status

@@ -2,7 +2,7 @@
 # Each bad input: a clear one-line error, the documented exit code, and nothing created.
 set -uo pipefail
 fails=0
-snapshots() { lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1 | wc -l; }
+snapshots() { lvs -a --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1 | wc -l; }
 
 # try EXIT_CODE PATTERN COMMAND...
 try() {

@@ -8,7 +8,7 @@ echo after >/etc/rewind-marker
 echo after >/srv/data/marker
 sync
 rewind commit
-[ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]
+[ -z "$(lvs -a --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]
 grep -qx after /etc/rewind-marker
 grep -qx after /srv/data/marker
 systemctl reboot

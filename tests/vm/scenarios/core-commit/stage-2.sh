@@ -3,7 +3,7 @@
 set -euxo pipefail
 grep -qx after /etc/rewind-marker
 grep -qx after /srv/data/marker
-[ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]
+[ -z "$(lvs -a --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]
 [ ! -e /run/rewind/outcome.json ]
 # The stage ran in the initramfs; print what it cost (monotonic start -> finish).
 journalctl -b -o short-monotonic --no-pager -u rewind-initrd.service | tee "$VMTEST_STATE/idle"

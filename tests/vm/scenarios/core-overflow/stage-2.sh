@@ -4,4 +4,4 @@ set -euxo pipefail
 mountpoint -q /srv/data
 [ -e /srv/data/blob ]
 rewind commit
-[ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]
+[ -z "$(lvs -a --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]

@@ -16,7 +16,7 @@ grep -q '"rolled-back"' /run/rewind/outcome.json
 # Nothing is started twice: one start per volume, in the boot before the cut.
 ! grep -q 'Rolling back vg' "$VMTEST_STATE/journal" || exit 1
 rewind merge-wait
-[ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]
+[ -z "$(lvs -a --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]
 [ "$(sum /opt/txn)" = "$(cat "$VMTEST_STATE/root-before")" ]
 [ "$(sum /srv/data)" = "$(cat "$VMTEST_STATE/data-before")" ]
 [ ! -e /run/rewind/merging ]

@@ -6,7 +6,7 @@ echo "/opt/txn: before $(cat "$VMTEST_STATE/before"), now $(sum /opt/txn)"
 [ "$(sum /opt/txn)" = "$(cat "$VMTEST_STATE/before")" ]
 ! grep -q no-such-label /etc/fstab || exit 1
 rewind merge-wait # the merges go on in the background after the boot (merge = background)
-[ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0)" ]
+[ -z "$(lvs -a --noheadings -o lv_name -S 'lv_name=~rewind' vg0)" ]
 journalctl -b --no-pager | grep -i 'rewind' | grep -iE 'boots|roll' | tee "$VMTEST_STATE/journal"
 grep -q '2 boots in a row failed' "$VMTEST_STATE/journal"
 grep -q '"rolled-back"' /run/rewind/outcome.json

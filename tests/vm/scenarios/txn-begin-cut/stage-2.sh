@@ -12,7 +12,7 @@ systemctl is-active rewind-outcome.service || systemctl status rewind-outcome.se
 journalctl -b --no-pager | grep -i rewind | tee "$VMTEST_STATE/journal"
 grep -q 'The begin of transaction b1 was interrupted before it completed: removing what it created' "$VMTEST_STATE/journal"
 lvs -a -o lv_name,lv_attr,lv_tags vg0 vg1
-[ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]
+[ -z "$(lvs -a --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]
 rewind status | tee "$VMTEST_STATE/status"
 grep -q 'No transaction is open' "$VMTEST_STATE/status"
 rewind begin --name b2 / /srv/data

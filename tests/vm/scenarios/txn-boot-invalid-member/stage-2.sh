@@ -18,4 +18,4 @@ grep -q 'vg1/data .*snapshot invalid (overflowed)' "$VMTEST_STATE/status"
 grep -q 'Transaction v1: open' "$VMTEST_STATE/status"
 lvs -a -o lv_name,lv_attr,lv_tags vg0 vg1
 rewind commit
-[ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]
+[ -z "$(lvs -a --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]

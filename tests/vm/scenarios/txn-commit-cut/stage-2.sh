@@ -12,7 +12,7 @@ journalctl -b --no-pager | grep -i rewind | tee "$VMTEST_STATE/journal"
 grep -q 'The commit of transaction c1 was interrupted: finishing it' "$VMTEST_STATE/journal"
 [ ! -e /run/rewind/outcome.json ]
 lvs -a -o lv_name,lv_attr,lv_tags vg0 vg1
-[ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]
+[ -z "$(lvs -a --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]
 ! compgen -G "/boot/efi/loader/entries/rewind-c1[+.]*conf" || exit 1
 [ ! -e /boot/efi/rewind/c1 ]
 rewind status | grep -q 'No transaction is open'

@@ -9,4 +9,4 @@ echo "data: before $(cat "$VMTEST_STATE/data-before") now $(sum /srv/data)"
 [ "$(sum /srv/data)" = "$(cat "$VMTEST_STATE/data-before")" ]
 grep -q '"rolled-back"' /run/rewind/outcome.json
 rewind merge-wait # the merges go on in the background after the boot (merge = background)
-[ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]
+[ -z "$(lvs -a --noheadings -o lv_name -S 'lv_name=~rewind' vg0 vg1)" ]

@@ -38,11 +38,11 @@ grep -q 'Transaction n1: open' "$VMTEST_STATE/status"
 # The holder gone, the same command rolls back at once.
 kill "$holder"; wait "$holder" || true
 rewind rollback --now | tee "$VMTEST_STATE/out2"
-grep -q 'rolled back' "$VMTEST_STATE/out2"
+grep -q 'rolled back (merging in the background)' "$VMTEST_STATE/out2"
 mountpoint -q /srv/data
 # Back in use at once with its old content; the merge ends behind it.
 [ "$(sum /srv/data)" = "$before" ]
 rewind merge-wait
 [ "$(sum /srv/data)" = "$before" ]
-[ -z "$(lvs --noheadings -o lv_name -S 'lv_name=~rewind' vg1)" ]
+[ -z "$(lvs -a --noheadings -o lv_name -S 'lv_name=~rewind' vg1)" ]
 echo "invariant: /srv/data checksum $before before begin, $after after the upgrade and the refused rollback, $(sum /srv/data) after the rollback"
