@@ -68,14 +68,16 @@ int txn_outcome_from_results(const struct txn_results *res, uint64_t time, struc
 		    .snapshot = strdup(x->snapshot),
 		    .result = rolled_back ? TXN_OUTCOME_ROLLED_BACK : TXN_OUTCOME_FAILED,
 		    .merging = x->action == TXN_MERGING,
-		    .error = x->detail ? strdup(x->detail) : NULL,
+		    /* "merging": true says it all; an error is an error. */
+		    .error = x->detail && x->action != TXN_MERGING ? strdup(x->detail) : NULL,
 		    .seconds = x->seconds,
 		    /* A result knows root from a snapshot's rewind:root tag only: a member without
 		     * a snapshot may be root too. Not recorded, readers look at what is mounted at
 		     * /. */
 		    .root = x->root ? 1 : -1,
 		};
-		if (!v->volume || !v->snapshot || (x->detail && !v->error)) {
+		if (!v->volume || !v->snapshot ||
+		    (x->detail && x->action != TXN_MERGING && !v->error)) {
 			txn_outcome_done(&o);
 			return -ENOMEM;
 		}
