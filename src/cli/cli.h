@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "lvm.h"
+#include "refusal.h"
 
 enum {
 	EXIT_FAILED = 1,
@@ -43,6 +44,8 @@ struct option;
 int cli_parse_flags(const struct verb *v, int argc, char **argv, const struct option *opts);
 /* cli_check_args(), then cli_open_lvm(): 0, or the exit code of the first that failed. */
 int cli_check_args_open_lvm(const struct verb *v, int n, struct lvm **ret);
+/* The exit code of a library return value: the refusals of refusal.h map to 2, 3, 5, 6 and 7,
+ * every errno to 1 (EXIT_FAILED). */
 int cli_exit_code(int r);
 /* Prefix every log line (the boot stage writes to the console among other units). */
 void cli_set_log_prefix(const char *prefix);
@@ -75,6 +78,6 @@ struct boot_rollback_entry;
 void cli_print_boot_entry(const struct boot_rollback_entry *boot);
 void cli_print_rollback_entry_hint(const char *txid);
 
-/* The initramfs check shared by `check` and `rollback`: 1 present, 0 cannot tell, -ENOPKG absent.
- */
+/* The initramfs check shared by `check` and `rollback`: 1 present, 0 cannot tell,
+ * -REFUSE_NO_MODULE absent. */
 int check_initramfs_module(bool verbose);

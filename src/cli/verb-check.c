@@ -360,7 +360,8 @@ static char *initrd_kver(const struct boot_next *nx, const char *initrd)
 	return strndup(start, slash - start);
 }
 
-/* The initrd(s) of the entry the next boot uses. 1 present, 0 cannot tell, -ENOPKG absent. */
+/* The initrd(s) of the entry the next boot uses. 1 present, 0 cannot tell, -REFUSE_NO_MODULE
+ * absent. */
 static int check_entry(bool verbose, struct boot *b)
 {
 	_cleanup_(boot_next_freep) struct boot_next *nx = NULL;
@@ -393,7 +394,7 @@ static int check_entry(bool verbose, struct boot *b)
 		report(verbose, "FAIL",
 		       "entry %s (%s) loads no initrd, so nothing would merge root", nx->id,
 		       nx->how);
-		return -ENOPKG;
+		return -REFUSE_NO_MODULE;
 	}
 	for (size_t i = 0; nx->initrd[i]; i++) {
 		const char *p = nx->initrd[i];
@@ -431,7 +432,7 @@ static int check_entry(bool verbose, struct boot *b)
 		report(verbose, "FAIL", "entry %s (%s) loads %s, which lacks the rewind module",
 		       nx->id, nx->how, last);
 	report_rebuild(verbose, last, kver);
-	return -ENOPKG;
+	return -REFUSE_NO_MODULE;
 }
 
 /* No systemd-boot ESP: the running kernel's initrd in /boot (path_initrd_override(): tests). */
@@ -465,7 +466,7 @@ static int check_boot_dir(bool verbose)
 		       "rewind module",
 		       initrd);
 		report_rebuild(verbose, initrd, u.release);
-		return -ENOPKG;
+		return -REFUSE_NO_MODULE;
 	}
 	report(verbose, "ok",
 	       "%s (no systemd-boot ESP: the running kernel's) has the rewind module", initrd);
@@ -481,7 +482,7 @@ int check_initramfs_module(bool verbose)
 	if (access(DRACUT_MODULE_DIR, F_OK) < 0 && !path_initrd_override()) {
 		if (verbose)
 			printf("FAIL  dracut module: %s is missing\n", DRACUT_MODULE_DIR);
-		return -ENOPKG;
+		return -REFUSE_NO_MODULE;
 	}
 	r = esp_find_open(&b);
 	if (r == -ENOENT)
@@ -547,7 +548,7 @@ int verb_check(const struct verb *v, int argc, char **argv)
 	if (r >= 0)
 		r = txn_begin(l, &c, &o, NULL);
 	conf_done(&c);
-	if (r == -EEXIST)
+	if (r == -REFUSE_TXN_EXISTS)
 		printf("ok    space: a transaction is open already\n");
 	else if (r < 0) {
 		printf("FAIL  space: the default volumes cannot be snapshotted (see above)\n");
@@ -559,7 +560,7 @@ int verb_check(const struct verb *v, int argc, char **argv)
 		code = check_esp(l) ?: code;
 
 	r = check_initramfs_module(true);
-	if (r == -ENOPKG)
+	if (r == -REFUSE_NO_MODULE)
 		code = EXIT_NO_MODULE;
 	return code;
 }

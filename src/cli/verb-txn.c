@@ -127,7 +127,7 @@ static int check_initramfs_cb(void *userdata)
 {
 	int r = check_initramfs_module(false);
 
-	if (r == -ENOPKG)
+	if (r == -REFUSE_NO_MODULE)
 		return log_err_errno(r, "The initramfs that will boot lacks rewind's dracut "
 					"module, so nothing would merge root at the next boot.");
 	return 0;

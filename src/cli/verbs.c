@@ -88,25 +88,22 @@ static void cli_log(void *userdata, int prio, const char *file, int line, const 
 
 int cli_exit_code(int r)
 {
+	/* Only the library's explicit refusals (refusal.h) have exit codes of their own; every
+	 * errno is a failure, whichever it is. (Not root, 4, is cli_run()'s own check.) */
 	switch (r) {
 	case 0:
 		return 0;
-	case -EINVAL:
-	case -ENODEV:
-	case -ENAMETOOLONG:
+	case -REFUSE_INPUT:
 		return EXIT_USAGE;
-	case -EEXIST:
-	case -ENOENT:
-	case -EALREADY: /* an interrupted commit or begin: rollback refused */
+	case -REFUSE_TXN_EXISTS:
+	case -REFUSE_NO_TXN:
+	case -REFUSE_UNFINISHED:
 		return EXIT_STATE;
-	case -EPERM:
-	case -EACCES:
-		return EXIT_NOT_ROOT;
-	case -ENOSPC:
+	case -REFUSE_NO_SPACE:
 		return EXIT_NO_SPACE;
-	case -ESTALE:
+	case -REFUSE_SNAPSHOT:
 		return EXIT_INVALID_SNAPSHOT;
-	case -ENOPKG:
+	case -REFUSE_NO_MODULE:
 		return EXIT_NO_MODULE;
 	default:
 		return EXIT_FAILED;
@@ -138,7 +135,7 @@ int cli_fail(const struct verb *v, int r)
 	const char *h = hint(code);
 	_cleanup_free_ char *reason = TAKE_PTR(pending_err);
 
-	fprintf(stderr, "Failed to %s: %s", v->phrase, reason ?: strerror(-r));
+	fprintf(stderr, "Failed to %s: %s", v->phrase, reason ?: rewind_strerror(r));
 	if (h)
 		fprintf(stderr, "%s%s", reason && reason[strlen(reason) - 1] == '.' ? " " : ". ",
 			h);

@@ -155,7 +155,7 @@ void entry_check_fallback(const struct boot *b, struct entry **l, size_t n, stru
 
 void pin_plan_done(struct pin_plan *p);
 int pin_plan_build(const struct boot *b, const struct entry *e, struct pin_plan *p);
-/* -ENOSPC (logged) when the ESP cannot take the pinned files and the backups. */
+/* -REFUSE_NO_SPACE (logged) when the ESP cannot take the pinned files and the backups. */
 int pin_check_space(const struct boot *b, const struct pin_plan *p, const struct esp_list *files);
 char *pin_title(const char *txid, time_t when);
 /* Copy the files, record the manifest, then write the rollback entry ours. */

@@ -130,7 +130,7 @@ int pin_check_space(const struct boot *b, const struct pin_plan *p, const struct
 		return 0;
 	format_size(need, need_s);
 	format_size(avail, avail_s);
-	return log_err_errno(-ENOSPC,
+	return log_err_errno(-REFUSE_NO_SPACE,
 			     "Not enough space on the ESP %s to pin the booted kernel: %s needed, "
 			     "%s free",
 			     b->esp, need_s, avail_s);

@@ -7,12 +7,13 @@
 #include <time.h>
 
 #include "macro.h"
+#include "refusal.h"
 
 /*
  * systemd-boot integration: pin the booted kernel on the ESP, add a rollback entry, record the
  * ESP as it was, and put it back after a rollback. boot*.c (listed in boot-internal.h) are the
  * only files that know the ESP layout and the Boot Loader Specification entry format. All
- * functions return negative errno.
+ * functions return negative errno; boot_pin() refuses a full ESP with -REFUSE_NO_SPACE.
  */
 struct boot;
 
@@ -31,8 +32,9 @@ void boot_set_free_space(struct boot *b, uint64_t bytes);
 
 /*
  * At begin: copy the booted entry's kernel, initrds and devicetree to $ESP/rewind/TXID/, write
- * loader/entries/rewind-TXID.conf and $ESP/rewind/TXID/manifest.json. -ENOSPC (with a log message
- * saying how much is needed and free) before anything is written. On failure nothing is left.
+ * loader/entries/rewind-TXID.conf and $ESP/rewind/TXID/manifest.json. -REFUSE_NO_SPACE (with a log
+ * message saying how much is needed and free) before anything is written. On failure nothing is
+ * left.
  */
 int boot_pin(struct boot *b, const char *txid, time_t when);
 /*

@@ -112,7 +112,7 @@ static int conf_set(struct conf *c, const char *key, const char *value, const ch
 				    "%s:%u: invalid volume '%s': expected VG/LV or a mount point, "
 				    "optionally with :POLICY.",
 				    path, line, l[i]);
-				return -EINVAL;
+				return -REFUSE_INPUT;
 			}
 			c->n_volumes++;
 		}
@@ -122,13 +122,13 @@ static int conf_set(struct conf *c, const char *key, const char *value, const ch
 			    "%s:%u: invalid size policy '%s': expected SIZE, N%%SIZE, N%%USED or "
 			    "N%%FREE.",
 			    path, line, value);
-			return -EINVAL;
+			return -REFUSE_INPUT;
 		}
 	} else if (streq(key, "auto_rollback_boots")) {
 		if (safe_atou64(value, &n) < 0 || n > 100) {
 			log_err("%s:%u: invalid auto_rollback_boots '%s': expected 0..100.", path,
 				line, value);
-			return -EINVAL;
+			return -REFUSE_INPUT;
 		}
 		c->auto_rollback_boots = (unsigned)n;
 	} else if (streq(key, "auto_commit_after")) {
@@ -137,14 +137,14 @@ static int conf_set(struct conf *c, const char *key, const char *value, const ch
 			    "%s:%u: invalid auto_commit_after '%s': expected a duration such as "
 			    "7d, 12h or 0.",
 			    path, line, value);
-			return -EINVAL;
+			return -REFUSE_INPUT;
 		}
 	} else if (streq(key, "monitor_warn_percent") || streq(key, "monitor_extend_percent")) {
 		unsigned *p = streq(key, "monitor_warn_percent") ? &c->monitor_warn_percent
 								 : &c->monitor_extend_percent;
 		if (parse_percent_value(value, p) < 0) {
 			log_err("%s:%u: invalid %s '%s': expected 0..100.", path, line, key, value);
-			return -EINVAL;
+			return -REFUSE_INPUT;
 		}
 	} else if (streq(key, "merge")) {
 		if (streq(value, "background"))
@@ -154,7 +154,7 @@ static int conf_set(struct conf *c, const char *key, const char *value, const ch
 		else {
 			log_err("%s:%u: invalid merge '%s': expected background or foreground.",
 				path, line, value);
-			return -EINVAL;
+			return -REFUSE_INPUT;
 		}
 	} else
 		log_warning("%s:%u: unknown key '%s', ignoring.", path, line, key);
@@ -188,7 +188,7 @@ int conf_load(const char *path, struct conf *c, unsigned *ret_line)
 		eq = strchr(l, '=');
 		if (!eq) {
 			log_err("%s:%u: expected 'key = value'.", path, line);
-			r = -EINVAL;
+			r = -REFUSE_INPUT;
 			goto fail;
 		}
 		*eq = '\0';
@@ -196,7 +196,7 @@ int conf_load(const char *path, struct conf *c, unsigned *ret_line)
 		value = strstrip(eq + 1);
 		if (!*key) {
 			log_err("%s:%u: missing key before '='.", path, line);
-			r = -EINVAL;
+			r = -REFUSE_INPUT;
 			goto fail;
 		}
 		r = conf_set(c, key, value, path, line);

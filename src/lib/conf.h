@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "policy.h"
+#include "refusal.h"
 
 /* One volume as given on the command line or in `volumes =`: VG/LV or a mount point. */
 struct volume_spec {
@@ -36,8 +37,9 @@ void conf_init(struct conf *c);
 void conf_done(struct conf *c);
 
 /*
- * Parse a configuration file. A missing file gives the defaults. Errors are logged as
- * "FILE:LINE: ..." and return -EINVAL with *ret_line set (when not NULL). Unknown keys warn.
+ * Parse a configuration file. A missing file gives the defaults. What it cannot parse is logged
+ * as "FILE:LINE: ..." and refused with -REFUSE_INPUT (refusal.h), *ret_line set (when not NULL);
+ * a file that cannot be read is a negative errno. Unknown keys warn.
  */
 int conf_load(const char *path, struct conf *c, unsigned *ret_line);
 

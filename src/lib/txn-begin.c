@@ -44,30 +44,31 @@ static int resolve(const struct lvm_report *rep, struct mount_table *mt, const c
 
 	if (target[0] == '/') {
 		if (mount_table_source_of(mt, target, &src) < 0)
-			return log_err_errno(-ENODEV, "%s is not a mount point.", target);
+			return log_err_errno(-REFUSE_INPUT, "%s is not a mount point.", target);
 		for (size_t i = 0; i < rep->n_lvs && !lv; i++)
 			if ((*rep->lvs[i].dm_path &&
 			     mounts_same_device(src, rep->lvs[i].dm_path)) ||
 			    (*rep->lvs[i].path && mounts_same_device(src, rep->lvs[i].path)))
 				lv = &rep->lvs[i];
 		if (!lv)
-			return log_err_errno(-ENODEV,
+			return log_err_errno(-REFUSE_INPUT,
 					     "%s is mounted from %s, which is not an LVM "
 					     "logical volume.",
 					     target, src);
 	} else {
 		if (name_split_vg_lv(target, &vg, &lvname) < 0)
 			return log_err_errno(
-			    -EINVAL, "Invalid volume '%s': neither VG/LV nor a mount point.",
+			    -REFUSE_INPUT, "Invalid volume '%s': neither VG/LV nor a mount point.",
 			    target);
 		lv = lvm_report_find_lv(rep, vg, lvname);
 		if (!lv)
-			return log_err_errno(-ENODEV, "Logical volume %s not found.", target);
+			return log_err_errno(-REFUSE_INPUT, "Logical volume %s not found.", target);
 	}
 	if (lvm_lv_is_snapshot(lv) || lv->attr[0] == 'v' || lv->attr[0] == 't' ||
 	    lv->attr[0] == 'e' || lv->attr[0] == 'p')
-		return log_err_errno(-EINVAL, "%s/%s is not a volume that can be snapshotted.",
-				     lv->vg, lv->name);
+		return log_err_errno(-REFUSE_INPUT,
+				     "%s/%s is not a volume that can be snapshotted.", lv->vg,
+				     lv->name);
 	*ret = lv;
 	return 0;
 }
@@ -88,7 +89,8 @@ static int plan(const struct lvm_report *rep, const struct conf *c, const struct
 	}
 	/* Every snapshot names every member (tags.c reads at most 64). */
 	if (n > TXN_MEMBERS_MAX)
-		return log_err_errno(-EINVAL, "At most %d volumes per transaction (%zu given).",
+		return log_err_errno(-REFUSE_INPUT,
+				     "At most %d volumes per transaction (%zu given).",
 				     TXN_MEMBERS_MAX, n);
 	r = mount_table_load(&mt);
 	if (r < 0)
@@ -105,8 +107,8 @@ static int plan(const struct lvm_report *rep, const struct conf *c, const struct
 			goto fail;
 		for (size_t j = 0; j < i; j++)
 			if (v[j].lv == v[i].lv) {
-				r = log_err_errno(-EINVAL, "%s/%s is given twice.", v[i].lv->vg,
-						  v[i].lv->name);
+				r = log_err_errno(-REFUSE_INPUT, "%s/%s is given twice.",
+						  v[i].lv->vg, v[i].lv->name);
 				goto fail;
 			}
 		v[i].policy = specs[i].has_policy ? specs[i].policy : o->size ? *o->size : c->size;
@@ -117,7 +119,7 @@ static int plan(const struct lvm_report *rep, const struct conf *c, const struct
 			v[i].root = streq(v[i].mnt, "/");
 		if ((size_t)snprintf(v[i].snap, sizeof(v[i].snap), "%s-rewind-%s", v[i].lv->name,
 				     txid) >= sizeof(v[i].snap)) {
-			r = log_err_errno(-ENAMETOOLONG,
+			r = log_err_errno(-REFUSE_INPUT,
 					  "Snapshot name for %s/%s would be too long.", v[i].lv->vg,
 					  v[i].lv->name);
 			goto fail;
@@ -129,17 +131,18 @@ static int plan(const struct lvm_report *rep, const struct conf *c, const struct
 		}
 		/* The COW device is VG-LV-cow in device-mapper. */
 		if (strlen(dm) + strlen("-cow") > LVM_NAME_MAX) {
-			r = log_err_errno(-ENAMETOOLONG,
+			r = log_err_errno(-REFUSE_INPUT,
 					  "Snapshot name for %s/%s would be too long.", v[i].lv->vg,
 					  v[i].lv->name);
 			goto fail;
 		}
 		if (name_valid_lv(v[i].snap) < 0) {
-			r = log_err_errno(-EINVAL, "'%s' is not a valid LV name.", v[i].snap);
+			r = log_err_errno(-REFUSE_INPUT, "'%s' is not a valid LV name.", v[i].snap);
 			goto fail;
 		}
 		if (lvm_report_find_lv(rep, v[i].lv->vg, v[i].snap)) {
-			r = log_err_errno(-EEXIST, "%s/%s exists already.", v[i].lv->vg, v[i].snap);
+			r = log_err_errno(-REFUSE_TXN_EXISTS, "%s/%s exists already.", v[i].lv->vg,
+					  v[i].snap);
 			goto fail;
 		}
 	}
@@ -160,7 +163,8 @@ static int size_and_check_space(const struct lvm_report *rep, struct vol *v, siz
 		int fallback, r;
 
 		if (!vg)
-			return log_err_errno(-ENODEV, "Volume group %s not found.", v[i].lv->vg);
+			return log_err_errno(-REFUSE_INPUT, "Volume group %s not found.",
+					     v[i].lv->vg);
 		in.vg_free = vg->free;
 		in.extent_size = vg->extent_size;
 		if (v[i].mnt && fs_used_bytes(v[i].mnt, &in.fs_used) < 0)
@@ -186,7 +190,7 @@ static int size_and_check_space(const struct lvm_report *rep, struct vol *v, siz
 				need += v[j].bytes;
 			}
 		if (first && need > vg->free)
-			return log_err_errno(-ENOSPC,
+			return log_err_errno(-REFUSE_NO_SPACE,
 					     "Volume group %s has %" PRIu64 " MiB free, the "
 					     "snapshots need %" PRIu64 " MiB.",
 					     vg->name, vg->free >> 20, need >> 20);
@@ -351,7 +355,7 @@ int txn_begin(struct lvm *l, const struct conf *c, const struct txn_begin_opts *
 
 	if (o->txid) {
 		if (name_valid_txid(o->txid) < 0)
-			return log_err_errno(-EINVAL, "'%s' is not a valid transaction name.",
+			return log_err_errno(-REFUSE_INPUT, "'%s' is not a valid transaction name.",
 					     o->txid);
 		strcpy(txid, o->txid);
 	} else {
@@ -377,14 +381,14 @@ int txn_begin(struct lvm *l, const struct conf *c, const struct txn_begin_opts *
 		}
 	if (s.n_txns > 0 && s.txns[0].phase == TXN_STATE_ROLLING_BACK) {
 		r = log_err_errno(
-		    -EEXIST,
+		    -REFUSE_TXN_EXISTS,
 		    "Transaction %s is being rolled back (its merge runs): wait for it "
 		    "to end ('rewind merge-wait'; 'rewind status' shows it).",
 		    s.txns[0].txid);
 		goto out;
 	}
 	if (s.n_txns > 0) {
-		r = log_err_errno(-EEXIST, "Transaction %s is %s.", s.txns[0].txid,
+		r = log_err_errno(-REFUSE_TXN_EXISTS, "Transaction %s is %s.", s.txns[0].txid,
 				  txn_is_armed(&s.txns[0]) ? "armed" : "open");
 		goto out;
 	}
@@ -413,7 +417,8 @@ int txn_begin(struct lvm *l, const struct conf *c, const struct txn_begin_opts *
 	 */
 	r = snapshot_all(l, v, n, &ctx);
 	if (r >= 0)
-		r = txn_esp_pin(txid, has_root, time(NULL), c->auto_rollback_boots); /* -ENOSPC */
+		r = txn_esp_pin(txid, has_root, time(NULL),
+				c->auto_rollback_boots); /* -REFUSE_NO_SPACE */
 	if (r >= 0) {
 		r = confirm_all(l, v, n, r > 0);
 		if (r < 0)

@@ -98,7 +98,7 @@ int txn_esp_pin(const char *txid, bool has_root, time_t when, unsigned tries)
 			    boot_esp_root(b));
 		return 0;
 	}
-	if (r == -ENOSPC || r == -EINVAL || r == -ENOMEM)
+	if (r == -REFUSE_NO_SPACE || r == -EINVAL || r == -ENOMEM)
 		return r;
 	if (r < 0)
 		/* -ENOENT, -EEXIST, -EACCES... would read as "wrong state" or "not root". */

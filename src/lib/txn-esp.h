@@ -18,8 +18,8 @@ struct boot_rollback_entry;
  * begin, after the snapshots exist and are tagged: pin the booted kernel and add the rollback
  * entry, when root is one of the volumes (a rollback entry boots the old kernel, which is only
  * right for the old root). 0 also when nothing is pinned: no ESP, no root volume, or a booted
- * entry that cannot be pinned (a unified kernel image: warned). -ENOSPC (ESP full) and -EINVAL
- * as boot_pin() returns them, -EIO for any other failure. The caller removes the snapshots.
+ * entry that cannot be pinned (a unified kernel image: warned). -REFUSE_NO_SPACE (ESP full) and
+ * -EINVAL as boot_pin() returns them, -EIO for any other failure. The caller removes the snapshots.
  * tries > 0 (auto_rollback_boots): systemd-boot counts the boots too (boot_count()).
  */
 int txn_esp_pin(const char *txid, bool has_root, time_t when, unsigned tries);

@@ -295,7 +295,7 @@ int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_re
 	if (r < 0)
 		return r;
 	if (s.n_txns == 0) {
-		r = log_err_errno(-ENOENT, "No transaction is open.");
+		r = log_err_errno(-REFUSE_NO_TXN, "No transaction is open.");
 		goto out;
 	}
 	t = &s.txns[0];
@@ -303,7 +303,7 @@ int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_re
 	/* Refuse before changing anything. */
 	if (t->phase == TXN_STATE_COMMITTING) {
 		r = log_err_errno(
-		    -EALREADY,
+		    -REFUSE_UNFINISHED,
 		    "Transaction %s is being committed (the commit was interrupted): "
 		    "it can no longer be rolled back. Run 'rewind commit' to finish it.",
 		    t->txid);
@@ -311,7 +311,7 @@ int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_re
 	}
 	if (t->phase == TXN_STATE_CREATING) {
 		r = log_err_errno(
-		    -EALREADY,
+		    -REFUSE_UNFINISHED,
 		    "The begin of transaction %s was interrupted: it is incomplete and "
 		    "cannot be rolled back. Run 'rewind commit' to remove what it left.",
 		    t->txid);
@@ -326,7 +326,7 @@ int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_re
 	if (r < 0)
 		goto out;
 	if (!txn_is_whole(t, member, &why)) {
-		r = log_err_errno(-ESTALE,
+		r = log_err_errno(-REFUSE_SNAPSHOT,
 				  "Transaction %s cannot be rolled back as a whole: %s %s. Nothing "
 				  "was changed. Run 'rewind commit' to drop the transaction.",
 				  t->txid, member, why);
@@ -338,7 +338,7 @@ int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_re
 	}
 	if (o->now && has_root) {
 		r = log_err_errno(
-		    -EINVAL,
+		    -REFUSE_INPUT,
 		    "Root is in transaction %s and cannot be unmounted: --now is for "
 		    "transactions whose volumes can all be unmounted. 'rewind rollback' "
 		    "arms every volume for the next boot.",

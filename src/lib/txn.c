@@ -518,7 +518,7 @@ int txn_refuse_if_rolling_back(const struct txn *t, const char *what)
 		merging = merging || t->snaps[j].merging;
 	if (!rolling && !merging)
 		return 0;
-	return log_err_errno(-EALREADY,
+	return log_err_errno(-REFUSE_UNFINISHED,
 			     "Transaction %s is being rolled back (a merge started): it can no "
 			     "longer be %s. %s",
 			     t->txid, what,
@@ -528,11 +528,11 @@ int txn_refuse_if_rolling_back(const struct txn *t, const char *what)
 				 : "The next boot finishes the rollback.");
 }
 
-/* The one transaction; -ENOENT when there is none. */
+/* The one transaction; -REFUSE_NO_TXN when there is none. */
 static int txn_only(struct txn_set *s, struct txn **ret)
 {
 	if (s->n_txns == 0)
-		return log_err_errno(-ENOENT, "No transaction is open.");
+		return log_err_errno(-REFUSE_NO_TXN, "No transaction is open.");
 	if (s->n_txns > 1)
 		log_warning("%zu transactions found; acting on all of them.", s->n_txns);
 	*ret = &s->txns[0];
@@ -559,7 +559,7 @@ int txn_commit(struct lvm *l, char **ret_txid)
 	/* A snapshot hidden with its VG would stay behind and come back as an open transaction. */
 	if (t->missing && (t->phase == TXN_STATE_OPEN || t->phase == TXN_STATE_ARMED)) {
 		r = log_err_errno(
-		    -ESTALE,
+		    -REFUSE_SNAPSHOT,
 		    "%s of transaction %s has no snapshot visible (is its volume group "
 		    "there? see 'vgs'): committing now would leave its snapshot behind. "
 		    "Make the volume group visible and commit again, or remove its "
@@ -618,7 +618,8 @@ int txn_cancel(struct lvm *l, char **ret_txid)
 			ret = ret ?: (r < 0 ? r : -EIO);
 	}
 	if (!armed && ret == 0)
-		ret = log_err_errno(-ENOENT, "Nothing is armed: there is no rollback to cancel.");
+		ret = log_err_errno(-REFUSE_NO_TXN,
+				    "Nothing is armed: there is no rollback to cancel.");
 	/* A one-shot boot of the rollback entry passes rd.rewind.rollback=: it would roll back. */
 	if (armed && txn_esp_clear_oneshot(armed) < 0)
 		ret = ret ?: -EIO;

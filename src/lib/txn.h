@@ -7,16 +7,19 @@
 
 #include "conf.h"
 #include "lvm.h"
+#include "refusal.h"
 #include "tags.h"
 
 /*
- * Errors, as the CLI maps them to exit codes (HACKING.md):
- *   -EINVAL, -ENODEV (unknown volume), -ENAMETOOLONG  2  bad input
- *   -EEXIST (a transaction exists), -ENOENT (none)     3  wrong state
- *   -ENOSPC                                            5  not enough space
- *   -ESTALE (a snapshot is invalid/overflowed)         6  rollback refused
- *   -ENOPKG (initramfs lacks the rewind module)        7
- *   anything else                                      1
+ * Errors: what the verbs refuse on purpose is one of refusal.h's codes (the CLI's exit codes
+ * 2, 3, 5, 6, 7: HACKING.md); any other negative value is an errno: the operation failed (1).
+ *   -REFUSE_INPUT       begin: an invalid name or volume; rollback --now with root    2
+ *   -REFUSE_TXN_EXISTS  begin: a transaction exists                                   3
+ *   -REFUSE_NO_TXN      commit, rollback: none open; cancel: none armed                3
+ *   -REFUSE_UNFINISHED  an interrupted begin or commit, or a rollback under way       3
+ *   -REFUSE_NO_SPACE    begin: the volume group or the ESP is too small                5
+ *   -REFUSE_SNAPSHOT    rollback, commit: a snapshot invalid, or a member missing      6
+ *   -REFUSE_NO_MODULE   rollback: check_initramfs() refused                            7
  */
 
 /* One snapshot of a transaction, with what LVM and device-mapper say about it now. */
@@ -152,7 +155,8 @@ struct txn_merge_opts {
 struct txn_rollback_opts {
 	bool now; /* unmount, merge and remount busy data volumes */
 	struct txn_merge_opts merge;
-	/* Called before anything is armed: 0 to go on, -ENOPKG to refuse (initramfs check). */
+	/* Called before anything is armed: 0 to go on, -REFUSE_NO_MODULE to refuse (initramfs
+	 * check). */
 	int (*check_initramfs)(void *userdata);
 	void *userdata;
 };
@@ -209,8 +213,8 @@ int txn_merge_one(struct lvm *l, const struct txn_snap *s, const struct txn_merg
 int txn_merge_flag(const char *txid, bool start_unit);
 int txn_result_add(struct txn_results *res, const struct txn_snap *s, enum txn_action a,
 		   const char *detail, double seconds);
-/* -EALREADY (logged) when a rollback of t started (rolling-back, or a snapshot merging): it can
- * only go forward, not be what ("committed", "cancelled", "rolled back again"). */
+/* -REFUSE_UNFINISHED (logged) when a rollback of t started (rolling-back, or a snapshot merging):
+ * it can only go forward, not be what ("committed", "cancelled", "rolled back again"). */
 int txn_refuse_if_rolling_back(const struct txn *t, const char *what);
 /* For a member that has no snapshot (VG/LV). */
 int txn_result_add_member(struct txn_results *res, const char *member, enum txn_action a,

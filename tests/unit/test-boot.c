@@ -154,7 +154,7 @@ TEST(test_background_merge)
 	CHECK(out && strstr(out, "\"merging\":true"));
 	flag = merging_flag();
 	CHECK(flag && streq(flag, "T1"));
-	CHECK_EQ_INT(txn_commit(L, NULL), -EALREADY);
+	CHECK_EQ_INT(txn_commit(L, NULL), -REFUSE_UNFINISHED);
 	txn_results_done(&res);
 
 	/* A power cut: the next activation resumed the kernel's merge; nothing is started

@@ -256,7 +256,7 @@ TEST(test_check_default_entry_lacks_module)
 {
 	machine();
 	test_machine();
-	CHECK_EQ_INT(run_check(true, NULL), -ENOPKG);
+	CHECK_EQ_INT(run_check(true, NULL), -REFUSE_NO_MODULE);
 	CHECK(out_has("FAIL  initramfs: entry " ENTRY_B " (first entry) loads "));
 	CHECK(out_has(pathf(INITRD_B)));
 	CHECK(out_has(", which lacks the rewind module\n"));
@@ -269,7 +269,7 @@ TEST(test_check_default_entry_lacks_module)
 	CHECK(!listed(pathf(INITRD_A)));
 
 	/* rollback's callback: quiet, same answer */
-	CHECK_EQ_INT(run_check(false, NULL), -ENOPKG);
+	CHECK_EQ_INT(run_check(false, NULL), -REFUSE_NO_MODULE);
 	CHECK_STREQ(out, "");
 	/* the verb: exit 7 */
 	CHECK_EQ_INT(run_check(false, (const char *const[]){"rewind", "check", NULL}),
@@ -293,14 +293,14 @@ TEST(test_check_picks_default_and_oneshot)
 
 	/* the default lacks it, the one-shot has it: the next boot is the one-shot */
 	set_var("LoaderEntryDefault", ENTRY_B);
-	CHECK_EQ_INT(run_check(true, NULL), -ENOPKG);
+	CHECK_EQ_INT(run_check(true, NULL), -REFUSE_NO_MODULE);
 	set_var("LoaderEntryOneShot", ENTRY_A);
 	CHECK_EQ_INT(run_check(true, NULL), 1);
 	CHECK(out_has("entry " ENTRY_A " (LoaderEntryOneShot) loads "));
 	/* and the other way round */
 	set_var("LoaderEntryDefault", ENTRY_A);
 	set_var("LoaderEntryOneShot", ENTRY_B);
-	CHECK_EQ_INT(run_check(true, NULL), -ENOPKG);
+	CHECK_EQ_INT(run_check(true, NULL), -REFUSE_NO_MODULE);
 	CHECK(out_has("FAIL  initramfs: entry " ENTRY_B " (LoaderEntryOneShot) loads "));
 
 	/* no variables: loader.conf's pattern */
@@ -412,7 +412,7 @@ TEST(test_check_no_esp)
 	CHECK(out_has("(no systemd-boot ESP: the running kernel's) has the rewind module"));
 	CHECK(listed(getenv("REWIND_INITRD")));
 	setenv("REWIND_INITRD", test_write("boot-initrd.img", "no-rewind /boot"), 1);
-	CHECK_EQ_INT(run_check(true, NULL), -ENOPKG);
+	CHECK_EQ_INT(run_check(true, NULL), -REFUSE_NO_MODULE);
 	CHECK(out_has("FAIL  initramfs: "));
 }
 

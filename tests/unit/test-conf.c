@@ -57,7 +57,7 @@ static void expect_error(const char *text, unsigned line, const char *msg)
 	const char *p = test_write("bad.conf", text);
 
 	conf_init(&c);
-	CHECK_EQ_INT(conf_load(p, &c, &l), -EINVAL);
+	CHECK_EQ_INT(conf_load(p, &c, &l), -REFUSE_INPUT);
 	CHECK_EQ_INT(l, line);
 	if (!test_log_contains(msg)) {
 		fprintf(stderr, "  missing '%s' in log:\n%s", msg, test_log());

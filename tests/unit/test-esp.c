@@ -236,7 +236,7 @@ static void test_enospc(struct boot *b)
 	char *before = fingerprint(), *after;
 
 	boot_set_free_space(b, 100 * 1024);
-	check(boot_pin(b, "tx2", time(NULL)) == -ENOSPC);
+	check(boot_pin(b, "tx2", time(NULL)) == -REFUSE_NO_SPACE);
 	boot_set_free_space(b, UINT64_MAX);
 	check(!exists(pathf("rewind/tx2")));
 	check(!exists(pathf("loader/entries/rewind-tx2+3.conf")));

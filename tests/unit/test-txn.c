@@ -151,7 +151,7 @@ TEST(test_begin_twice)
 	test_machine();
 	begin_ok();
 	n = fake_event_count("lvm lvcreate");
-	CHECK_EQ_INT(begin("T2", (const char *const[]){"/", NULL}, NULL), -EEXIST);
+	CHECK_EQ_INT(begin("T2", (const char *const[]){"/", NULL}, NULL), -REFUSE_TXN_EXISTS);
 	CHECK_EQ_INT(fake_event_count("lvm lvcreate"), n);
 	CHECK(test_log_contains("Transaction T1 is open"));
 }
@@ -160,39 +160,41 @@ TEST(test_begin_no_space)
 {
 	test_machine();
 	/* vg1 has 2 GiB free: 3 GiB for data does not fit; root's would. Nothing is created. */
-	CHECK_EQ_INT(begin("T1", (const char *const[]){"/", "/srv:3G", NULL}, NULL), -ENOSPC);
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"/", "/srv:3G", NULL}, NULL),
+		     -REFUSE_NO_SPACE);
 	CHECK_EQ_INT(fake_event_count("lvm lvcreate"), 0);
 	CHECK_EQ_INT(fake_event_count("dm suspend"), 0);
 	CHECK_EQ_INT(fake_count_lvs(), 2);
 	/* Two snapshots in one VG count together */
 	fake_add_lv("vg1", "more", GiB, "-wi-a-----");
 	CHECK_EQ_INT(begin("T1", (const char *const[]){"vg1/data:1.5G", "vg1/more:1G", NULL}, NULL),
-		     -ENOSPC);
+		     -REFUSE_NO_SPACE);
 	CHECK_EQ_INT(fake_event_count("lvm lvcreate"), 0);
 }
 
 TEST(test_begin_bad_volumes)
 {
 	test_machine();
-	CHECK_EQ_INT(begin("T1", (const char *const[]){"vg0/nope", NULL}, NULL), -ENODEV);
-	CHECK_EQ_INT(begin("T1", (const char *const[]){"/nowhere", NULL}, NULL), -ENODEV);
-	CHECK_EQ_INT(begin("T1", (const char *const[]){"vg0/ro;ot", NULL}, NULL), -EINVAL);
-	CHECK_EQ_INT(begin("T1", (const char *const[]){"/", "vg0/root", NULL}, NULL), -EINVAL);
-	CHECK_EQ_INT(begin("bad name", NULL, NULL), -EINVAL);
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"vg0/nope", NULL}, NULL), -REFUSE_INPUT);
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"/nowhere", NULL}, NULL), -REFUSE_INPUT);
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"vg0/ro;ot", NULL}, NULL), -REFUSE_INPUT);
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"/", "vg0/root", NULL}, NULL),
+		     -REFUSE_INPUT);
+	CHECK_EQ_INT(begin("bad name", NULL, NULL), -REFUSE_INPUT);
 	CHECK_EQ_INT(fake_event_count("lvm lvcreate"), 0);
 }
 
 TEST(test_commit)
 {
 	test_machine();
-	CHECK_EQ_INT(txn_commit(L, NULL), -ENOENT);
+	CHECK_EQ_INT(txn_commit(L, NULL), -REFUSE_NO_TXN);
 	begin_ok();
 	CHECK_EQ_INT(txn_commit(L, NULL), 0);
 	CHECK(fake_find_lv("vg0", "root-rewind-T1") == NULL);
 	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
 	CHECK_EQ_INT(fake_count_lvs(), 2);
 	CHECK_EQ_INT(fake_vg_free("vg1"), 2 * GiB);
-	CHECK_EQ_INT(txn_commit(L, NULL), -ENOENT);
+	CHECK_EQ_INT(txn_commit(L, NULL), -REFUSE_NO_TXN);
 }
 
 TEST(test_rollback_with_root_arms_every_member)
@@ -220,7 +222,7 @@ TEST(test_rollback_with_root_arms_every_member)
 	CHECK_EQ_INT(txn_cancel(L, NULL), 0);
 	txn_results_done(&res);
 	o.now = true;
-	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EINVAL);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -REFUSE_INPUT);
 	CHECK(test_log_contains("Root is in transaction T1"));
 	CHECK(fake_lv_has_tag(rs, "rewind:state=open"));
 	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
@@ -285,11 +287,11 @@ TEST(test_rollback_now_background)
 	p = strdup_printf("%s/merging", getenv("REWIND_RUNDIR"));
 	CHECK(p && read_one_line_file(p, &flag) >= 0 && streq(flag, "T1"));
 	/* Past the point of no return until the merge ends. */
-	CHECK_EQ_INT(txn_commit(L, NULL), -EALREADY);
-	CHECK_EQ_INT(txn_cancel(L, NULL), -EALREADY);
+	CHECK_EQ_INT(txn_commit(L, NULL), -REFUSE_UNFINISHED);
+	CHECK_EQ_INT(txn_cancel(L, NULL), -REFUSE_UNFINISHED);
 	CHECK(test_log_contains("can no longer be cancelled"));
-	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EALREADY);
-	CHECK_EQ_INT(begin("T2", (const char *const[]){"/srv", NULL}, NULL), -EEXIST);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -REFUSE_UNFINISHED);
+	CHECK_EQ_INT(begin("T2", (const char *const[]){"/srv", NULL}, NULL), -REFUSE_TXN_EXISTS);
 	CHECK(test_log_contains("Transaction T1 is being rolled back (its merge runs)"));
 	txn_results_done(&res);
 	CHECK_EQ_INT(txn_merge_finish(L, &fg, &res), 0);
@@ -432,9 +434,9 @@ TEST(test_rollback_merge_failure_rolls_forward)
 	CHECK(mark >= 0 && mark < conv);
 	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
 	CHECK(fake_lv_has_tag(fake_find_lv("vg1", "more-rewind-T1"), "rewind:state=rolling-back"));
-	CHECK_EQ_INT(txn_commit(L, NULL), -EALREADY);
-	CHECK_EQ_INT(txn_cancel(L, NULL), -EALREADY);
-	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EALREADY);
+	CHECK_EQ_INT(txn_commit(L, NULL), -REFUSE_UNFINISHED);
+	CHECK_EQ_INT(txn_cancel(L, NULL), -REFUSE_UNFINISHED);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -REFUSE_UNFINISHED);
 	txn_results_done(&res);
 	/* The next boot finishes it, and counts the member merged before as merged. */
 	fake_events_reset();
@@ -461,7 +463,7 @@ TEST(test_rollback_checks_inactive_snapshots_first)
 	fake_find_lv("vg1", "data-rewind-T1")->attr[4] = '-';
 	fake_find_lv("vg1", "more-rewind-T1")->attr[4] = '-';
 	fake_find_lv("vg1", "more-rewind-T1")->snapshot_invalid = 1;
-	CHECK_EQ_INT(txn_rollback(L, &o, &res), -ESTALE);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -REFUSE_SNAPSHOT);
 	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
 	CHECK(fake_find_lv("vg1", "data-rewind-T1") != NULL);
 	CHECK(test_log_contains("vg1/more has an invalid (overflowed) snapshot"));
@@ -493,7 +495,7 @@ TEST(test_begin_interrupted_between_snapshots)
 	 * names both members; data has none. */
 	CHECK_EQ_INT(lvm_lv_remove(L, "vg1", "data-rewind-T1"), 0);
 	crash_state("vg0", "root-rewind-T1", "rewind:state=open", "rewind:state=creating");
-	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EALREADY);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -REFUSE_UNFINISHED);
 	CHECK(test_log_contains("The begin of transaction T1 was interrupted"));
 	CHECK_EQ_INT(txn_status(L, &st), 0);
 	CHECK(st.n_txns == 1 && st.txns[0].state == TXN_STATE_CREATING);
@@ -524,9 +526,9 @@ TEST(test_rolling_back_refuses_commit_and_cancel)
 	test_machine();
 	begin_ok();
 	crash_state("vg1", "data-rewind-T1", "rewind:state=open", "rewind:state=rolling-back");
-	CHECK_EQ_INT(txn_commit(L, NULL), -EALREADY);
+	CHECK_EQ_INT(txn_commit(L, NULL), -REFUSE_UNFINISHED);
 	CHECK(test_log_contains("is being rolled back"));
-	CHECK_EQ_INT(txn_cancel(L, NULL), -EALREADY);
+	CHECK_EQ_INT(txn_cancel(L, NULL), -REFUSE_UNFINISHED);
 	CHECK_EQ_INT(fake_event_count("lvm lvremove"), 0);
 }
 
@@ -541,7 +543,7 @@ TEST(test_missing_member_refuses_rollback)
 	/* Complete, but data's VG is not visible now. */
 	CHECK_EQ_INT(lvm_lv_remove(L, "vg1", "data-rewind-T1"), 0);
 	n = fake_event_count("lvm lvchange");
-	CHECK_EQ_INT(txn_rollback(L, &o, &res), -ESTALE);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -REFUSE_SNAPSHOT);
 	CHECK(test_log_contains("vg1/data has no snapshot (is its volume group visible?"));
 	CHECK_EQ_INT(fake_event_count("lvm lvchange"), n);
 	txn_results_done(&res);
@@ -575,13 +577,13 @@ TEST(test_commit_is_an_intent)
 	CHECK(fake_find_lv("vg0", "root-rewind-T1") == NULL);
 	CHECK(fake_find_lv("vg1", "data-rewind-T1") != NULL);
 	/* Never rolled back now, by hand or at boot. */
-	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EALREADY);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -REFUSE_UNFINISHED);
 	CHECK(test_log_contains("is being committed"));
 	/* The next command finishes it. */
 	CHECK_EQ_INT(txn_finish_interrupted(L), 1);
 	CHECK_EQ_INT(txn_finish_interrupted(L), 0);
 	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
-	CHECK_EQ_INT(txn_commit(L, NULL), -ENOENT);
+	CHECK_EQ_INT(txn_commit(L, NULL), -REFUSE_NO_TXN);
 	txn_results_done(&res);
 }
 
@@ -614,7 +616,7 @@ TEST(test_rollback_refuses_overflowed)
 	strcpy(fake_find_lv("vg1", "data")->attr, "owi-a-----");
 	fake_find_lv("vg1", "data-rewind-T1")->snapshot_invalid = 1;
 	n = fake_n_events();
-	CHECK_EQ_INT(txn_rollback(L, &o, &res), -ESTALE);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -REFUSE_SNAPSHOT);
 	CHECK_EQ_INT(res.n, 0);
 	CHECK_EQ_INT(fake_event_count("lvm lvchange"), 2); /* begin's, none since */
 	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
@@ -627,7 +629,7 @@ TEST(test_rollback_refuses_overflowed)
 
 static int refuse_initramfs(void *userdata)
 {
-	return -ENOPKG;
+	return -REFUSE_NO_MODULE;
 }
 
 TEST(test_rollback_refuses_without_initramfs_module)
@@ -637,7 +639,7 @@ TEST(test_rollback_refuses_without_initramfs_module)
 
 	test_machine();
 	begin_ok();
-	CHECK_EQ_INT(txn_rollback(L, &o, &res), -ENOPKG);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -REFUSE_NO_MODULE);
 	CHECK(fake_lv_has_tag(fake_find_lv("vg0", "root-rewind-T1"), "rewind:state=open"));
 	CHECK_EQ_INT(fake_event_count("lvm lvchange"), 2); /* begin's, none since */
 	txn_results_done(&res);
@@ -651,14 +653,14 @@ TEST(test_cancel)
 
 	test_machine();
 	begin_ok();
-	CHECK_EQ_INT(txn_cancel(L, NULL), -ENOENT); /* nothing armed */
+	CHECK_EQ_INT(txn_cancel(L, NULL), -REFUSE_NO_TXN); /* nothing armed */
 	CHECK_EQ_INT(txn_rollback(L, &o, &res), 0);
 	CHECK_EQ_INT(txn_cancel(L, NULL), 0);
 	rs = fake_find_lv("vg0", "root-rewind-T1");
 	CHECK(fake_lv_has_tag(rs, "rewind:state=open"));
 	CHECK(!fake_lv_has_tag(rs, "rewind:state=armed"));
 	CHECK(fake_lv_has_tag(fake_find_lv("vg1", "data-rewind-T1"), "rewind:state=open"));
-	CHECK_EQ_INT(txn_cancel(L, NULL), -ENOENT);
+	CHECK_EQ_INT(txn_cancel(L, NULL), -REFUSE_NO_TXN);
 	txn_results_done(&res);
 }
 
@@ -703,7 +705,7 @@ TEST(test_damaged_tags_ignored)
 	fake_lv_add_tag(s, "rewind:txn=X");
 	fake_lv_add_tag(s, "rewind:txn=Y");
 	fake_lv_add_tag(s, "rewind:state=open");
-	CHECK_EQ_INT(txn_commit(L, NULL), -ENOENT);
+	CHECK_EQ_INT(txn_commit(L, NULL), -REFUSE_NO_TXN);
 	CHECK(test_log_contains("damaged"));
 	CHECK(fake_find_lv("vg0", "weird") != NULL);
 }
