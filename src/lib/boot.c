@@ -148,6 +148,11 @@ int boot_pin(struct boot *b, const char *txid, time_t when)
 	entry_check_default_kept(b, l, n, ours);
 
 	r = pin_write(b, txid, when, l[i], how, &plan, &files, ours);
+	if (r == -ENOSPC)
+		/* Full all the same: filled up since the check, or FAT took more than counted. */
+		r = log_err_errno(-REFUSE_NO_SPACE,
+				  "The ESP %s is full: the booted kernel cannot be pinned there.",
+				  b->esp);
 	if (r < 0)
 		(void)pin_remove(b, txid);
 	else

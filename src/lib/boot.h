@@ -33,8 +33,8 @@ void boot_set_free_space(struct boot *b, uint64_t bytes);
 /*
  * At begin: copy the booted entry's kernel, initrds and devicetree to $ESP/rewind/TXID/, write
  * loader/entries/rewind-TXID.conf and $ESP/rewind/TXID/manifest.json. -REFUSE_NO_SPACE (with a log
- * message saying how much is needed and free) before anything is written. On failure nothing is
- * left.
+ * message saying how much is needed and free) before anything is written, or when a write finds
+ * the ESP full. On failure nothing is left.
  */
 int boot_pin(struct boot *b, const char *txid, time_t when);
 /*

@@ -81,7 +81,7 @@ int txn_esp_pin(const char *txid, bool has_root, time_t when, unsigned tries)
 
 	r = esp_open(&b);
 	if (r < 0)
-		return -EIO;
+		return r;
 	if (!b) {
 		if (has_root)
 			log_info("No systemd-boot ESP found: no rollback boot entry is added.");
@@ -98,11 +98,10 @@ int txn_esp_pin(const char *txid, bool has_root, time_t when, unsigned tries)
 			    boot_esp_root(b));
 		return 0;
 	}
-	if (r == -REFUSE_NO_SPACE || r == -EINVAL || r == -ENOMEM)
+	if (r == -REFUSE_NO_SPACE || r == -ENOMEM)
 		return r;
 	if (r < 0)
-		/* -ENOENT, -EEXIST, -EACCES... would read as "wrong state" or "not root". */
-		return log_err_errno(-EIO, "Failed to pin the booted kernel on %s: %s",
+		return log_err_errno(r, "Failed to pin the booted kernel on %s: %s",
 				     boot_esp_root(b), strerror(-r));
 	/* Not fatal: the initramfs still counts the boots that get as far as it. Without
 	 * systemd-bless-boot, good boots would use up the tries too and end in a rollback. */
@@ -147,7 +146,7 @@ int txn_esp_restore(const char *txid)
 		    "ESP of transaction %s.",
 		    txid);
 	if (r < 0)
-		return r == -ENOMEM ? r : -EIO;
+		return r;
 	r = boot_restore(b, txid);
 	if (r < 0)
 		return log_err_errno(r, "Failed to put back the ESP %s as it was before %s: %s",
@@ -171,7 +170,7 @@ int txn_esp_pins(char ***ret)
 	*ret = NULL;
 	r = esp_open(&b);
 	if (r < 0)
-		return -EIO;
+		return r;
 	return b ? boot_pins(b, ret) : 0;
 }
 
@@ -182,7 +181,7 @@ int txn_esp_sweep(const char *txid)
 
 	r = esp_open(&b);
 	if (r < 0)
-		return -EIO;
+		return r;
 	return b ? boot_sweep(b, txid) : 0;
 }
 
@@ -193,13 +192,13 @@ int txn_esp_unpin(const char *txid)
 
 	r = esp_open(&b);
 	if (r < 0)
-		return -EIO;
+		return r;
 	if (!b)
 		return 0;
 	r = boot_unpin(b, txid);
 	if (r < 0)
 		return log_err_errno(
-		    r == -ENOMEM ? r : -EIO,
+		    r,
 		    "Transaction %s is committed, but its rollback entry is left on "
 		    "%s: remove loader/entries/rewind-%s.conf and rewind/%s/ there.",
 		    txid, boot_esp_root(b), txid, txid);

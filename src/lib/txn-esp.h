@@ -18,8 +18,8 @@ struct boot_rollback_entry;
  * begin, after the snapshots exist and are tagged: pin the booted kernel and add the rollback
  * entry, when root is one of the volumes (a rollback entry boots the old kernel, which is only
  * right for the old root). 0 also when nothing is pinned: no ESP, no root volume, or a booted
- * entry that cannot be pinned (a unified kernel image: warned). -REFUSE_NO_SPACE (ESP full) and
- * -EINVAL as boot_pin() returns them, -EIO for any other failure. The caller removes the snapshots.
+ * entry that cannot be pinned (a unified kernel image: warned). -REFUSE_NO_SPACE when the ESP is
+ * full (boot_pin()), else negative errno on failure. The caller removes the snapshots.
  * tries > 0 (auto_rollback_boots): systemd-boot counts the boots too (boot_count()).
  */
 int txn_esp_pin(const char *txid, bool has_root, time_t when, unsigned tries);
@@ -64,8 +64,9 @@ int txn_esp_outcome_root(char ret_txid[static TXID_MAX + 1], bool *ret_pinned);
 /*
  * Put the ESP back as it was at the begin of txid (boot_restore(); idempotent), and clear a
  * one-shot boot of its rollback entry. An ESP that is not mounted is mounted for the time of it
- * (esp_mount()). -ENOENT when no systemd-boot ESP is found, mounted or not; -EIO when it cannot be
- * opened (an XBOOTLDR partition): the caller keeps the restore pending.
+ * (esp_mount()). -ENOENT when no systemd-boot ESP is found, mounted or not; -EXDEV (an XBOOTLDR
+ * partition) or another negative errno when it cannot be opened: the caller keeps the restore
+ * pending.
  */
 int txn_esp_restore(const char *txid);
 

@@ -621,8 +621,8 @@ int txn_cancel(struct lvm *l, char **ret_txid)
 		ret = log_err_errno(-REFUSE_NO_TXN,
 				    "Nothing is armed: there is no rollback to cancel.");
 	/* A one-shot boot of the rollback entry passes rd.rewind.rollback=: it would roll back. */
-	if (armed && txn_esp_clear_oneshot(armed) < 0)
-		ret = ret ?: -EIO;
+	if (armed && (r = txn_esp_clear_oneshot(armed)) < 0)
+		ret = ret ?: r;
 	txn_set_done(&s);
 	return ret;
 }
