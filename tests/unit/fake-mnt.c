@@ -2,7 +2,7 @@
 /*
  * rollback --now's unmount and mount, faked: the origin mounted from /dev/mapper/NAME is closed
  * by an unmount (lv_attr "o" cleared) and open again after the mount; both are events
- * ("mnt umount TARGET", "mnt mount TARGET"). fake_mnt_busy makes the unmount of one target fail.
+ * ("mnt umount TARGET", "mnt mount TARGET"). fake_mnt_fail makes the unmount of one target fail.
  */
 #include <errno.h>
 #include <string.h>
@@ -12,10 +12,17 @@
 #include "util.h"
 
 static char busy_target[256];
+static int busy_errno;
+
+void fake_mnt_fail(const char *target, int err)
+{
+	snprintf(busy_target, sizeof(busy_target), "%s", target ?: "");
+	busy_errno = err;
+}
 
 void fake_mnt_busy(const char *target)
 {
-	snprintf(busy_target, sizeof(busy_target), "%s", target ?: "");
+	fake_mnt_fail(target, EBUSY);
 }
 
 static void set_open(const char *source, bool open)
@@ -32,8 +39,8 @@ static int fake_unmount(struct mount_table *t, const char *target, struct mount_
 	char *src = NULL;
 
 	if (*busy_target && streq(target, busy_target)) {
-		fake_event("mnt umount %s: busy", target);
-		return -EBUSY;
+		fake_event("mnt umount %s: %s", target, strerror(busy_errno));
+		return -busy_errno;
 	}
 	if (mount_table_source_of(t, target, &src) < 0)
 		return -ENOENT;

@@ -49,8 +49,9 @@ void fake_fail_command(const char *prefix, int nth, bool leave_lv);
 void fake_dm_share(const char *dir);
 
 /* rollback --now's unmount/mount (fake-mnt.c): test_reset installs them; busy: that target's
- * unmount fails with EBUSY (NULL: none). */
+ * unmount fails with EBUSY (NULL: none); fail: with the errno err. */
 void fake_mnt_busy(const char *target);
+void fake_mnt_fail(const char *target, int err);
 extern const struct mount_ops fake_mount_ops;
 
 /* Event log: "lvm <command line>", "dm suspend NAME", "dm resume NAME", "kmod NAME". */

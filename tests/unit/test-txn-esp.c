@@ -344,6 +344,9 @@ TEST(test_begin_esp_broken_fails)
 	CHECK_EQ_INT(fake_count_lvs(), 2);
 	CHECK(nothing_pinned("T1"));
 	CHECK(test_log_contains("Removed snapshot vg0/root-rewind-T1 again"));
+	/* ENOENT from lstat(2): the begin failed (1), not "wrong state" (3). */
+	CHECK_EQ_INT(RUN_CLI("begin", "--name", "T1"), EXIT_FAILED);
+	CHECK_EQ_INT(fake_count_lvs(), 2);
 }
 
 TEST(test_begin_uki_not_pinned)
@@ -428,6 +431,26 @@ TEST(test_boot_finish_restores)
 	CHECK_EQ_INT(history_lines(), 1);
 	CHECK(exists(pathf("loader/entries/" MID "-" KVER ".conf")));
 	CHECK(!exists(pathf("loader/entries/" MID "-" NEWK ".conf")));
+}
+
+/* The restore meets a system error: boot-finish failed (1), and every boot retries. ENOENT from
+ * mkdir(2) was exit 3, "wrong state". */
+TEST(test_boot_finish_restore_fails)
+{
+	char target[600];
+
+	setup();
+	make_esp();
+	CHECK_EQ_INT(begin("T1", ROOT_AND_DATA), 0);
+	upgrade_esp();
+	/* The upgrade left the old kernel's directory a dangling link. */
+	snprintf(target, sizeof(target), "%s/nowhere", esp);
+	rm_rf(pathf(MID));
+	CHECK_EQ_INT(symlink(target, pathf(MID)), 0);
+	merged_at_boot();
+	write_outcome("T1", "rolled-back", "rolled-back");
+	CHECK_EQ_INT(RUN_CLI("boot-finish"), EXIT_FAILED);
+	CHECK(exists(pathf("rewind/T1/manifest.json"))); /* kept: the next boot-finish retries */
 }
 
 TEST(test_boot_finish_root_not_rolled_back)
@@ -638,6 +661,7 @@ int main(void)
 	RUN(test_begin_data_only_not_pinned);
 	RUN(test_no_esp);
 	RUN(test_boot_finish_restores);
+	RUN(test_boot_finish_restore_fails);
 	RUN(test_boot_finish_root_not_rolled_back);
 	RUN(test_boot_finish_nothing_to_do);
 	lvm_free(L);
