@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cmdline.h"
 #include "log.h"
 #include "paths.h"
 #include "txn-auto.h"
@@ -113,11 +114,13 @@ int verb_monitor(const struct verb *v, int argc, char **argv)
 /* The unit's ExecCondition=: 0 reboots, EXIT_STATE (nothing to do) or an error does not. */
 static int boot_failed(const struct verb *v, struct lvm *l, const struct conf *c)
 {
-	_cleanup_free_ char *cmdline = NULL, *txid = NULL;
+	_cleanup_free_ char *txid = NULL;
+	struct cmdline k;
 	int r;
 
-	(void)read_one_line_file(path_cmdline(), &cmdline);
-	r = txn_auto_boot_failed(l, c, cmdline, &txid);
+	/* Unreadable: an empty command line, which asks for nothing. */
+	(void)cmdline_read(REWIND_LOG_DEBUG, &k);
+	r = txn_auto_boot_failed(l, c, &k, &txid);
 	if (r < 0)
 		return cli_fail(v, r);
 	if (r == 0)

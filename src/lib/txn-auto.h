@@ -33,11 +33,15 @@ void txn_auto_check_begin(const struct conf *c);
  * rewind boot-failed (rewind-failed-boot.service, in emergency mode or when the boot deadline
  * passed): should this boot reboot so that it counts as failed? 1 when auto_rollback_boots is on,
  * a transaction is open, this boot is unconfirmed (the initramfs counted it, rewind:pending > 0,
- * and rewind-boot-good.service did not run) and the kernel command line (cmdline) does not ask
- * for a shell (emergency, rescue, single, systemd.unit=emergency.target, rd.rewind.stay...);
+ * and rewind-boot-good.service did not run) and the kernel command line k (cmdline_read(); NULL:
+ * an empty one) does not ask for a shell (emergency, rescue, single,
+ * systemd.unit=emergency.target, rd.rewind.stay...), turn rewind off (rd.rewind=0) or choose the
+ * rollback entry (rd.rewind.rollback=);
  * 0 when not (the reason is logged), or negative errno. *ret_txid: the transaction, when 1.
  */
-int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const char *cmdline, char **ret_txid);
+struct cmdline;
+int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const struct cmdline *k,
+			 char **ret_txid);
 
 /*
  * rewind auto-commit: commits when auto_commit_after is set, no transaction is armed, each is

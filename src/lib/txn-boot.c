@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <time.h>
 
+#include "cmdline.h"
 #include "log.h"
 #include "paths.h"
 #include "txn-auto.h"
@@ -18,46 +19,22 @@
 #include "txn.h"
 #include "util.h"
 
-#define MEMBER_WAIT_DEFAULT 60
-#define REARM_MAX	    3
+#define REARM_MAX 3
 
 /* rd.rewind=0 disables; rd.rewind.rollback=TXID arms that transaction for this boot;
- * rd.rewind.wait=SECONDS bounds the wait for members whose volume group is not there yet. */
+ * rd.rewind.wait=SECONDS bounds the wait for members whose volume group is not there yet. The
+ * stage warns about the values it ignores. */
 int txn_boot_cmdline(bool *disabled, char txid[static TXID_MAX + 1], unsigned *wait)
 {
-	_cleanup_free_ char *line = NULL;
-	_cleanup_strv_ char **words = NULL;
+	struct cmdline c;
 	int r;
 
-	*disabled = false;
-	*wait = MEMBER_WAIT_DEFAULT;
-	txid[0] = '\0';
-	r = read_one_line_file(path_cmdline(), &line);
-	if (r < 0) {
+	r = cmdline_read(REWIND_LOG_WARNING, &c);
+	if (r < 0)
 		log_warning("Cannot read %s, ignoring: %s", path_cmdline(), strerror(-r));
-		return 0;
-	}
-	words = strv_split_ws(line);
-	if (!words)
-		return -ENOMEM;
-	for (size_t i = 0; words[i]; i++) {
-		const char *w = words[i];
-		if (streq(w, "rd.rewind=0") || streq(w, "rd.rewind=no"))
-			*disabled = true;
-		else if (startswith(w, "rd.rewind.rollback=")) {
-			const char *v = w + strlen("rd.rewind.rollback=");
-			if (name_valid_txid(v) < 0)
-				log_warning("Ignoring invalid rd.rewind.rollback=%.40s.", v);
-			else
-				strcpy(txid, v);
-		} else if (startswith(w, "rd.rewind.wait=")) {
-			uint64_t n;
-			if (safe_atou64(w + strlen("rd.rewind.wait="), &n) < 0 || n > 3600)
-				log_warning("Ignoring invalid %.40s.", w);
-			else
-				*wait = (unsigned)n;
-		}
-	}
+	*disabled = c.disabled;
+	strcpy(txid, c.rollback);
+	*wait = c.wait;
 	return 0;
 }
 

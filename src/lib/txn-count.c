@@ -8,6 +8,7 @@
  */
 #include <time.h>
 
+#include "cmdline.h"
 #include "log.h"
 #include "paths.h"
 #include "txn-auto.h"
@@ -212,17 +213,11 @@ int txn_auto_boot_good(struct lvm *l)
 
 void txn_auto_check_begin(const struct conf *c)
 {
-	_cleanup_free_ char *cmdline = NULL;
-	_cleanup_strv_ char **l = NULL;
-	bool reboots = false;
+	struct cmdline k;
 
-	if (c->auto_rollback_boots == 0 || read_one_line_file(path_cmdline(), &cmdline) < 0)
+	if (c->auto_rollback_boots == 0 || cmdline_read(REWIND_LOG_DEBUG, &k) < 0)
 		return;
-	l = strv_split_ws(cmdline);
-	for (size_t i = 0; l && l[i]; i++)
-		if (startswith(l[i], "panic="))
-			reboots = !streq(l[i] + strlen("panic="), "0"); /* the last one counts */
-	if (!reboots)
+	if (!k.panic_reboots)
 		log_warning(
 		    "The kernel command line has no panic=N: a kernel panic halts this "
 		    "machine, so that boot never ends and is never counted or rolled back. Add "
@@ -230,31 +225,11 @@ void txn_auto_check_begin(const struct conf *c)
 		    "which replaces the whole command line, so start from /proc/cmdline).");
 }
 
-/* A person asked for this shell on the kernel command line (systemd's and SysV's spellings). */
-static bool cmdline_wants_emergency(const char *cmdline)
+/* The kernel command line asks for this shell (systemd's and SysV's spellings, rd.rewind.stay),
+ * turns rewind off, or is the rollback entry's (rebooting would only boot the same entry again). */
+static bool cmdline_keeps_boot(const struct cmdline *k)
 {
-	static const char *const words[] = {"emergency",
-					    "rescue",
-					    "single",
-					    "s",
-					    "S",
-					    "1",
-					    "-b",
-					    "systemd.unit=emergency.target",
-					    "systemd.unit=rescue.target",
-					    "rd.rewind.stay",
-					    "rd.rewind=0"};
-	_cleanup_strv_ char **l = strv_split_ws(cmdline ?: "");
-
-	for (size_t i = 0; l && l[i]; i++) {
-		/* The rollback entry's boot: rebooting would only boot the same entry again. */
-		if (startswith(l[i], "rd.rewind.rollback="))
-			return true;
-		for (size_t k = 0; k < ELEMENTSOF(words); k++)
-			if (streq(l[i], words[k]))
-				return true;
-	}
-	return false;
+	return k && (k->shell || k->stay || k->disabled || k->rollback_given);
 }
 
 static bool txn_unrollable(const struct txn *t)
@@ -265,7 +240,8 @@ static bool txn_unrollable(const struct txn *t)
 	return false;
 }
 
-int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const char *cmdline, char **ret_txid)
+int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const struct cmdline *k,
+			 char **ret_txid)
 {
 	_cleanup_free_ char *outcome = strdup_printf("%s/" TXN_OUTCOME_FILE, path_rundir());
 	struct txn_set s = {};
@@ -273,7 +249,7 @@ int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const char *cmdlin
 
 	if (!outcome)
 		return -ENOMEM;
-	if (cmdline_wants_emergency(cmdline)) {
+	if (cmdline_keeps_boot(k)) {
 		log_info("The kernel command line asks for this shell, or chose the rollback entry "
 			 "or rd.rewind=0: no reboot.");
 		return 0;

@@ -221,7 +221,8 @@ int txn_result_add_member(struct txn_results *res, const char *member, enum txn_
 			  const char *detail);
 double txn_now(void);
 /* The kernel command line's rd.rewind=0, rd.rewind.rollback=TXID ("" when none) and
- * rd.rewind.wait=SECONDS. */
+ * rd.rewind.wait=SECONDS, as cmdline_read() (cmdline.h) gives them; what it ignores is warned
+ * about, an unreadable command line too (then: none of them). Always 0. */
 int txn_boot_cmdline(bool *disabled, char txid[static TXID_MAX + 1], unsigned *wait);
 /* This boot's ID (/proc/sys/kernel/random/boot_id) without dashes; "" when unknown. */
 void txn_boot_id(char *ret);

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cli-run.h"
+#include "cmdline.h"
 #include "test.h"
 #include "txn-auto.h"
 #include "txn.h"
@@ -12,6 +13,15 @@
 
 static struct lvm *L;
 static void age(uint64_t secs);
+
+/* The kernel command line text, parsed (a static struct: one at a time). */
+static const struct cmdline *K(const char *text)
+{
+	static struct cmdline k;
+
+	cmdline_parse(text, strlen(text), REWIND_LOG_DEBUG, &k);
+	return &k;
+}
 static uint64_t boot_time;
 
 static struct fake_lv *rsnap(void)
@@ -480,42 +490,49 @@ TEST(test_boot_failed)
 	test_machine();
 	conf_init(&c);
 	c.auto_rollback_boots = 2;
-	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro quiet", &txid), 0);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, K("ro quiet"), &txid), 0);
 	CHECK(test_log_contains("No transaction is open"));
 	begin_both();
 	/* the boot that began it was never counted: it has not failed */
-	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro quiet", &txid), 0);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, K("ro quiet"), &txid), 0);
 	set_auto_boots(2);
 	failed_boot();
 	running();
-	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "root=/dev/vg0/root ro quiet", &txid), 1);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, K("root=/dev/vg0/root ro quiet"), &txid), 1);
 	CHECK(txid && streq(txid, "T1"));
 	CHECK(test_log_contains("REBOOTING"));
 	free(txid);
-	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro systemd.unit=emergency.target", NULL), 0);
-	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro single", NULL), 0);
-	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro rd.rewind.stay", NULL), 0);
-	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro rd.rewind=0", NULL), 0);
-	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro rd.rewind.rollback=T1", NULL), 0);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, K("ro systemd.unit=emergency.target"), NULL), 0);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, K("ro single"), NULL), 0);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, K("ro rd.rewind.stay"), NULL), 0);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, K("ro rd.rewind=0"), NULL), 0);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, K("ro rd.rewind.rollback=T1"), NULL), 0);
 	/* a rollback ran at this boot and failed: rebooting would only repeat it */
 	test_write("run/outcome.json", "{\"txid\":\"T1\",\"result\":\"failed\"}\n");
-	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro", NULL), 0);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, K("ro"), NULL), 0);
 	CHECK(test_log_contains("did not complete"));
 	test_unlink("run/outcome.json");
 	/* an overflowed snapshot cannot be rolled back: no reboot loop */
 	rsnap()->snapshot_invalid = 1;
-	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro", NULL), 0);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, K("ro"), NULL), 0);
 	CHECK(test_log_contains("invalid (overflowed) or merging"));
 	rsnap()->snapshot_invalid = 0;
 	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, NULL, NULL), 1);
 	/* a word that merely contains one does not count */
-	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro xemergency rescue=0", NULL), 1);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, K("ro xemergency rescue=0"), NULL), 1);
+	/* nor one inside another's quoted value (the kernel's words) */
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, K("ro foo=\"a emergency\" x=\"1"), NULL), 1);
+	/* quoted, it is the word all the same; rd.rewind=no turns rewind off as rd.rewind=0 does,
+	 * and any rd.rewind.rollback= is the rollback entry's boot (valid or not) */
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, K("ro \"emergency\""), NULL), 0);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, K("ro rd.rewind=no"), NULL), 0);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, K("ro\trd.rewind.rollback=$(x)"), NULL), 0);
 	/* The value recorded at begin counts, not the configuration's now. */
 	c.auto_rollback_boots = 0;
-	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro", NULL), 1);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, K("ro"), NULL), 1);
 	/* Only a boot this boot's initramfs counted (not one whose initramfs lacks rewind). */
 	test_unlink("run/counted");
-	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, "ro", NULL), 0);
+	CHECK_EQ_INT(txn_auto_boot_failed(L, &c, K("ro"), NULL), 0);
 	CHECK(test_log_contains("not counted as unconfirmed by its initramfs"));
 	test_write("run/counted", "T1\n");
 
@@ -562,6 +579,17 @@ TEST(test_begin_warns_panic_halts)
 	test_log_reset();
 	CHECK_EQ_INT(txn_begin(L, &c, &o, NULL), 0);
 	CHECK(!test_log_contains("no panic=N"));
+	/* As the kernel reads panic= (an int, base 0): one it cannot read changes nothing. */
+	CHECK_EQ_INT(txn_commit(L, NULL), 0);
+	test_write("cmdline", "root=/dev/vg0/root panic=-1 panic=x panic=\n");
+	test_log_reset();
+	CHECK_EQ_INT(txn_begin(L, &c, &o, NULL), 0);
+	CHECK(!test_log_contains("no panic=N"));
+	CHECK_EQ_INT(txn_commit(L, NULL), 0);
+	test_write("cmdline", "root=/dev/vg0/root panic=0x0 panic=\"10 ro\"\n");
+	test_log_reset();
+	CHECK_EQ_INT(txn_begin(L, &c, &o, NULL), 0);
+	CHECK(test_log_contains("no panic=N"));
 }
 
 TEST(test_status_json)
