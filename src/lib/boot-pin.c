@@ -10,6 +10,7 @@
 #include <sys/statvfs.h>
 
 #include "boot-internal.h"
+#include "cmdline.h"
 #include "log.h"
 #include "names.h"
 #include "util.h"
@@ -136,27 +137,18 @@ int pin_check_space(const struct boot *b, const struct pin_plan *p, const struct
 			     b->esp, need_s, avail_s);
 }
 
-/* Options split like the kernel does: on blanks outside double quotes. */
+/* Options split as the kernel splits its command line (cmdline_word()), quotes kept. */
 static char **options_split(const char *s)
 {
 	char **l = calloc(1, sizeof(char *));
+	size_t pos = 0, len;
+	const char *w;
 
-	while (l && *s) {
-		const char *e;
-		bool quoted = false;
-
-		s += strspn(s, " \t");
-		if (!*s)
-			break;
-		for (e = s; *e && (quoted || (*e != ' ' && *e != '\t')); e++)
-			if (*e == '"')
-				quoted = !quoted;
-		if (strv_push(&l, strndup(s, e - s)) < 0) {
+	while (l && cmdline_word(s, strlen(s), &pos, &w, &len))
+		if (strv_push(&l, strndup(w, len)) < 0) {
 			strv_free(l);
 			return NULL;
 		}
-		s = e;
-	}
 	return l;
 }
 
