@@ -113,6 +113,7 @@ static int read_binary(const char *path, struct blob *ret)
 	_cleanup_free_ unsigned char *buf = NULL;
 	struct stat st;
 	size_t len = 0;
+	int r;
 
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return -errno;
@@ -121,17 +122,9 @@ static int read_binary(const char *path, struct blob *ret)
 	buf = malloc(st.st_size + 1);
 	if (!buf)
 		return -ENOMEM;
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + len, st.st_size - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += n;
-	}
+	r = read_full(fd, buf, st.st_size, &len);
+	if (r < 0)
+		return r;
 	ret->data = TAKE_PTR(buf);
 	ret->len = len;
 	return 0;

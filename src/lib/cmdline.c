@@ -128,7 +128,8 @@ int cmdline_read(int ignored_prio, struct cmdline *ret)
 {
 	_cleanup_close_ int fd = open(path_cmdline(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	_cleanup_free_ char *buf = NULL;
-	size_t n = 0;
+	size_t n;
+	int r;
 
 	cmdline_init(ret);
 	if (fd < 0)
@@ -136,17 +137,9 @@ int cmdline_read(int ignored_prio, struct cmdline *ret)
 	buf = malloc(CMDLINE_MAX);
 	if (!buf)
 		return -ENOMEM;
-	while (n < CMDLINE_MAX) {
-		ssize_t k = read(fd, buf + n, CMDLINE_MAX - n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			break;
-		n += (size_t)k;
-	}
+	r = read_full(fd, buf, CMDLINE_MAX, &n);
+	if (r < 0)
+		return r;
 	cmdline_parse(buf, n, ignored_prio, ret);
 	return 0;
 }

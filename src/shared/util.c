@@ -189,6 +189,25 @@ int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+int read_full(int fd, void *buf, size_t size, size_t *ret_len)
+{
+	size_t len = 0;
+
+	while (len < size) {
+		ssize_t k = read(fd, (uint8_t *)buf + len, size - len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		len += (size_t)k;
+	}
+	*ret_len = len;
+	return 0;
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;

@@ -33,6 +33,9 @@ int read_one_line_file(const char *path, char **ret);
 /* Read fd to its end in chunks, handing each to fn; stops at the first error. */
 int read_chunks(int fd, int (*fn)(const void *buf, size_t len, void *userdata), void *userdata);
 int mkdir_p(const char *path, mode_t mode);
+/* Read fd into buf up to its end or size bytes, again after a short read or EINTR; *ret_len:
+ * how many were read. */
+int read_full(int fd, void *buf, size_t size, size_t *ret_len);
 /* Write all of buf, again after a short write or EINTR. */
 int write_all(int fd, const void *buf, size_t len);
 int fsync_dir(const char *path);

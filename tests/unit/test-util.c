@@ -41,10 +41,31 @@ TEST(test_write_file_atomic)
 	rmdir(dir);
 }
 
+TEST(test_read_full)
+{
+	char buf[8];
+	size_t n = 99;
+	int fd[2];
+
+	CHECK_EQ_INT(pipe(fd), 0);
+	CHECK_EQ_INT(write(fd[1], "abc", 3), 3);
+	CHECK_EQ_INT(write(fd[1], "defghij", 7), 7); /* two writes: two reads */
+	CHECK_EQ_INT(read_full(fd[0], buf, sizeof(buf), &n), 0);
+	CHECK_EQ_INT(n, 8); /* up to size, no further */
+	CHECK(memcmp(buf, "abcdefgh", 8) == 0);
+	close(fd[1]);
+	CHECK_EQ_INT(read_full(fd[0], buf, sizeof(buf), &n), 0);
+	CHECK_EQ_INT(n, 2); /* up to the end */
+	CHECK(memcmp(buf, "ij", 2) == 0);
+	close(fd[0]);
+	CHECK_EQ_INT(read_full(fd[0], buf, sizeof(buf), &n), -EBADF);
+}
+
 int main(void)
 {
 	int n_failed = 0;
 
 	RUN(test_write_file_atomic);
+	RUN(test_read_full);
 	return n_failed ? 1 : 0;
 }
