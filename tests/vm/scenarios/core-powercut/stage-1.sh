@@ -1,7 +1,7 @@
 #!/bin/bash
 # A power cut in the middle of a background merge of root and data: the rollback boot started
-# both merges in the initramfs and went on; in the real root rewind-merge.service shows their
-# progress on the console, and the harness kills QEMU at one of those lines (stage-1.cut-when).
+# both merges in the initramfs, and the harness kills QEMU as soon as the console says so
+# (stage-1.cut-when), while the kernel copies 400 MiB back.
 # The next boot must resume both merges, never start over, and end with every byte as before
 # begin.
 set -euxo pipefail
