@@ -12,7 +12,7 @@ now() { date +%s%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 line() { printf '%-64s %s\n' "$1" "$2"; }
-best() { sort -n | head -n 1; }
+best() { sort -n | sed -n 1p; } # reads all: no write error under pipefail
 # ms CMD...: milliseconds one run of CMD takes (output dropped).
 ms() {
 	local t0
