@@ -3,6 +3,7 @@
 #include <assert.h>
 
 #include "conf.h"
+#include "refusal.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -15,7 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_write(path, data, size);
 	conf_init(&c);
 	r = conf_load(path, &c, &line);
-	assert(r == 0 || r == -EINVAL || r == -ENOMEM);
+	/* A line it refuses is the documented exit 2 (refusal.h). */
+	assert(r == 0 || r == -REFUSE_INPUT || r == -ENOMEM);
 	if (r == 0) {
 		assert(c.monitor_warn_percent <= 100 && c.monitor_extend_percent <= 100);
 		for (size_t i = 0; i < c.n_volumes; i++)
