@@ -170,16 +170,14 @@ static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
 {
 	char member[TXN_MEMBER_MAX];
 	const char *why;
-	bool merging = false;
+	bool merging;
 	int r;
 
 	strcpy(res->txid, t->txid);
 	res->pinned = t->pinned;
 	/* A rollback under way (rolling-back, or a merge a power cut interrupted): members that
 	 * are gone are merged already; roll the rest forward, whatever is missing. */
-	merging = t->phase == TXN_STATE_ROLLING_BACK;
-	for (size_t j = 0; j < t->n_snaps; j++)
-		merging = merging || t->snaps[j].merging;
+	merging = t->phase == TXN_STATE_ROLLING_BACK || txn_is_merging(t);
 	r = wait_for_members(l, s, &t, wait);
 	if (r >= 0 && !merging)
 		r = activate_members(l, s, &t);
@@ -340,11 +338,10 @@ int txn_boot(struct lvm *l, const struct txn_merge_opts *o, struct txn_results *
 	txn_auto_boot(l, &s, cmdline_txid);
 	for (size_t i = 0; i < s.n_txns; i++) {
 		struct txn *t = &s.txns[i];
-		bool chosen = *cmdline_txid && streq(t->txid, cmdline_txid), merging = false;
+		bool chosen = *cmdline_txid && streq(t->txid, cmdline_txid);
+		bool merging = txn_is_merging(t);
 
 		known = known || chosen;
-		for (size_t j = 0; j < t->n_snaps; j++)
-			merging = merging || t->snaps[j].merging;
 		/* Never a merge for a committing transaction (commit refuses one with a merge
 		 * under way). */
 		if (t->phase == TXN_STATE_COMMITTING) {

@@ -201,6 +201,18 @@ int txn_merge_wait(struct lvm *l, const struct txn_snap *s, const struct txn_mer
 	return 0;
 }
 
+/* Poll the merge of s to its end and check the snapshot is gone: LVM's poll also returns
+ * success when it stops early (origin no longer active), and when it only scheduled the merge
+ * ("Delaying merge since origin is open"): -EAGAIN then. */
+static int merge_to_end(struct lvm *l, const struct txn_snap *s, const struct txn_merge_opts *o)
+{
+	int r = txn_merge_wait(l, s, o);
+
+	if (r >= 0 && txn_snapshot_gone(l, s->lv->vg, s->lv->name) == 0)
+		r = -EAGAIN;
+	return r;
+}
+
 int txn_merge_one(struct lvm *l, const struct txn_snap *s, const struct txn_merge_opts *o,
 		  struct txn_results *res)
 {
@@ -224,11 +236,7 @@ int txn_merge_one(struct lvm *l, const struct txn_snap *s, const struct txn_merg
 	}
 	log_info("%s %s/%s from %s.", s->merging ? "Resuming the merge of" : "Rolling back",
 		 s->lv->vg, s->origin->name, s->lv->name);
-	r = txn_merge_wait(l, s, o);
-	/* LVM's poll also returns success when it stops early (origin no longer active), and
-	 * when it only scheduled the merge ("Delaying merge since origin is open"). */
-	if (r >= 0 && txn_snapshot_gone(l, s->lv->vg, s->lv->name) == 0)
-		r = -EAGAIN;
+	r = merge_to_end(l, s, o);
 	if (r < 0)
 		return txn_result_add(res, s, TXN_FAILED,
 				      r == -ETIMEDOUT ? "merge stalled"
@@ -324,9 +332,7 @@ int txn_merge_finish(struct lvm *l, const struct txn_merge_opts *o, struct txn_r
 			}
 			log_info("Waiting for the merge of %s/%s into %s/%s.", sn->lv->vg,
 				 sn->lv->name, sn->lv->vg, sn->origin->name);
-			r = txn_merge_wait(l, sn, o);
-			if (r >= 0 && txn_snapshot_gone(l, sn->lv->vg, sn->lv->name) == 0)
-				r = -EAGAIN;
+			r = merge_to_end(l, sn, o);
 			if (r < 0)
 				left = true;
 			else
@@ -358,8 +364,7 @@ out:
 		txn_set_done(&s);
 		if (txn_set_load(l, false, &s) >= 0) {
 			for (size_t i = 0; i < s.n_txns; i++)
-				for (size_t j = 0; j < s.txns[i].n_snaps; j++)
-					left = left || s.txns[i].snaps[j].merging;
+				left = left || txn_is_merging(&s.txns[i]);
 			if (!left && unlink(p) < 0 && errno != ENOENT)
 				log_warning("Failed to remove %s: %m", p);
 		}

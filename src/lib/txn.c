@@ -48,6 +48,14 @@ void txn_set_done(struct txn_set *s)
 	*s = (struct txn_set){};
 }
 
+bool txn_is_merging(const struct txn *t)
+{
+	for (size_t j = 0; j < t->n_snaps; j++)
+		if (t->snaps[j].merging)
+			return true;
+	return false;
+}
+
 bool txn_is_armed(const struct txn *t)
 {
 	return t->phase == TXN_STATE_ARMED;
@@ -512,10 +520,8 @@ int txn_finish_restore(struct lvm *l)
 
 int txn_refuse_if_rolling_back(const struct txn *t, const char *what)
 {
-	bool rolling = t->phase == TXN_STATE_ROLLING_BACK, merging = false;
+	bool rolling = t->phase == TXN_STATE_ROLLING_BACK, merging = txn_is_merging(t);
 
-	for (size_t j = 0; j < t->n_snaps; j++)
-		merging = merging || t->snaps[j].merging;
 	if (!rolling && !merging)
 		return 0;
 	return log_err_errno(-REFUSE_UNFINISHED,

@@ -69,6 +69,8 @@ int txn_set_reload(struct lvm *l, struct txn_set *s, struct txn **t);
 /* The origin of a member ("VG/LV") is in the report: its volume group is visible. */
 bool txn_member_visible(const struct txn_set *s, const char *member);
 bool txn_is_armed(const struct txn *t);
+/* A snapshot of t is merging (started: a background merge, a power cut, or deferred by LVM). */
+bool txn_is_merging(const struct txn *t);
 /* Every member has a snapshot, none is invalid, every origin is there: a rollback can start.
  * When not, *ret_why (static or in t) says which member and why. */
 #define TXN_MEMBER_MAX (2 * LVM_NAME_MAX + 2)
