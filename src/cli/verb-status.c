@@ -91,7 +91,10 @@ static void print_volumes(const struct txn_status_txn *t)
 		char vol[256], size[16], pct[16], merging[64];
 
 		snprintf(vol, sizeof(vol), "%s/%s", v->vg, v->origin);
-		format_size((int64_t)v->size, size, sizeof(size));
+		if (v->pool)
+			snprintf(size, sizeof(size), "thin");
+		else
+			format_size((int64_t)v->size, size, sizeof(size));
 		if (v->fill >= 0)
 			snprintf(pct, sizeof(pct), "%.1f%%", v->fill);
 		else
@@ -99,7 +102,12 @@ static void print_volumes(const struct txn_status_txn *t)
 		format_merging(v, merging, sizeof(merging));
 		printf("  %-20s %-40s %-6s %7s %6s  %s%s%s\n", vol, v->snapshot,
 		       txn_state_to_string(v->state), size, pct, v->mount ?: "-",
-		       v->invalid ? "  INVALID (overflowed): cannot roll back" : "", merging);
+		       v->invalid ? (v->pool ? "  INVALID (thin pool failed): cannot roll back"
+					     : "  INVALID (overflowed): cannot roll back")
+				  : "",
+		       merging);
+		if (v->pool)
+			printf("  %-20s (thin snapshot; FILL is thin pool %s)\n", "", v->pool);
 	}
 }
 

@@ -232,6 +232,15 @@ static int parse_lv(struct json_object *o, struct lvm_lv *lv)
 	lv->snap_percent = *pct ? strtod(pct, NULL) : -1;
 	lv->snapshot_invalid = streq(jstr(o, "lv_snapshot_invalid"), "1");
 	lv->merging = streq(jstr(o, "lv_merging"), "1");
+	lv->thin = streq(jstr(o, "segtype"), "thin");
+	if (jdup(o, "pool_lv", &lv->pool) < 0)
+		return -ENOMEM;
+	unbracket(lv->pool);
+	lv->thin_id = ju64(o, "thin_id");
+	pct = jstr(o, "data_percent");
+	lv->data_percent = *pct ? strtod(pct, NULL) : -1;
+	pct = jstr(o, "metadata_percent");
+	lv->metadata_percent = *pct ? strtod(pct, NULL) : -1;
 	if (strlen(lv->attr) < 10)
 		r = log_err_errno(-EBADMSG, "LV %s/%s has an unexpected lv_attr '%s'.", lv->vg,
 				  lv->name, lv->attr);
@@ -246,6 +255,7 @@ static void lv_done(struct lvm_lv *lv)
 	free(lv->origin);
 	free(lv->dm_path);
 	free(lv->path);
+	free(lv->pool);
 	strv_free(lv->tags);
 }
 
@@ -271,7 +281,8 @@ int lvm_report(struct lvm *l, bool with_vgs, struct lvm_report *ret)
 	r = lvm_runf(l, &lvs_out,
 		     "lvs --reportformat json --units b --nosuffix --binary -a -o "
 		     "lv_name,vg_name,lv_tags,lv_attr,origin,lv_size,snap_percent,lv_dm_path,"
-		     "lv_path,lv_snapshot_invalid,lv_merging");
+		     "lv_path,lv_snapshot_invalid,lv_merging,segtype,pool_lv,thin_id,data_percent,"
+		     "metadata_percent");
 	if (r < 0)
 		return r;
 	if (with_vgs) {
@@ -341,6 +352,11 @@ const struct lvm_lv *lvm_report_find_lv(const struct lvm_report *r, const char *
 	return NULL;
 }
 
+const struct lvm_lv *lvm_report_thin_pool(const struct lvm_report *r, const struct lvm_lv *lv)
+{
+	return lv->thin && *lv->pool ? lvm_report_find_lv(r, lv->vg, lv->pool) : NULL;
+}
+
 const struct lvm_vg *lvm_report_find_vg(const struct lvm_report *r, const char *vg)
 {
 	for (size_t i = 0; i < r->n_vgs; i++)
@@ -408,8 +424,11 @@ int lvm_snapshot_create(struct lvm *l, const char *vg, const char *origin, const
 	r = tag_args(tags, "--addtag", &add);
 	if (r < 0)
 		return r;
-	r = lvm_runf(l, NULL, "lvcreate -s -n %s -L %" PRIu64 "b%s %s/%s", name, bytes, add, vg,
-		     origin);
+	if (bytes)
+		r = lvm_runf(l, NULL, "lvcreate -s -n %s -L %" PRIu64 "b%s %s/%s", name, bytes, add,
+			     vg, origin);
+	else
+		r = lvm_runf(l, NULL, "lvcreate -s -n %s%s %s/%s", name, add, vg, origin);
 	if (r < 0) {
 		/* A failed lvcreate can leave an inactive LV behind (VM-FACTS): remove it. */
 		struct lvm_report rep = {};
@@ -499,6 +518,15 @@ int lvm_merge_background(struct lvm *l, const char *vg, const char *snapshot, bo
 	 * LVM forks from this process. */
 	return lvm_runf(l, NULL, "lvconvert%s --background --mergesnapshot %s/%s",
 			own_poller ? " --config global/use_lvmpolld=0 -i 1" : "", vg, snapshot);
+}
+
+int lvm_thin_merge(struct lvm *l, const char *vg, const char *snapshot)
+{
+	int r = check_vg_lv(vg, snapshot);
+
+	if (r < 0)
+		return r;
+	return lvm_runf(l, NULL, "lvconvert --mergethin %s/%s", vg, snapshot);
 }
 
 int lvm_merge_resume(struct lvm *l, const char *vg, const char *origin)

@@ -20,6 +20,13 @@ struct lvm_lv {
 	double snap_percent; /* -1 when not known */
 	bool snapshot_invalid;
 	bool merging;
+	/* Thin provisioning: a thin volume (segtype "thin") lives in pool; its snapshots are
+	 * thin volumes too, with origin set and no size of their own. */
+	bool thin;
+	char *pool;	     /* "" unless thin */
+	uint64_t thin_id;    /* the pool's device id of a thin volume; 0 unknown */
+	double data_percent; /* a thin pool's data and metadata fill; -1 unknown */
+	double metadata_percent;
 };
 
 struct lvm_vg {
@@ -60,8 +67,14 @@ bool lvm_lv_is_open(const struct lvm_lv *lv);
 /* The device-mapper name, from lv_dm_path; NULL when unknown. */
 const char *lvm_lv_dm_name(const struct lvm_lv *lv);
 
+/* bytes 0: a thin snapshot (the origin is thin), which LVM creates inactive (activation skip). */
 int lvm_snapshot_create(struct lvm *l, const char *vg, const char *origin, const char *name,
 			uint64_t bytes, char *const *tags);
+/* The thin pool that holds lv (its report entry), or NULL. */
+const struct lvm_lv *lvm_report_thin_pool(const struct lvm_report *r, const struct lvm_lv *lv);
+/* Merge a thin snapshot: with origin and snapshot closed, LVM swaps them in the metadata at
+ * once (the snapshot takes the origin's name and UUID; the old origin is deleted). */
+int lvm_thin_merge(struct lvm *l, const char *vg, const char *snapshot);
 int lvm_lv_remove(struct lvm *l, const char *vg, const char *lv);
 /* lvextend -L +<bytes>b VG/LV (LVM rounds up to whole extents). */
 int lvm_lv_extend(struct lvm *l, const char *vg, const char *lv, uint64_t bytes);

@@ -63,6 +63,9 @@ static json_object *volume_json(const struct txn_status_volume *v)
 	r = r ?: jadd_str(o, "mount", v->mount);
 	r = r ?: jadd(o, "root", json_object_new_boolean(v->root));
 	r = r ?: jadd_u64(o, "time", v->time);
+	r = r
+		?: jadd_or_null(o, "thin_pool", v->pool,
+				v->pool ? json_object_new_string(v->pool) : NULL);
 	return built(r, o);
 }
 

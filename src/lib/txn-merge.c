@@ -15,6 +15,12 @@
  *
  * Foreground (merge = foreground): the same start, then wait in this process until the
  * snapshot is gone, with progress from device-mapper.
+ *
+ * Thin snapshots have nothing to copy: with origin and snapshot closed, LVM swaps the two in one
+ * metadata commit (the snapshot's thin device becomes the origin, under the origin's name and
+ * UUID; the old device is deleted). Before or after that commit, never between: a power cut
+ * leaves either the armed snapshot or the merged origin. Background or foreground, it is done
+ * when LVM returns, and we check that it was (the origin's thin device id is the snapshot's).
  */
 #include <signal.h>
 #include <sys/wait.h>
@@ -68,6 +74,108 @@ static int wait_child(pid_t pid, int *status)
 		if (errno != EINTR)
 			return -errno;
 	return 0;
+}
+
+/* Of the tags of lv, those of a transaction (rewind:, but not the origin's own restore-esp and
+ * rearmed): what a thin merge by LVM before 2.03.24 leaves on the merged origin. */
+static int txn_tags_of(const struct lvm_lv *lv, char ***ret)
+{
+	_cleanup_strv_ char **del = NULL;
+	int r;
+
+	for (size_t i = 0; lv->tags && lv->tags[i]; i++)
+		if (startswith(lv->tags[i], TAG_PREFIX) &&
+		    !startswith(lv->tags[i], TAG_RESTORE_ESP) &&
+		    !startswith(lv->tags[i], TAG_REARMED) &&
+		    (r = strv_extend(&del, lv->tags[i])) < 0)
+			return r;
+	*ret = TAKE_PTR(del);
+	return 0;
+}
+
+int txn_merged_thin_clean(struct lvm *l, const struct lvm_lv *lv)
+{
+	_cleanup_strv_ char **del = NULL;
+	int r = txn_tags_of(lv, &del);
+
+	if (r < 0 || !del)
+		return r;
+	r = lvm_lv_change_tags(l, lv->vg, lv->name, NULL, del);
+	if (r < 0)
+		return log_err_errno(r, "Failed to remove the transaction's tags from %s/%s.",
+				     lv->vg, lv->name);
+	return 0;
+}
+
+/*
+ * Merge the thin snapshot s. LVM before 2.03.24 keeps the snapshot's tags on the merged origin
+ * and drops the origin's (rewind:restore-esp of root, the operator's own): the snapshot gets a
+ * copy of them first, and loses the transaction's tags after.
+ */
+static int thin_merge(struct lvm *l, const struct txn_snap *s)
+{
+	_cleanup_strv_ char **copy = NULL;
+	const char *vg = s->lv->vg;
+	struct lvm_report rep = {};
+	const struct lvm_lv *o, *sn;
+	uint64_t id;
+	int r;
+
+	/* Their tags as they are now: the boot adds rewind:restore-esp to root just before. */
+	r = lvm_report(l, false, &rep);
+	if (r < 0)
+		return r;
+	o = lvm_report_find_lv(&rep, vg, s->origin->name);
+	sn = lvm_report_find_lv(&rep, vg, s->lv->name);
+	if (!o || !sn) {
+		lvm_report_done(&rep);
+		return log_err_errno(-ENOENT, "%s/%s or its origin is gone.", vg, s->lv->name);
+	}
+	id = sn->thin_id;
+	for (size_t i = 0; o->tags && o->tags[i] && r >= 0; i++) {
+		if (strv_contains(sn->tags, o->tags[i]))
+			continue;
+		if (name_valid_tag(o->tags[i]) < 0)
+			log_warning(
+			    "Tag %.80s of %s/%s is not copied: LVM before 2.03.24 drops it in "
+			    "the merge.",
+			    o->tags[i], vg, o->name);
+		else
+			r = strv_extend(&copy, o->tags[i]);
+	}
+	lvm_report_done(&rep);
+	if (r < 0)
+		return r;
+	if (copy && (r = lvm_lv_change_tags(l, vg, s->lv->name, copy, NULL)) < 0)
+		return log_err_errno(r, "Failed to copy the tags of %s/%s to %s/%s.", vg,
+				     s->origin->name, vg, s->lv->name);
+	/* A merge LVM deferred (the origin was open then) ends in the poll of the origin. */
+	r = s->merging ? lvm_merge_resume(l, vg, s->origin->name)
+		       : lvm_thin_merge(l, vg, s->lv->name);
+	if (r < 0)
+		log_warning("LVM reported an error merging %s/%s.", vg, s->lv->name);
+	/* What counts is what LVM did: the snapshot gone, its thin device now the origin. */
+	r = lvm_report(l, false, &rep);
+	if (r < 0)
+		return r;
+	o = lvm_report_find_lv(&rep, vg, s->origin->name);
+	sn = lvm_report_find_lv(&rep, vg, s->lv->name);
+	if (!sn && o && o->thin && (id == 0 || o->thin_id == id)) {
+		if (txn_merged_thin_clean(l, o) < 0)
+			log_warning("The next rewind command retries.");
+		r = 0;
+	} else if (sn && sn->merging)
+		r = log_err_errno(
+		    -EAGAIN,
+		    "LVM deferred the merge of %s/%s to the next activation of %s/%s, "
+		    "which would undo everything written to it until then. Do not use "
+		    "it; reboot to finish the rollback.",
+		    vg, s->lv->name, vg, s->origin->name);
+	else
+		r = log_err_errno(-EIO, "LVM did not merge %s/%s into %s/%s.", vg, s->lv->name, vg,
+				  s->origin->name);
+	lvm_report_done(&rep);
+	return r;
 }
 
 int txn_merge_start(struct lvm *l, const struct txn_snap *s, const struct txn_merge_opts *o)
@@ -219,6 +327,17 @@ int txn_merge_one(struct lvm *l, const struct txn_snap *s, const struct txn_merg
 	double t0 = txn_now();
 	int r;
 
+	if (s->thin) {
+		log_info("Rolling back %s/%s from the thin snapshot %s.", s->lv->vg,
+			 s->origin->name, s->lv->name);
+		r = thin_merge(l, s);
+		if (r < 0)
+			return txn_result_add(res, s, TXN_FAILED,
+					      r == -EAGAIN ? "merge deferred to the next activation"
+							   : "merge failed",
+					      txn_now() - t0);
+		return txn_result_add(res, s, TXN_MERGED, NULL, txn_now() - t0);
+	}
 	if (!o->foreground) {
 		log_info("%s %s/%s from %s; the merge goes on in the background.",
 			 s->merging ? "Resuming the merge of" : "Rolling back", s->lv->vg,

@@ -36,7 +36,6 @@ static int volume_fill(const struct txn_snap *s, struct txn_status_volume *v)
 	    .origin = strdup(s->lv->origin),
 	    .snapshot = strdup(s->lv->name),
 	    .state = s->tags.state,
-	    .size = s->lv->size,
 	    .fill = s->fill,
 	    .invalid = s->invalid,
 	    .merging = s->merging,
@@ -44,8 +43,11 @@ static int volume_fill(const struct txn_snap *s, struct txn_status_volume *v)
 	    .mount = s->tags.mnt ? strdup(s->tags.mnt) : NULL,
 	    .root = s->tags.root,
 	    .time = s->tags.time,
+	    .size = s->thin ? 0 : s->lv->size,
+	    .pool = s->thin && s->pool ? strdup_printf("%s/%s", s->pool->vg, s->pool->name) : NULL,
 	};
-	if (!v->vg || !v->origin || !v->snapshot || (s->tags.mnt && !v->mount))
+	if (!v->vg || !v->origin || !v->snapshot || (s->tags.mnt && !v->mount) ||
+	    (s->thin && s->pool && !v->pool))
 		return -ENOMEM;
 	return 0;
 }
@@ -120,6 +122,7 @@ void txn_status_done(struct txn_status *s)
 			free(t->volumes[j].origin);
 			free(t->volumes[j].snapshot);
 			free(t->volumes[j].mount);
+			free(t->volumes[j].pool);
 		}
 		free(t->volumes);
 		strv_free(t->members);

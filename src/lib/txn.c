@@ -44,6 +44,7 @@ void txn_set_done(struct txn_set *s)
 	}
 	free(s->txns);
 	free(s->restores);
+	free(s->merged_thin);
 	lvm_report_done(&s->rep);
 	*s = (struct txn_set){};
 }
@@ -133,7 +134,7 @@ static int txn_summarise(struct txn *t)
 }
 
 /* Validity and fill: device-mapper when the snapshot is mapped, LVM's report otherwise. */
-static void snap_probe(struct txn_snap *s)
+static void snap_probe(struct txn_snap *s, const struct lvm_lv *pool)
 {
 	const struct lvm_lv *lv = s->lv;
 	struct devmap_snap_status st;
@@ -146,6 +147,13 @@ static void snap_probe(struct txn_snap *s)
 	    streq(st.target, "snapshot")) {
 		s->invalid = s->invalid || st.invalid || st.overflow;
 		s->fill = devmap_snap_fill_percent(&st);
+	}
+	if (lv->thin) {
+		/* Nothing of its own to overflow: the pool is what fills, for every thin volume. */
+		s->thin = true;
+		s->pool = pool;
+		s->invalid = pool && pool->attr[8] == 'F';
+		s->fill = pool ? MAX(pool->data_percent, pool->metadata_percent) : -1;
 	}
 	if (s->invalid)
 		s->fill = 100.0;
@@ -182,9 +190,12 @@ static bool half_created(const struct lvm_lv *lv, const struct txn_tags *tags)
 	       streq(lv->name + n - k, suffix);
 }
 
-/* rewind:restore-esp=TXID on an origin (tags.c: TAG_RESTORE_ESP). */
+/* rewind:restore-esp=TXID on an origin (tags.c: TAG_RESTORE_ESP). A snapshot carries a copy
+ * of its thin origin's tags while it is merged (txn-merge.c): not an origin, skipped. */
 static int restore_add(struct txn_set *s, const struct lvm_lv *lv)
 {
+	if (*lv->origin)
+		return 0;
 	for (size_t i = 0; lv->tags && lv->tags[i]; i++) {
 		const char *v = startswith(lv->tags[i], TAG_RESTORE_ESP)
 				    ? lv->tags[i] + strlen(TAG_RESTORE_ESP)
@@ -236,7 +247,20 @@ int txn_set_load(struct lvm *l, bool with_vgs, struct txn_set *ret)
 		}
 		if (!tags.present)
 			continue;
-		if ((!lvm_lv_is_snapshot(lv) || !*lv->origin) && !half_created(lv, &tags)) {
+		if (lv->thin && !*lv->origin && tags.state == TXN_STATE_ROLLING_BACK) {
+			const struct lvm_lv **m =
+			    reallocarray(s.merged_thin, s.n_merged_thin + 1, sizeof(*m));
+			txn_tags_done(&tags);
+			if (!m) {
+				r = -ENOMEM;
+				goto fail;
+			}
+			s.merged_thin = m;
+			m[s.n_merged_thin++] = lv;
+			continue;
+		}
+		if ((!(lvm_lv_is_snapshot(lv) || lv->thin) || !*lv->origin) &&
+		    !half_created(lv, &tags)) {
 			log_warning("Ignoring %s/%s: it carries rewind tags but is not a snapshot.",
 				    lv->vg, lv->name);
 			txn_tags_done(&tags);
@@ -253,7 +277,7 @@ int txn_set_load(struct lvm *l, bool with_vgs, struct txn_set *ret)
 		sn = &t->snaps[t->n_snaps++];
 		*sn = (struct txn_snap){.lv = lv, .tags = tags};
 		sn->origin = lvm_report_find_lv(&s.rep, lv->vg, lv->origin);
-		snap_probe(sn);
+		snap_probe(sn, lvm_report_thin_pool(&s.rep, lv));
 	}
 	for (size_t i = 0; i < s.n_txns; i++)
 		if ((r = txn_summarise(&s.txns[i])) < 0)
@@ -425,6 +449,14 @@ int txn_finish_interrupted(struct lvm *l)
 		else
 			continue;
 		r = txn_remove(l, t);
+		if (r < 0)
+			ret = ret ?: r;
+		else
+			done = 1;
+	}
+	/* A thin merge whose tag clean-up a crash (or a failed lvchange) left undone. */
+	for (size_t i = 0; i < s.n_merged_thin; i++) {
+		r = txn_merged_thin_clean(l, s.merged_thin[i]);
 		if (r < 0)
 			ret = ret ?: r;
 		else

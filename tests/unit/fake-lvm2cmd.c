@@ -29,6 +29,13 @@ static char fail_prefix[64];
 static int fail_nth, fail_seen;
 static bool fail_leave;
 static char report_warning[256];
+static bool thin_swap_tags;
+static unsigned next_thin_id;
+
+void fake_thin_merge_swaps_tags(bool swap)
+{
+	thin_swap_tags = swap;
+}
 
 void fake_report_warning(const char *line)
 {
@@ -43,6 +50,8 @@ void fake_reset(void)
 	fail_prefix[0] = '\0';
 	fail_nth = fail_seen = 0;
 	report_warning[0] = '\0';
+	thin_swap_tags = false;
+	next_thin_id = 1;
 	fake_events_reset();
 }
 
@@ -81,6 +90,29 @@ struct fake_lv *fake_add_lv(const char *vg, const char *name, uint64_t size, con
 			return &lvs[i];
 		}
 	return NULL;
+}
+
+struct fake_lv *fake_add_thin_pool(const char *vg, const char *name, uint64_t size, double data_pct)
+{
+	struct fake_lv *p = fake_add_lv(vg, name, size, "twi-aotz--");
+
+	if (p) {
+		p->data_pct = data_pct;
+		p->meta_pct = data_pct / 4;
+	}
+	return p;
+}
+
+struct fake_lv *fake_add_thin_lv(const char *vg, const char *name, const char *pool, uint64_t size,
+				 bool open)
+{
+	struct fake_lv *lv = fake_add_lv(vg, name, size, open ? "Vwi-aotz--" : "Vwi-a-tz--");
+
+	if (lv) {
+		snprintf(lv->pool, sizeof(lv->pool), "%s", pool);
+		lv->thin_id = next_thin_id++;
+	}
+	return lv;
 }
 
 struct fake_lv *fake_find_lv(const char *vg, const char *name)
@@ -260,7 +292,20 @@ static int report(bool vg_report)
 				       jstr(lv->origin[0] && lv->attr[4] == 'a'
 						? (lv->snapshot_invalid ? "1" : "0")
 						: "-1"));
-		json_object_object_add(o, "lv_merging", jstr(lv->attr[0] == 'S' ? "1" : "0"));
+		json_object_object_add(o, "lv_merging",
+				       jstr(lv->attr[0] == 'S' || lv->thin_merging ? "1" : "0"));
+		json_object_object_add(o, "segtype",
+				       jstr(lv->attr[0] == 'V'	 ? "thin"
+					    : lv->attr[0] == 't' ? "thin-pool"
+					    : lv->origin[0]	 ? "snapshot"
+								 : "linear"));
+		json_object_object_add(o, "pool_lv", jstr(lv->pool));
+		snprintf(buf, sizeof(buf), "%u", lv->thin_id);
+		json_object_object_add(o, "thin_id", jstr(lv->thin_id ? buf : ""));
+		snprintf(buf, sizeof(buf), "%.2f", lv->data_pct);
+		json_object_object_add(o, "data_percent", jstr(lv->attr[0] == 't' ? buf : ""));
+		snprintf(buf, sizeof(buf), "%.2f", lv->meta_pct);
+		json_object_object_add(o, "metadata_percent", jstr(lv->attr[0] == 't' ? buf : ""));
 		json_object_array_add(arr, o);
 	}
 	for (int i = 0; vg_report && i < n_vgs; i++) {
@@ -336,12 +381,29 @@ static int cmd_lvcreate(int argc, char **argv, bool fail)
 		else
 			target = argv[i];
 	}
-	if (!name || !target || !size)
+	if (!name || !target)
 		return LVM2_INVALID_PARAMETERS;
 	origin = lv_arg(target);
 	if (!origin) {
 		fake_lvm2_log(LVM2_LOG_ERROR, "Failed to find origin.");
 		return LVM2_PROCESSING_FAILED;
+	}
+	if (!size) {
+		/* A thin snapshot: of a thin origin only; inactive (activation skip). */
+		if (origin->attr[0] != 'V' || fake_find_lv(origin->vg, name))
+			return LVM2_INVALID_PARAMETERS;
+		if (fail) {
+			fake_lvm2_log(LVM2_LOG_ERROR, "Injected failure.");
+			return LVM2_PROCESSING_FAILED;
+		}
+		snap = fake_add_thin_lv(origin->vg, name, origin->pool, origin->size, false);
+		snap->attr[4] = '-';
+		snap->attr[9] = 'k';
+		snprintf(snap->origin, sizeof(snap->origin), "%s", origin->name);
+		for (int i = 0; i < n_tags; i++)
+			fake_lv_add_tag(snap, tags[i]);
+		origin->suspended = false;
+		return LVM2_COMMAND_SUCCEEDED;
 	}
 	vg = find_vg(origin->vg);
 	if (fake_find_lv(origin->vg, name) || !vg || vg->free < size) {
@@ -407,11 +469,45 @@ static int cmd_lvchange(int argc, char **argv)
 	return LVM2_COMMAND_SUCCEEDED;
 }
 
+/* LVM's thin_merge_finish(): the snapshot takes the origin's name and UUID, the origin goes. */
+static void thin_merge_finish(struct fake_lv *origin, struct fake_lv *snap)
+{
+	snprintf(snap->name, sizeof(snap->name), "%s", origin->name);
+	snap->origin[0] = '\0';
+	snap->attr[4] = origin->attr[4];
+	snap->attr[9] = '-';
+	snap->thin_merging = false;
+	if (thin_swap_tags) {
+		memcpy(snap->tags, origin->tags, sizeof(snap->tags));
+		snap->n_tags = origin->n_tags;
+	}
+	origin->used = false;
+}
+
+static int cmd_mergethin(struct fake_lv *snap)
+{
+	struct fake_lv *origin =
+	    snap && snap->origin[0] ? fake_find_lv(snap->vg, snap->origin) : NULL;
+
+	if (!origin || snap->attr[0] != 'V')
+		return LVM2_INVALID_PARAMETERS;
+	if (snap->attr[5] == 'o' || origin->attr[5] == 'o' || origin->holders) {
+		/* Marked merging: finished by the poll of the origin (lvpoll). */
+		fake_lvm2_log(LVM2_LOG_PRINT, "Delaying merge since origin volume is open.");
+		snap->thin_merging = true;
+		return LVM2_COMMAND_SUCCEEDED;
+	}
+	thin_merge_finish(origin, snap);
+	return LVM2_COMMAND_SUCCEEDED;
+}
+
 static int cmd_lvconvert(int argc, char **argv)
 {
 	struct fake_lv *snap = lv_arg(argv[argc - 1]), *origin;
 	bool merge = false, background = false;
 
+	if (argc == 3 && strcmp(argv[1], "--mergethin") == 0)
+		return cmd_mergethin(snap);
 	for (int i = 1; i < argc - 1; i++)
 		if (strcmp(argv[i], "--mergesnapshot") == 0)
 			merge = true;
@@ -446,6 +542,12 @@ static int cmd_lvpoll(int argc, char **argv)
 
 	if (!origin)
 		return LVM2_PROCESSING_FAILED;
+	for (int i = 0; i < MAX_LVS; i++)
+		if (lvs[i].used && lvs[i].thin_merging && strcmp(lvs[i].vg, origin->vg) == 0 &&
+		    strcmp(lvs[i].origin, origin->name) == 0 && origin->attr[5] != 'o') {
+			thin_merge_finish(origin, &lvs[i]);
+			return LVM2_COMMAND_SUCCEEDED;
+		}
 	for (int i = 0; i < MAX_LVS; i++)
 		if (lvs[i].used && lvs[i].attr[0] == 'S' && strcmp(lvs[i].vg, origin->vg) == 0 &&
 		    strcmp(lvs[i].origin, origin->name) == 0) {

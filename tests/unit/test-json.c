@@ -199,8 +199,8 @@ TEST(test_status_json_shape)
 	members(v,
 		(const char *const[]){"vg", "origin", "snapshot", "state", "size", "fill_percent",
 				      "invalid", "merging", "merge_remaining_sectors", "mount",
-				      "root", "time", NULL},
-		(const json_type[]){S, S, S, S, I, D, B, B, N, S, B, I});
+				      "root", "time", "thin_pool", NULL},
+		(const json_type[]){S, S, S, S, I, D, B, B, N, S, B, I, N});
 	CHECK_STREQ(json_object_get_string(member(v, "fill_percent", D)), "3.20");
 	CHECK_STREQ(json_object_get_string(member(v, "mount", S)), "/");
 	/* last_boot is the outcome as the file has it */

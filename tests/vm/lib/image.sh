@@ -48,7 +48,7 @@ build_layer() {
 	EOT
 	# image/dracut.conf is baked into the cached base; here it gets slim: only these drivers
 	{ cat "$VM_DIR/image/dracut.conf"; echo 'compress="zstd"'
-	  echo 'drivers=" virtio_pci virtio_blk virtio_scsi virtio_console sd_mod ext4 dm_mod dm_snapshot dm_bufio vfat "'
+	  echo 'drivers=" virtio_pci virtio_blk virtio_scsi virtio_console sd_mod ext4 dm_mod dm_snapshot dm_bufio dm_thin_pool vfat "'
 	  [ -e "$l/usr/lib/dracut/modules.d/90rewind/module-setup.sh" ] && echo 'add_dracutmodules+=" rewind "'
 	} >"$l/etc/dracut.conf.d/50-vmtest.conf"
 }
