@@ -24,7 +24,7 @@ rewind begin --name th1 / /srv/tdata
 lvs -a -o lv_name,lv_attr,segtype,origin,pool_lv,lv_tags vg0 vg1
 # A thin snapshot of the thin origin, in its pool; root's is thick.
 [ "$(lvs --noheadings -o segtype,origin,pool_lv vg1/tdata-rewind-th1 | xargs)" = "thin tdata pool" ]
-[ "$(lvs --noheadings -o segtype vg0/root-rewind-th1 | xargs)" = snapshot ]
+[ "$(lvs --noheadings -o lv_attr vg0/root-rewind-th1 | xargs | cut -c1)" = s ]
 rewind status | tee "$VMTEST_STATE/status"
 grep -q 'thin snapshot; FILL is thin pool vg1/pool' "$VMTEST_STATE/status"
 rewind status --json | jq -e '.transactions[0].volumes[] | select(.origin == "tdata") | .thin_pool == "vg1/pool" and .size == 0 and .fill_percent > 0'
