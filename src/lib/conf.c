@@ -120,7 +120,7 @@ static int conf_set(struct conf *c, const char *key, const char *value, const ch
 		if (policy_parse(value, &c->size) < 0) {
 			log_err(
 			    "%s:%u: invalid size policy '%s': expected SIZE, N%%SIZE, N%%USED or "
-			    "N%%FREE.",
+			    "N%%FREE, optionally with ,chunk=4K..512K.",
 			    path, line, value);
 			return -REFUSE_INPUT;
 		}

@@ -410,9 +410,9 @@ static int tag_args(char *const *tags, const char *opt, char **ret)
 }
 
 int lvm_snapshot_create(struct lvm *l, const char *vg, const char *origin, const char *name,
-			uint64_t bytes, char *const *tags)
+			uint64_t bytes, uint32_t chunk_kib, char *const *tags)
 {
-	_cleanup_free_ char *add = NULL;
+	_cleanup_free_ char *add = NULL, *chunk = NULL;
 	int r;
 
 	r = check_vg_lv(vg, origin);
@@ -424,9 +424,12 @@ int lvm_snapshot_create(struct lvm *l, const char *vg, const char *origin, const
 	r = tag_args(tags, "--addtag", &add);
 	if (r < 0)
 		return r;
+	chunk = chunk_kib ? strdup_printf(" -c %" PRIu32 "k", chunk_kib) : strdup("");
+	if (!chunk)
+		return -ENOMEM;
 	if (bytes)
-		r = lvm_runf(l, NULL, "lvcreate -s -n %s -L %" PRIu64 "b%s %s/%s", name, bytes, add,
-			     vg, origin);
+		r = lvm_runf(l, NULL, "lvcreate -s -n %s -L %" PRIu64 "b%s%s %s/%s", name, bytes,
+			     chunk, add, vg, origin);
 	else
 		r = lvm_runf(l, NULL, "lvcreate -s -n %s%s %s/%s", name, add, vg, origin);
 	if (r < 0) {

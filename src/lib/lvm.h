@@ -67,9 +67,10 @@ bool lvm_lv_is_open(const struct lvm_lv *lv);
 /* The device-mapper name, from lv_dm_path; NULL when unknown. */
 const char *lvm_lv_dm_name(const struct lvm_lv *lv);
 
-/* bytes 0: a thin snapshot (the origin is thin), which LVM creates inactive (activation skip). */
+/* bytes 0: a thin snapshot (the origin is thin), which LVM creates inactive (activation skip).
+ * chunk_kib: lvcreate -c of a thick one; 0: LVM's default. */
 int lvm_snapshot_create(struct lvm *l, const char *vg, const char *origin, const char *name,
-			uint64_t bytes, char *const *tags);
+			uint64_t bytes, uint32_t chunk_kib, char *const *tags);
 /* The thin pool that holds lv (its report entry), or NULL. */
 const struct lvm_lv *lvm_report_thin_pool(const struct lvm_report *r, const struct lvm_lv *lv);
 /* Merge a thin snapshot: with origin and snapshot closed, LVM swaps them in the metadata at

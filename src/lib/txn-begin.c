@@ -193,7 +193,13 @@ static int size_and_check_space(const struct lvm_report *rep, const struct conf 
 		int fallback, r;
 
 		if (v[i].lv->thin) {
-			/* bytes 0: a thin snapshot, which has no size. */
+			/* bytes 0: a thin snapshot, which has no size; its chunks are the pool's.
+			 */
+			if (v[i].policy.chunk_kib)
+				log_warning(
+				    "%s/%s is a thin volume: its snapshot has no size, and the "
+				    "chunk size is its pool's; the policy does not apply.",
+				    v[i].lv->vg, v[i].lv->name);
 			r = check_thin_pool(rep, &v[i], c);
 			if (r < 0)
 				return r;
@@ -279,11 +285,15 @@ static int create_one(struct lvm *l, struct vol *v, const struct begin_ctx *ctx)
 	r = txn_tags_encode(&t, &tags);
 	if (r < 0)
 		return log_err_errno(r, "Cannot encode the tags of %s/%s.", v->lv->vg, v->snap);
-	r = lvm_snapshot_create(l, v->lv->vg, v->lv->name, v->snap, v->bytes, tags);
+	r = lvm_snapshot_create(l, v->lv->vg, v->lv->name, v->snap, v->bytes, v->policy.chunk_kib,
+				tags);
 	if (r < 0)
 		return log_err_errno(r, "Failed to create snapshot %s/%s.", v->lv->vg, v->snap);
 	v->created = true;
-	if (v->bytes)
+	if (v->bytes && v->policy.chunk_kib)
+		log_info("Created snapshot %s/%s (%" PRIu64 " MiB, chunk %" PRIu32 " KiB).",
+			 v->lv->vg, v->snap, v->bytes >> 20, v->policy.chunk_kib);
+	else if (v->bytes)
 		log_info("Created snapshot %s/%s (%" PRIu64 " MiB).", v->lv->vg, v->snap,
 			 v->bytes >> 20);
 	else

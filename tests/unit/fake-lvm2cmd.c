@@ -374,7 +374,12 @@ static int cmd_lvcreate(int argc, char **argv, bool fail)
 				return LVM2_INVALID_PARAMETERS;
 		} else if (strcmp(argv[i], "--addtag") == 0 && i + 1 < argc)
 			snprintf(tags[n_tags++], 256, "%s", argv[++i]);
-		else if (strcmp(argv[i], "-s") == 0)
+		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			char *end;
+			unsigned long k = strtoul(argv[++i], &end, 10);
+			if (strcmp(end, "k") != 0 || k < 4 || k > 512 || (k & (k - 1)))
+				return LVM2_INVALID_PARAMETERS;
+		} else if (strcmp(argv[i], "-s") == 0)
 			continue;
 		else if (argv[i][0] == '-')
 			return LVM2_INVALID_PARAMETERS;
