@@ -109,13 +109,14 @@ static int parse_action(char *line, unsigned version, struct txn_package_run *ru
 {
 	const unsigned n_fields = version >= 3 ? 9 : 5;
 	const unsigned op_at = version >= 3 ? 4 : 2;
-	char *f[9], *save = NULL;
+	char *f[9], *rest = line;
 	struct txn_package p = {};
 	const char *arch, *what;
 	unsigned n = 0;
 	char op;
 
-	for (char *t = strtok_r(line, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+	/* Fields are separated by one space each: an empty field is refused. */
+	for (char *t; (t = strsep(&rest, " "));) {
 		if (n == n_fields || !apt_field_valid(t))
 			return -EBADMSG;
 		f[n++] = t;
@@ -133,6 +134,7 @@ static int parse_action(char *line, unsigned version, struct txn_package_run *ru
 		return 0;
 	if (run->n_packages >= APT_PACKAGES_MAX)
 		return -EBADMSG;
+	/* A purge of a package whose files are gone may have no version at all. */
 	if (streq(what, "**REMOVE**"))
 		p.action = TXN_PKG_REMOVE;
 	else if (streq(f[1], "-") && streq(f[op_at + 1], "-"))
