@@ -96,6 +96,18 @@ static const struct txn *open_txn(const struct txn_set *s)
 	return NULL;
 }
 
+/* dpkg writes to / (and /usr, /var): a transaction without root does not undo the packages. */
+static void warn_if_no_root(const struct txn *t)
+{
+	for (size_t i = 0; i < t->n_snaps; i++)
+		if (t->snaps[i].tags.root)
+			return;
+	fprintf(stderr,
+		"rewind: Warning: transaction %s has no snapshot of /: a rollback does not "
+		"undo what dpkg writes there (rewind.conf: volumes).\n",
+		t->txid);
+}
+
 /* A transaction is open: record this run in it, say so. */
 static int record_in_open(const struct txn *t, struct txn_package_run *run)
 {
@@ -139,6 +151,8 @@ static int begin_and_record(struct lvm *l, const struct conf *c, struct txn_pack
 	 * failure is a warning: the transaction protects the upgrade all the same. */
 	r = txn_set_load(l, false, &s);
 	t = r >= 0 ? open_txn(&s) : NULL;
+	if (t)
+		warn_if_no_root(t);
 	r = t ? record_run(txid, txn_began(t), true, run, &by_apt) : -ENOENT;
 	if (r < 0)
 		fprintf(stderr,

@@ -618,7 +618,14 @@ TEST(test_hook_odd_input)
 	CHECK_EQ_INT(txn_status(l, &st), 0);
 	CHECK(st.n_txns == 1 && st.txns[0].packages && st.txns[0].packages->n_runs == 1 &&
 	      st.txns[0].packages->runs[0].n_packages == 0);
+	CHECK(!strstr(err, "no snapshot of /"));
 	CHECK_EQ_INT(RUN_CLI("commit"), 0);
+	/* Data volumes only: dpkg's changes to / are not covered, said so. */
+	test_write("rewind.conf", "volumes = /srv\nauto_begin = apt\n");
+	CHECK_EQ_INT(hook(INSTALL_A, &err), 0);
+	CHECK(strstr(err, "has no snapshot of /: a rollback does not undo what dpkg writes there"));
+	CHECK_EQ_INT(RUN_CLI("commit"), 0);
+	test_write("rewind.conf", "auto_begin = apt\n");
 	fake_events_reset();
 	test_stdout_begin();
 	CHECK_EQ_INT(hook("VERSION 3\nDPkg::Chroot-Directory=/target\n\n", &err), 0);
