@@ -70,8 +70,12 @@ $(B)/tests/test-%: tests/unit/test-%.c tests/unit/*.h $(FAKE_OBJ) $(HARNESS_OBJ)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(FAKE_OBJ) $(HARNESS_OBJ) $(filter-out $(B)/src/cli/rewind.o,$(CLI_OBJ)) \
 		$(B)/librewind-test.a $(shell pkg-config --libs libkmod json-c mount libcrypto)
 
-unit: deps $(B)/rewind $(TEST_BIN)
-	@tests/unit/run $(TEST_BIN) tests/unit/test-kernel-install.sh
+# rewind with the test build's REWIND_* overrides, for the shell tests (test-apt-hook.sh).
+$(B)/rewind-test-hooks: $(CLI_OBJ) $(B)/librewind-test.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/librewind-test.a $(LIBS)
+
+unit: deps $(B)/rewind $(B)/rewind-test-hooks $(TEST_BIN)
+	@B=$(B) tests/unit/run $(TEST_BIN) tests/unit/test-kernel-install.sh tests/unit/test-apt-hook.sh
 
 # The unit tests again under ASan (leaks included) and UBSan, built in $(B)/asan; any finding
 # aborts the binary (no recovery), which counts as a failure.
@@ -129,6 +133,9 @@ install: $(B)/rewind
 	install -m644 units/90-rewind.preset $(DESTDIR)$(PRESETDIR)/
 	systemctl --root=$(or $(DESTDIR),/) preset $(notdir $(wildcard units/*.service units/*.timer)) || true
 	for f in man/*.[0-9]; do [ -e "$$f" ] && install -Dm644 "$$f" $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/}; done; true
+	install -d $(DESTDIR)$(SYSCONFDIR)/apt/apt.conf.d
+	sed 's|/usr/sbin/rewind|$(SBINDIR)/rewind|g' apt/80rewind >$(DESTDIR)$(SYSCONFDIR)/apt/apt.conf.d/80rewind
+	chmod 644 $(DESTDIR)$(SYSCONFDIR)/apt/apt.conf.d/80rewind
 	[ ! -e rewind.conf ] || [ -e $(DESTDIR)$(SYSCONFDIR)/rewind/rewind.conf ] || install -Dm644 rewind.conf $(DESTDIR)$(SYSCONFDIR)/rewind/rewind.conf
 
 # The VM smoke set that CI runs; the full suite is vm-check.

@@ -147,6 +147,7 @@ static void print_table(const struct txn_status *st, bool details)
 		cli_print_boot_entry(t->boot);
 		print_auto(&t->automatic);
 		print_volumes(t);
+		cli_print_packages(t->packages);
 	}
 	for (size_t k = 0; details && st->esp_restore_pending && st->esp_restore_pending[k]; k++)
 		printf("ESP RESTORE PENDING: root was rolled back to transaction %s, but the ESP "

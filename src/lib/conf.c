@@ -156,6 +156,26 @@ static int conf_set(struct conf *c, const char *key, const char *value, const ch
 				path, line, value);
 			return -REFUSE_INPUT;
 		}
+	} else if (streq(key, "auto_begin")) {
+		if (streq(value, "off"))
+			c->auto_begin_apt = false;
+		else if (streq(value, "apt"))
+			c->auto_begin_apt = true;
+		else {
+			log_err("%s:%u: invalid auto_begin '%s': expected off or apt.", path, line,
+				value);
+			return -REFUSE_INPUT;
+		}
+	} else if (streq(key, "auto_begin_required")) {
+		if (streq(value, "yes"))
+			c->auto_begin_required = true;
+		else if (streq(value, "no"))
+			c->auto_begin_required = false;
+		else {
+			log_err("%s:%u: invalid auto_begin_required '%s': expected yes or no.",
+				path, line, value);
+			return -REFUSE_INPUT;
+		}
 	} else
 		log_warning("%s:%u: unknown key '%s', ignoring.", path, line, key);
 	return 0;

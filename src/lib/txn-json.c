@@ -7,6 +7,7 @@
  */
 #include "boot.h"
 #include "json-util.h"
+#include "txn-packages.h"
 #include "txn.h"
 #include "util.h"
 
@@ -168,6 +169,44 @@ static json_object *outcome_json(const struct txn_outcome *x)
 	return built(r, o);
 }
 
+/* ---- the package record of a transaction (txn-packages.h) ---- */
+
+static json_object *package_json(const struct txn_package *p)
+{
+	json_object *o = json_object_new_object();
+	int r = o ? 0 : -ENOMEM;
+
+	r = r ?: jadd_str(o, "name", p->name);
+	r = r ?: jadd_str(o, "arch", p->arch);
+	r = r ?: jadd_str(o, "action", txn_pkg_action_to_string(p->action));
+	r = r ?: jadd_str(o, "old_version", p->old_version);
+	r = r ?: jadd_str(o, "new_version", p->new_version);
+	return built(r, o);
+}
+
+static json_object *package_run_json(const struct txn_package_run *run)
+{
+	json_object *o = json_object_new_object();
+	int r = o ? 0 : -ENOMEM;
+
+	r = r ?: jadd_u64(o, "time", run->time);
+	r = r ?: add_array_of(o, "packages", run->packages, run->n_packages, package_json);
+	return built(r, o);
+}
+
+/* The record file's object, and status's "packages" of a transaction. */
+static json_object *packages_json(const struct txn_packages *p)
+{
+	json_object *o = json_object_new_object();
+	int r = o ? 0 : -ENOMEM;
+
+	r = r ?: jadd_str(o, "txid", p->txid);
+	r = r ?: jadd_str(o, "begun_by", p->begun_by_apt ? "apt" : "hand");
+	r = r ?: jadd_u64(o, "began", p->began);
+	r = r ?: add_array_of(o, "runs", p->runs, p->n_runs, package_run_json);
+	return built(r, o);
+}
+
 static json_object *txn_json(const struct txn_status_txn *t)
 {
 	json_object *o = json_object_new_object();
@@ -182,6 +221,10 @@ static json_object *txn_json(const struct txn_status_txn *t)
 	/* null without a rollback entry */
 	r = r ?: jadd_or_null(o, "boot", t->boot, t->boot ? boot_json(t->boot) : NULL);
 	r = r ?: jadd(o, "auto", auto_json(&t->automatic));
+	/* null without a package record (no apt run since it began) */
+	r = r
+		?: jadd_or_null(o, "packages", t->packages,
+				t->packages ? packages_json(t->packages) : NULL);
 	return built(r, o);
 }
 
@@ -286,4 +329,124 @@ int txn_outcome_read(const char *path, struct txn_outcome *ret)
 		return -errno;
 	o = json_object_from_file(path);
 	return outcome_from_object(o, ret);
+}
+
+int txn_packages_to_json(const struct txn_packages *p, bool one_line, char **ret)
+{
+	_cleanup_(json_object_putp) json_object *o = packages_json(p);
+
+	return to_string(o, one_line ? JSON_C_TO_STRING_PLAIN : JSON_C_TO_STRING_PRETTY, ret);
+}
+
+static uint64_t u64_member(json_object *o, const char *key)
+{
+	json_object *v = jget(o, key, json_type_int);
+	int64_t n = v ? json_object_get_int64(v) : 0;
+
+	return n > 0 ? (uint64_t)n : 0;
+}
+
+/* An optional field of a package: absent, null or a valid field (else -EBADMSG). */
+static int package_field(json_object *o, const char *key, char **ret)
+{
+	const char *s = jget_str(o, key);
+
+	*ret = NULL;
+	if (!s)
+		return 0;
+	if (!apt_field_valid(s))
+		return -EBADMSG;
+	*ret = strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* One package: 0, -EBADMSG when it is none (skipped), -ENOMEM. */
+static int package_from_object(json_object *o, struct txn_package *ret)
+{
+	struct txn_package p = {
+	    .action = txn_pkg_action_from_string(jget_str(o, "action")),
+	};
+	int r;
+
+	if (p.action < 0)
+		return -EBADMSG;
+	r = package_field(o, "name", &p.name);
+	r = r ?: package_field(o, "arch", &p.arch);
+	r = r ?: package_field(o, "old_version", &p.old_version);
+	r = r ?: package_field(o, "new_version", &p.new_version);
+	if (r == 0 && !p.name)
+		r = -EBADMSG;
+	if (r < 0) {
+		txn_package_done(&p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+static int package_run_from_object(json_object *o, struct txn_package_run *ret)
+{
+	json_object *pkgs = jget(o, "packages", json_type_array);
+	size_t n = pkgs ? MIN(json_object_array_length(pkgs), (size_t)APT_PACKAGES_MAX) : 0;
+	struct txn_package_run run = {.time = u64_member(o, "time")};
+	int r = 0;
+
+	if (n > 0 && !(run.packages = calloc(n, sizeof(*run.packages))))
+		return -ENOMEM;
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		r = package_from_object(json_object_array_get_idx(pkgs, i),
+					&run.packages[run.n_packages]);
+		if (r == 0)
+			run.n_packages++;
+		else if (r == -EBADMSG)
+			r = 0; /* skipped */
+	}
+	if (r < 0) {
+		txn_package_run_done(&run);
+		return r;
+	}
+	*ret = run;
+	return 0;
+}
+
+/* Defensively: a record is an object with a valid txid; runs and packages that are no such
+ * thing are skipped. */
+static int packages_from_object(json_object *o, struct txn_packages *ret)
+{
+	json_object *runs = jget(o, "runs", json_type_array);
+	size_t n = runs ? MIN(json_object_array_length(runs), (size_t)TXN_PACKAGES_RUNS_MAX) : 0;
+	const char *txid = jget_str(o, "txid");
+	struct txn_packages p = {
+	    .begun_by_apt = streq(jget_str(o, "begun_by") ?: "", "apt"),
+	    .began = u64_member(o, "began"),
+	};
+	int r = 0;
+
+	if (!json_object_is_type(o, json_type_object) || !txid || name_valid_txid(txid) < 0)
+		return -EBADMSG;
+	p.txid = strdup(txid);
+	if (!p.txid || (n > 0 && !(p.runs = calloc(n, sizeof(*p.runs)))))
+		r = -ENOMEM;
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		json_object *x = json_object_array_get_idx(runs, i);
+
+		if (!json_object_is_type(x, json_type_object))
+			continue;
+		r = package_run_from_object(x, &p.runs[p.n_runs]);
+		if (r == 0)
+			p.n_runs++;
+	}
+	if (r < 0) {
+		txn_packages_done(&p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+int txn_packages_from_json(const char *text, struct txn_packages *ret)
+{
+	_cleanup_(json_object_putp) json_object *o = json_tokener_parse(text);
+
+	return packages_from_object(o, ret);
 }

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "paths.h"
 #include "txn-esp.h"
+#include "txn-packages.h"
 #include "txn.h"
 #include "util.h"
 
@@ -66,6 +67,23 @@ static void auto_fill(const struct txn *t, const struct conf *c, struct txn_stat
 	};
 }
 
+/* What apt changed since t began (rewind apt-hook), when it recorded that. */
+static int packages_fill(const struct txn *t, struct txn_status_txn *x)
+{
+	struct txn_packages p;
+	int r = txn_packages_of(t->txid, txn_began(t), &p);
+
+	if (r <= 0)
+		return r;
+	x->packages = malloc(sizeof(*x->packages));
+	if (!x->packages) {
+		txn_packages_done(&p);
+		return -ENOMEM;
+	}
+	*x->packages = p;
+	return 0;
+}
+
 static int txn_fill(const struct txn *t, const struct conf *c, struct txn_status_txn *x)
 {
 	int r;
@@ -90,7 +108,7 @@ static int txn_fill(const struct txn *t, const struct conf *c, struct txn_status
 		return r;
 	if (r < 0)
 		log_warning("Cannot describe the rollback entry of %s: %s", t->txid, strerror(-r));
-	return 0;
+	return packages_fill(t, x);
 }
 
 static int last_boot_fill(struct txn_status *s)
@@ -128,6 +146,9 @@ void txn_status_done(struct txn_status *s)
 		strv_free(t->members);
 		strv_free(t->missing);
 		boot_rollback_entry_free(t->boot);
+		if (t->packages)
+			txn_packages_done(t->packages);
+		free(t->packages);
 	}
 	free(s->txns);
 	strv_free(s->esp_restore_pending);

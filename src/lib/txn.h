@@ -321,6 +321,7 @@ struct txn_status_auto {
 };
 
 struct boot_rollback_entry;
+struct txn_packages;
 
 struct txn_status_txn {
 	char txid[TXID_MAX + 1];
@@ -332,6 +333,7 @@ struct txn_status_txn {
 	size_t n_volumes;
 	struct boot_rollback_entry *boot; /* the rollback entry (boot.h); NULL when none */
 	struct txn_status_auto automatic;
+	struct txn_packages *packages; /* what apt changed (txn-packages.h); NULL when none */
 };
 
 struct txn_status {
