@@ -36,6 +36,15 @@ static void vols_free(struct vol *v, size_t n)
 	free(v);
 }
 
+/* A thin snapshot of ours (a thin one of anyone else's, a clone of a base image, is a volume). */
+static bool is_rewind_snapshot(const struct lvm_lv *lv)
+{
+	for (size_t i = 0; *lv->origin && lv->tags && lv->tags[i]; i++)
+		if (startswith(lv->tags[i], TAG_PREFIX "txn="))
+			return true;
+	return false;
+}
+
 static int resolve(const struct lvm_report *rep, struct mount_table *mt, const char *target,
 		   const struct lvm_lv **ret)
 {
@@ -64,7 +73,7 @@ static int resolve(const struct lvm_report *rep, struct mount_table *mt, const c
 		if (!lv)
 			return log_err_errno(-REFUSE_INPUT, "Logical volume %s not found.", target);
 	}
-	if (lvm_lv_is_snapshot(lv) || (lv->thin && *lv->origin) || lv->attr[0] == 'v' ||
+	if (lvm_lv_is_snapshot(lv) || is_rewind_snapshot(lv) || lv->attr[0] == 'v' ||
 	    lv->attr[0] == 't' || lv->attr[0] == 'e' || lv->attr[0] == 'p')
 		return log_err_errno(-REFUSE_INPUT,
 				     "%s/%s is not a volume that can be snapshotted.", lv->vg,
@@ -167,7 +176,19 @@ static int check_thin_pool(const struct lvm_report *rep, const struct vol *v, co
 		return log_err_errno(-REFUSE_INPUT,
 				     "The thin pool of %s/%s is not in LVM's report.", v->lv->vg,
 				     v->lv->name);
+	if (lvm_pool_unusable(pool) || pool->attr[8] == 'D')
+		return log_err_errno(-REFUSE_NO_SPACE,
+				     "Thin pool %s/%s of %s/%s is %s: repair or extend it first "
+				     "(lvs -o lv_health_status %s/%s).",
+				     pool->vg, pool->name, v->lv->vg, v->lv->name,
+				     pool->attr[8] == 'D'   ? "out of data space"
+				     : pool->attr[8] == 'M' ? "read-only (metadata)"
+							    : "failed",
+				     pool->vg, pool->name);
 	fill = MAX(pool->data_percent, pool->metadata_percent);
+	if (fill < 0)
+		log_warning("Thin pool %s/%s is not active: its fill is unknown.", pool->vg,
+			    pool->name);
 	if (fill >= THIN_POOL_REFUSE_PERCENT)
 		return log_err_errno(
 		    -REFUSE_NO_SPACE,

@@ -17,10 +17,11 @@
  * snapshot is gone, with progress from device-mapper.
  *
  * Thin snapshots have nothing to copy: with origin and snapshot closed, LVM swaps the two in one
- * metadata commit (the snapshot's thin device becomes the origin, under the origin's name and
- * UUID; the old device is deleted). Before or after that commit, never between: a power cut
- * leaves either the armed snapshot or the merged origin. Background or foreground, it is done
- * when LVM returns, and we check that it was (the origin's thin device id is the snapshot's).
+ * metadata commit (the snapshot's thin device becomes the origin, with the origin's name, UUID,
+ * tags and flags; the old device is deleted). Before or after that commit, never between: a
+ * power cut leaves either the armed snapshot or the merged origin. Background or foreground, it
+ * is done when LVM returns, and we check that it was (the origin's thin device id is the
+ * snapshot's). The origin need not be active: inactive, the merge is metadata alone.
  */
 #include <signal.h>
 #include <sys/wait.h>
@@ -76,82 +77,34 @@ static int wait_child(pid_t pid, int *status)
 	return 0;
 }
 
-/* Of the tags of lv, those of a transaction (rewind:, but not the origin's own restore-esp and
- * rearmed): what a thin merge by LVM before 2.03.24 leaves on the merged origin. */
-static int txn_tags_of(const struct lvm_lv *lv, char ***ret)
-{
-	_cleanup_strv_ char **del = NULL;
-	int r;
-
-	for (size_t i = 0; lv->tags && lv->tags[i]; i++)
-		if (startswith(lv->tags[i], TAG_PREFIX) &&
-		    !startswith(lv->tags[i], TAG_RESTORE_ESP) &&
-		    !startswith(lv->tags[i], TAG_REARMED) &&
-		    (r = strv_extend(&del, lv->tags[i])) < 0)
-			return r;
-	*ret = TAKE_PTR(del);
-	return 0;
-}
-
-int txn_merged_thin_clean(struct lvm *l, const struct lvm_lv *lv)
-{
-	_cleanup_strv_ char **del = NULL;
-	int r = txn_tags_of(lv, &del);
-
-	if (r < 0 || !del)
-		return r;
-	r = lvm_lv_change_tags(l, lv->vg, lv->name, NULL, del);
-	if (r < 0)
-		return log_err_errno(r, "Failed to remove the transaction's tags from %s/%s.",
-				     lv->vg, lv->name);
-	return 0;
-}
-
 /*
- * Merge the thin snapshot s. LVM before 2.03.24 keeps the snapshot's tags on the merged origin
- * and drops the origin's (rewind:restore-esp of root, the operator's own): the snapshot gets a
- * copy of them first, and loses the transaction's tags after.
+ * Merge the thin snapshot s. LVM refuses nothing we could have checked first: a pool that cannot
+ * take metadata changes (failed, read-only metadata) is refused here, since LVM would commit the
+ * swap, fail the pool's delete message and leave the origin inactive.
  */
 static int thin_merge(struct lvm *l, const struct txn_snap *s)
 {
-	_cleanup_strv_ char **copy = NULL;
 	const char *vg = s->lv->vg;
+	bool was_active = lvm_lv_is_active(s->origin);
 	struct lvm_report rep = {};
 	const struct lvm_lv *o, *sn;
-	uint64_t id;
+	uint64_t id = 0, now = 0;
 	int r;
 
-	/* Their tags as they are now: the boot adds rewind:restore-esp to root just before. */
-	r = lvm_report(l, false, &rep);
+	if (s->pool && lvm_pool_unusable(s->pool))
+		return log_err_errno(-EROFS,
+				     "Thin pool %s/%s has failed or its metadata is read-only: "
+				     "nothing can be merged until it is repaired ('lvconvert "
+				     "--repair %s/%s').",
+				     vg, s->pool->name, vg, s->pool->name);
+	r = lvm_thin_id(l, vg, s->lv->name, &id);
 	if (r < 0)
 		return r;
-	o = lvm_report_find_lv(&rep, vg, s->origin->name);
-	sn = lvm_report_find_lv(&rep, vg, s->lv->name);
-	if (!o || !sn) {
-		lvm_report_done(&rep);
-		return log_err_errno(-ENOENT, "%s/%s or its origin is gone.", vg, s->lv->name);
-	}
-	id = sn->thin_id;
-	for (size_t i = 0; o->tags && o->tags[i] && r >= 0; i++) {
-		if (strv_contains(sn->tags, o->tags[i]))
-			continue;
-		if (name_valid_tag(o->tags[i]) < 0)
-			log_warning(
-			    "Tag %.80s of %s/%s is not copied: LVM before 2.03.24 drops it in "
-			    "the merge.",
-			    o->tags[i], vg, o->name);
-		else
-			r = strv_extend(&copy, o->tags[i]);
-	}
-	lvm_report_done(&rep);
-	if (r < 0)
-		return r;
-	if (copy && (r = lvm_lv_change_tags(l, vg, s->lv->name, copy, NULL)) < 0)
-		return log_err_errno(r, "Failed to copy the tags of %s/%s to %s/%s.", vg,
-				     s->origin->name, vg, s->lv->name);
-	/* A merge LVM deferred (the origin was open then) ends in the poll of the origin. */
-	r = s->merging ? lvm_merge_resume(l, vg, s->origin->name)
-		       : lvm_thin_merge(l, vg, s->lv->name);
+	if (s->merging)
+		/* Deferred by LVM to the origin's activation (the origin was open then). */
+		r = lvm_thin_merge_resume(l, vg, s->origin->name);
+	else
+		r = lvm_thin_merge(l, vg, s->lv->name);
 	if (r < 0)
 		log_warning("LVM reported an error merging %s/%s.", vg, s->lv->name);
 	/* What counts is what LVM did: the snapshot gone, its thin device now the origin. */
@@ -160,20 +113,39 @@ static int thin_merge(struct lvm *l, const struct txn_snap *s)
 		return r;
 	o = lvm_report_find_lv(&rep, vg, s->origin->name);
 	sn = lvm_report_find_lv(&rep, vg, s->lv->name);
-	if (!sn && o && o->thin && (id == 0 || o->thin_id == id)) {
-		if (txn_merged_thin_clean(l, o) < 0)
-			log_warning("The next rewind command retries.");
-		r = 0;
-	} else if (sn && sn->merging)
+	if (sn && sn->merging && !s->merging && o && !lvm_lv_is_open(o)) {
+		/* Deferred although we found both closed (udev probing the device, say): the
+		 * origin's next activation maps the snapshot's device, then the poll finishes the
+		 * swap in the metadata. --sysinit: LVM starts no poller of its own. */
+		lvm_report_done(&rep);
+		if ((!lvm_lv_is_active(o) || lvm_lv_deactivate(l, vg, s->origin->name) >= 0) &&
+		    lvm_lv_activate(l, vg, s->origin->name, true) >= 0)
+			(void)lvm_thin_merge_resume(l, vg, s->origin->name);
+		r = lvm_report(l, false, &rep);
+		if (r < 0)
+			return r;
+		o = lvm_report_find_lv(&rep, vg, s->origin->name);
+		sn = lvm_report_find_lv(&rep, vg, s->lv->name);
+	}
+	if (sn && sn->merging)
 		r = log_err_errno(
 		    -EAGAIN,
 		    "LVM deferred the merge of %s/%s to the next activation of %s/%s, "
 		    "which would undo everything written to it until then. Do not use "
 		    "it; reboot to finish the rollback.",
 		    vg, s->lv->name, vg, s->origin->name);
-	else
+	else if (sn || !o || !o->thin || lvm_thin_id(l, vg, o->name, &now) < 0 || now != id)
 		r = log_err_errno(-EIO, "LVM did not merge %s/%s into %s/%s.", vg, s->lv->name, vg,
 				  s->origin->name);
+	/* LVM re-activates what it deactivated, unless a step after its commit failed. */
+	else if (was_active && !lvm_lv_is_active(o) &&
+		 (r = lvm_lv_activate(l, vg, o->name, false)) < 0)
+		r = log_err_errno(r,
+				  "%s/%s is rolled back but LVM left it inactive: activate it "
+				  "('lvchange -ay %s/%s').",
+				  vg, o->name, vg, o->name);
+	else
+		r = 0;
 	lvm_report_done(&rep);
 	return r;
 }
@@ -334,7 +306,8 @@ int txn_merge_one(struct lvm *l, const struct txn_snap *s, const struct txn_merg
 		if (r < 0)
 			return txn_result_add(res, s, TXN_FAILED,
 					      r == -EAGAIN ? "merge deferred to the next activation"
-							   : "merge failed",
+					      : r == -EROFS ? "thin pool failed or read-only"
+							    : "merge failed",
 					      txn_now() - t0);
 		return txn_result_add(res, s, TXN_MERGED, NULL, txn_now() - t0);
 	}

@@ -60,7 +60,21 @@ static int monitor_extend(struct lvm *l, const struct txn *t, const struct txn_s
 			t->txid, lv->vg);
 		return 1;
 	}
-	r = lvm_lv_extend(l, lv->vg, lv->name, MIN(want, avail));
+	/* A pool whose metadata fills first needs metadata: lvextend -L grows it only as far as
+	 * LVM's estimate for the data. */
+	if (sn->thin && lv->metadata_percent >= lv->data_percent && lv->metadata_size) {
+		want = (MAX(lv->metadata_size / 2, extent) + extent - 1) / extent * extent;
+		r = lvm_pool_metadata_extend(l, lv->vg, lv->name, MIN(want, avail));
+		if (r >= 0) {
+			vg->free -= MIN(want, avail);
+			log_warning(
+			    "Thin pool %s/%s's metadata was %.1f%% full: extended it by %s.",
+			    lv->vg, lv->name, lv->metadata_percent,
+			    fmt_bytes(MIN(want, avail), x, sizeof(x)));
+			return 0;
+		}
+	} else
+		r = lvm_lv_extend(l, lv->vg, lv->name, MIN(want, avail));
 	if (r < 0) {
 		log_err("Failed to extend %s %s/%s (%.1f%% full): %s (transaction %s).",
 			sn->thin ? "thin pool" : "snapshot", lv->vg, lv->name, sn->fill,

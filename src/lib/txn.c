@@ -44,7 +44,6 @@ void txn_set_done(struct txn_set *s)
 	}
 	free(s->txns);
 	free(s->restores);
-	free(s->merged_thin);
 	lvm_report_done(&s->rep);
 	*s = (struct txn_set){};
 }
@@ -83,6 +82,9 @@ bool txn_is_whole(const struct txn *t, char ret_member[static TXN_MEMBER_MAX], c
 		const struct txn_snap *s = &t->snaps[i];
 		if (s->invalid)
 			*ret_why = "has an invalid (overflowed) snapshot";
+		else if (s->thin && s->pool && lvm_pool_unusable(s->pool))
+			*ret_why = "is in a thin pool that failed or whose metadata is read-only "
+				   "(repair it: 'lvconvert --repair')";
 		else if (!s->origin)
 			*ret_why = "has a snapshot whose origin is missing";
 		else
@@ -152,7 +154,9 @@ static void snap_probe(struct txn_snap *s, const struct lvm_lv *pool)
 		/* Nothing of its own to overflow: the pool is what fills, for every thin volume. */
 		s->thin = true;
 		s->pool = pool;
-		s->invalid = pool && pool->attr[8] == 'F';
+		/* A full or failed pool fails writes, not the snapshot: it stays a valid rollback
+		 * (a failed pool is refused when merging: txn_is_whole()). */
+		s->invalid = false;
 		s->fill = pool ? MAX(pool->data_percent, pool->metadata_percent) : -1;
 	}
 	if (s->invalid)
@@ -190,12 +194,9 @@ static bool half_created(const struct lvm_lv *lv, const struct txn_tags *tags)
 	       streq(lv->name + n - k, suffix);
 }
 
-/* rewind:restore-esp=TXID on an origin (tags.c: TAG_RESTORE_ESP). A snapshot carries a copy
- * of its thin origin's tags while it is merged (txn-merge.c): not an origin, skipped. */
+/* rewind:restore-esp=TXID on an origin (tags.c: TAG_RESTORE_ESP). */
 static int restore_add(struct txn_set *s, const struct lvm_lv *lv)
 {
-	if (*lv->origin)
-		return 0;
 	for (size_t i = 0; lv->tags && lv->tags[i]; i++) {
 		const char *v = startswith(lv->tags[i], TAG_RESTORE_ESP)
 				    ? lv->tags[i] + strlen(TAG_RESTORE_ESP)
@@ -247,18 +248,6 @@ int txn_set_load(struct lvm *l, bool with_vgs, struct txn_set *ret)
 		}
 		if (!tags.present)
 			continue;
-		if (lv->thin && !*lv->origin && tags.state == TXN_STATE_ROLLING_BACK) {
-			const struct lvm_lv **m =
-			    reallocarray(s.merged_thin, s.n_merged_thin + 1, sizeof(*m));
-			txn_tags_done(&tags);
-			if (!m) {
-				r = -ENOMEM;
-				goto fail;
-			}
-			s.merged_thin = m;
-			m[s.n_merged_thin++] = lv;
-			continue;
-		}
 		if ((!(lvm_lv_is_snapshot(lv) || lv->thin) || !*lv->origin) &&
 		    !half_created(lv, &tags)) {
 			log_warning("Ignoring %s/%s: it carries rewind tags but is not a snapshot.",
@@ -449,14 +438,6 @@ int txn_finish_interrupted(struct lvm *l)
 		else
 			continue;
 		r = txn_remove(l, t);
-		if (r < 0)
-			ret = ret ?: r;
-		else
-			done = 1;
-	}
-	/* A thin merge whose tag clean-up a crash (or a failed lvchange) left undone. */
-	for (size_t i = 0; i < s.n_merged_thin; i++) {
-		r = txn_merged_thin_clean(l, s.merged_thin[i]);
 		if (r < 0)
 			ret = ret ?: r;
 		else

@@ -30,8 +30,9 @@ struct txn_snap {
 	bool invalid; /* overflowed or otherwise invalid: cannot be merged */
 	double fill;  /* percent, -1 when unknown (inactive) */
 	bool merging; /* a merge was started (power cut, or deferred by LVM) */
-	/* A thin snapshot: no size and no overflow of its own; fill is its pool's (the larger of
-	 * data and metadata), invalid means the pool failed. Merged by a metadata swap. */
+	/* A thin snapshot: no size and no overflow of its own (never invalid); fill is its pool's
+	 * (the larger of data and metadata). Merged by a metadata swap; it needs no activation,
+	 * and LVM never activates it with its origin (activation skip). */
 	bool thin;
 	const struct lvm_lv *pool;
 };
@@ -63,16 +64,9 @@ struct txn_set {
 	size_t n_txns;
 	struct txn_restore *restores;
 	size_t n_restores;
-	/* Thin volumes that carry a transaction's tags but are no snapshot: a thin snapshot merged
-	 * by an LVM older than 2.03.24, which leaves the snapshot's tags on the merged volume
-	 * instead of the origin's. txn_finish_interrupted() removes them. */
-	const struct lvm_lv **merged_thin;
-	size_t n_merged_thin;
 };
 
 int txn_set_load(struct lvm *l, bool with_vgs, struct txn_set *ret);
-/* Remove the transaction's tags from lv, a thin origin merged by LVM before 2.03.24. */
-int txn_merged_thin_clean(struct lvm *l, const struct lvm_lv *lv);
 void txn_set_done(struct txn_set *s);
 /* LVM's report again, and *t pointed at the same transaction in it (-ENOENT when gone). Keeps
  * a phase set in memory only (the automatic rollback arms without writing). */

@@ -29,13 +29,7 @@ static char fail_prefix[64];
 static int fail_nth, fail_seen;
 static bool fail_leave;
 static char report_warning[256];
-static bool thin_swap_tags;
 static unsigned next_thin_id;
-
-void fake_thin_merge_swaps_tags(bool swap)
-{
-	thin_swap_tags = swap;
-}
 
 void fake_report_warning(const char *line)
 {
@@ -50,7 +44,6 @@ void fake_reset(void)
 	fail_prefix[0] = '\0';
 	fail_nth = fail_seen = 0;
 	report_warning[0] = '\0';
-	thin_swap_tags = false;
 	next_thin_id = 1;
 	fake_events_reset();
 }
@@ -294,14 +287,9 @@ static int report(bool vg_report)
 						: "-1"));
 		json_object_object_add(o, "lv_merging",
 				       jstr(lv->attr[0] == 'S' || lv->thin_merging ? "1" : "0"));
-		json_object_object_add(o, "segtype",
-				       jstr(lv->attr[0] == 'V'	 ? "thin"
-					    : lv->attr[0] == 't' ? "thin-pool"
-					    : lv->origin[0]	 ? "snapshot"
-								 : "linear"));
 		json_object_object_add(o, "pool_lv", jstr(lv->pool));
-		snprintf(buf, sizeof(buf), "%u", lv->thin_id);
-		json_object_object_add(o, "thin_id", jstr(lv->thin_id ? buf : ""));
+		snprintf(buf, sizeof(buf), "%" PRIu64, lv->attr[0] == 't' ? lv->size / 64 : 0);
+		json_object_object_add(o, "lv_metadata_size", jstr(buf));
 		snprintf(buf, sizeof(buf), "%.2f", lv->data_pct);
 		json_object_object_add(o, "data_percent", jstr(lv->attr[0] == 't' ? buf : ""));
 		snprintf(buf, sizeof(buf), "%.2f", lv->meta_pct);
@@ -317,6 +305,29 @@ static int report(bool vg_report)
 		json_object_object_add(o, "vg_extent_size", jstr(buf));
 		json_object_array_add(arr, o);
 	}
+	emit_json(root);
+	json_object_put(root);
+	return LVM2_COMMAND_SUCCEEDED;
+}
+
+static struct fake_lv *lv_arg(const char *s);
+
+/* lvs -o thin_id VG/LV: a segment field, one row per segment (one for a thin volume). */
+static int report_thin_id(const struct fake_lv *lv)
+{
+	struct json_object *root = json_object_new_object(), *rep = json_object_new_array();
+	struct json_object *item = json_object_new_object(), *arr = json_object_new_array();
+	struct json_object *o = json_object_new_object();
+	char buf[32];
+
+	if (!lv)
+		return LVM2_PROCESSING_FAILED;
+	json_object_object_add(root, "report", rep);
+	json_object_array_add(rep, item);
+	json_object_object_add(item, "lv", arr);
+	snprintf(buf, sizeof(buf), "%u", lv->thin_id);
+	json_object_object_add(o, "thin_id", jstr(lv->thin_id ? buf : ""));
+	json_object_array_add(arr, o);
 	emit_json(root);
 	json_object_put(root);
 	return LVM2_COMMAND_SUCCEEDED;
@@ -459,7 +470,8 @@ static int cmd_lvchange(int argc, char **argv)
 			lv->attr[4] = a;
 			for (int k = 0; k < MAX_LVS; k++)
 				if (lvs[k].used && strcmp(lvs[k].vg, lv->vg) == 0 &&
-				    strcmp(lvs[k].origin, lv->name) == 0) {
+				    strcmp(lvs[k].origin, lv->name) == 0 &&
+				    !(lvs[k].attr[0] == 'V' && lvs[k].attr[9] == 'k')) {
 					lvs[k].attr[4] = a;
 					if (a == 'a' && lvs[k].attr[0] == 'S') {
 						snprintf(lv->dm_target, sizeof(lv->dm_target),
@@ -474,18 +486,17 @@ static int cmd_lvchange(int argc, char **argv)
 	return LVM2_COMMAND_SUCCEEDED;
 }
 
-/* LVM's thin_merge_finish(): the snapshot takes the origin's name and UUID, the origin goes. */
+/* LVM's thin_merge_finish(): the snapshot's device takes the origin's name, UUID, flags and
+ * tags (2.03.16: _move_lv_attributes()); the origin's device goes. */
 static void thin_merge_finish(struct fake_lv *origin, struct fake_lv *snap)
 {
 	snprintf(snap->name, sizeof(snap->name), "%s", origin->name);
 	snap->origin[0] = '\0';
-	snap->attr[4] = origin->attr[4];
-	snap->attr[9] = '-';
+	memcpy(snap->attr, origin->attr, sizeof(snap->attr));
+	snap->attr[5] = '-';
 	snap->thin_merging = false;
-	if (thin_swap_tags) {
-		memcpy(snap->tags, origin->tags, sizeof(snap->tags));
-		snap->n_tags = origin->n_tags;
-	}
+	memcpy(snap->tags, origin->tags, sizeof(snap->tags));
+	snap->n_tags = origin->n_tags;
 	origin->used = false;
 }
 
@@ -548,8 +559,11 @@ static int cmd_lvpoll(int argc, char **argv)
 	if (!origin)
 		return LVM2_PROCESSING_FAILED;
 	for (int i = 0; i < MAX_LVS; i++)
-		if (lvs[i].used && lvs[i].thin_merging && strcmp(lvs[i].vg, origin->vg) == 0 &&
-		    strcmp(lvs[i].origin, origin->name) == 0 && origin->attr[5] != 'o') {
+		if (lvs[i].used && lvs[i].thin_merging &&
+		    strcmp(argv[argc - 2], "merge_thin") == 0 &&
+		    strcmp(lvs[i].vg, origin->vg) == 0 &&
+		    strcmp(lvs[i].origin, origin->name) == 0 && origin->attr[5] != 'o' &&
+		    !origin->holders) {
 			thin_merge_finish(origin, &lvs[i]);
 			return LVM2_COMMAND_SUCCEEDED;
 		}
@@ -570,7 +584,8 @@ static int cmd_lvextend(int argc, char **argv)
 	uint64_t add;
 	char *end;
 
-	if (!lv || strcmp(argv[1], "-L") != 0 || argv[2][0] != '+')
+	if (!lv || (strcmp(argv[1], "-L") != 0 && strcmp(argv[1], "--poolmetadatasize") != 0) ||
+	    argv[2][0] != '+')
 		return LVM2_INVALID_PARAMETERS;
 	add = strtoull(argv[2] + 1, &end, 10);
 	if (strcmp(end, "b") != 0 || add == 0)
@@ -599,7 +614,9 @@ int lvm2_run(void *handle, const char *cmdline)
 	if (fail && strcmp(argv[0], "lvcreate") != 0) {
 		fake_lvm2_log(LVM2_LOG_ERROR, "Injected failure.");
 		rc = LVM2_PROCESSING_FAILED;
-	} else if (strcmp(argv[0], "lvs") == 0)
+	} else if (strcmp(argv[0], "lvs") == 0 && argc == 6 && strcmp(argv[4], "thin_id") == 0)
+		rc = report_thin_id(lv_arg(argv[5]));
+	else if (strcmp(argv[0], "lvs") == 0)
 		rc = report(false);
 	else if (strcmp(argv[0], "vgs") == 0)
 		rc = report(true);

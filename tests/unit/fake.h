@@ -31,9 +31,6 @@ struct fake_lv {
 	bool thin_merging;	   /* a thin merge LVM deferred to the next activation */
 };
 
-/* LVM from 2.03.24 swaps the tags in a thin merge; before, the merged origin keeps the
- * snapshot's tags and loses its own (the default here: bookworm's 2.03.16). */
-void fake_thin_merge_swaps_tags(bool swap);
 /* A thin pool and a thin volume in it (active, open when open). */
 struct fake_lv *fake_add_thin_pool(const char *vg, const char *name, uint64_t size,
 				   double data_pct);

@@ -95,13 +95,17 @@ TEST(test_begin_thin_pool_full_refused)
 	CHECK_EQ_INT(fake_count_lvs(), 3);
 }
 
-TEST(test_begin_refuses_thin_snapshot_as_origin)
+/* A thin snapshot of anybody else's (a clone of a base image) is a volume to begin on. */
+TEST(test_begin_thin_snapshot_as_origin)
 {
+	struct fake_lv *clone;
+
 	thin_machine(10.0);
-	fake_add_thin_lv("vg1", "snap", "pool", 4 * GiB, false);
-	snprintf(fake_find_lv("vg1", "snap")->origin, 128, "data");
-	CHECK_EQ_INT(begin((const char *const[]){"vg1/snap", NULL}), -REFUSE_INPUT);
-	CHECK(test_log_contains("not a volume that can be snapshotted"));
+	clone = fake_add_thin_lv("vg1", "clone", "pool", 4 * GiB, false);
+	snprintf(clone->origin, sizeof(clone->origin), "data");
+	CHECK_EQ_INT(begin((const char *const[]){"vg1/clone", NULL}), 0);
+	CHECK(fake_find_lv("vg1", "clone-rewind-T1") != NULL);
+	CHECK_EQ_INT(begin((const char *const[]){"vg1/clone-rewind-T1", NULL}), -REFUSE_TXN_EXISTS);
 }
 
 static void rollback_now(enum txn_action expect)
@@ -116,15 +120,14 @@ static void rollback_now(enum txn_action expect)
 	txn_results_done(&res);
 }
 
-/* bookworm's LVM (2.03.16) leaves the snapshot's tags on the merged origin and drops the
- * origin's: the origin's own tag survives (copied first), the transaction's are removed. */
-static void check_rollback_now(bool lvm_swaps_tags)
+/* LVM swaps the snapshot's device in under the origin's name, UUID and tags (2.03.16:
+ * _move_lv_attributes()): the origin's own tags stay, the transaction's go with the snapshot. */
+TEST(test_rollback_now_thin)
 {
 	unsigned id;
 	int u, c, m;
 
 	thin_machine(20.0);
-	fake_thin_merge_swaps_tags(lvm_swaps_tags);
 	fake_lv_add_tag(fake_find_lv("vg1", "data"), "keep_me");
 	CHECK_EQ_INT(begin((const char *const[]){"/srv", NULL}), 0);
 	id = fake_find_lv("vg1", "data-rewind-T1")->thin_id;
@@ -134,23 +137,16 @@ static void check_rollback_now(bool lvm_swaps_tags)
 	c = fake_event_find("lvm lvconvert --mergethin vg1/data-rewind-T1", 0);
 	m = fake_event_find("mnt mount /srv", 0);
 	CHECK(u >= 0 && c > u && m > c);
+	/* The thin snapshot is never activated: LVM's activation skip, and no need. */
+	CHECK_EQ_INT(fake_event_count("lvm lvchange -ay"), 0);
 	/* Nothing copied, nothing to wait for: no background merge, no merge-wait. */
 	CHECK_EQ_INT(fake_event_count("lvm lvconvert --background"), 0);
 	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
 	CHECK(fake_find_lv("vg1", "data") && fake_find_lv("vg1", "data")->thin_id == id);
+	CHECK(fake_find_lv("vg1", "data") && fake_find_lv("vg1", "data")->attr[4] == 'a');
 	CHECK(fake_lv_has_tag(fake_find_lv("vg1", "data"), "keep_me"));
 	CHECK(!has_rewind_tag(fake_find_lv("vg1", "data")));
 	CHECK(test_log_contains("Rolling back vg1/data from the thin snapshot data-rewind-T1."));
-}
-
-TEST(test_rollback_now_thin_lvm_2_03_16)
-{
-	check_rollback_now(false);
-}
-
-TEST(test_rollback_now_thin_lvm_2_03_24)
-{
-	check_rollback_now(true);
 }
 
 /* LVM said it merged, but the origin's device is not the snapshot's: never reported merged. */
@@ -170,29 +166,90 @@ TEST(test_thin_merge_checked)
 	txn_results_done(&res);
 }
 
-/* A crash between LVM's swap and our tag clean-up: the next command finishes it, and root's
- * rewind:restore-esp stays (the ESP is put back after that). */
-TEST(test_merged_thin_leftover_cleaned)
+/* Deferred by LVM (something opened the origin after our check): said loudly, not "merged". */
+TEST(test_thin_merge_deferred)
 {
-	struct fake_lv *o;
+	struct txn_merge_opts m = {};
+	struct txn_results res = {};
+	struct txn_set s = {};
 
 	thin_machine(20.0);
-	o = fake_find_lv("vg1", "data");
-	fake_lv_add_tag(o, "rewind:txn=T1");
-	fake_lv_add_tag(o, "rewind:state=rolling-back");
-	fake_lv_add_tag(o, "rewind:member=vg1/data");
-	fake_lv_add_tag(o, "rewind:restore-esp=T1");
-	CHECK_EQ_INT(txn_finish_interrupted(L), 1);
-	CHECK(!fake_lv_has_tag(o, "rewind:txn=T1"));
-	CHECK(!fake_lv_has_tag(o, "rewind:state=rolling-back"));
-	CHECK(!fake_lv_has_tag(o, "rewind:member=vg1/data"));
-	CHECK(fake_lv_has_tag(o, "rewind:restore-esp=T1"));
-	CHECK(!test_log_contains("carries rewind tags but is not a snapshot"));
-	CHECK_EQ_INT(txn_finish_interrupted(L), 0);
+	CHECK_EQ_INT(begin((const char *const[]){"/srv", NULL}), 0);
+	fake_find_lv("vg1", "data")->attr[5] = '-';
+	fake_find_lv("vg1", "data")->holders = 1;
+	CHECK_EQ_INT(txn_set_load(L, false, &s), 0);
+	CHECK_EQ_INT(s.n_txns, 1);
+	if (s.n_txns == 1)
+		CHECK_EQ_INT(txn_merge_one(L, &s.txns[0].snaps[0], &m, &res), 0);
+	CHECK(res.n == 1 && res.r[0].action == TXN_FAILED);
+	CHECK(test_log_contains("LVM deferred the merge of vg1/data-rewind-T1"));
+	/* It tried to finish it through the poll first. */
+	CHECK(fake_event_find("lvm lvpoll", 0) >= 0 &&
+	      strstr(fake_event_at(fake_event_find("lvm lvpoll", 0)), "merge_thin vg1/data"));
+	txn_set_done(&s);
+	txn_results_done(&res);
 }
 
-/* Thin root armed: the boot merges it (the origin is not open in the initramfs) and keeps
- * rewind:restore-esp, which bookworm's LVM would drop with the old origin. */
+/* Thick root and thin data armed, as the initramfs sees them: data inactive, its thin snapshot
+ * never activated (activation skip). The thin one is merged without activating anything, and the
+ * transaction is not taken for invalid. */
+TEST(test_boot_thin_data_inactive)
+{
+	struct txn_merge_opts m = {.foreground = true};
+	struct txn_rollback_opts o = {};
+	struct txn_results res = {};
+	struct fake_lv *d;
+
+	thin_machine(20.0);
+	CHECK_EQ_INT(begin((const char *const[]){"/", "/srv", NULL}), 0);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), 0);
+	txn_results_done(&res);
+	strcpy(fake_find_lv("vg0", "root")->attr, "owi-a-----");
+	strcpy(fake_find_lv("vg1", "data")->attr, "Vwi---tz--");
+	test_mounts((const char *const[]){NULL});
+	fake_events_reset();
+	CHECK_EQ_INT(txn_boot(L, &m, &res), 0);
+	CHECK_EQ_INT(res.n, 2);
+	for (size_t i = 0; i < res.n; i++)
+		CHECK_EQ_INT(res.r[i].action, TXN_MERGED);
+	txn_results_done(&res);
+	CHECK(!test_log_contains("NOT ROLLING BACK"));
+	CHECK_EQ_INT(fake_event_count("lvm lvchange -ay --sysinit vg1/data"), 0);
+	d = fake_find_lv("vg1", "data");
+	CHECK(d && d->attr[4] == '-' && !has_rewind_tag(d));
+	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
+}
+
+/* A pool whose metadata went read-only: nothing merged, the transaction stays armed (a repair
+ * brings the pool back), and begin refuses such a pool. */
+TEST(test_thin_pool_read_only)
+{
+	struct txn_merge_opts m = {.foreground = true};
+	struct txn_rollback_opts o = {};
+	struct txn_results res = {};
+
+	thin_machine(20.0);
+	CHECK_EQ_INT(begin((const char *const[]){"/", "/srv", NULL}), 0);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), 0);
+	txn_results_done(&res);
+	fake_find_lv("vg1", "pool")->attr[8] = 'M';
+	test_mounts((const char *const[]){NULL});
+	CHECK_EQ_INT(txn_boot(L, &m, &res), 0);
+	txn_results_done(&res);
+	CHECK(test_log_contains("NOT ROLLING BACK transaction T1: vg1/data is in a thin pool that "
+				"failed or whose metadata is read-only"));
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
+	CHECK(fake_lv_has_tag(fake_find_lv("vg1", "data-rewind-T1"), "rewind:state=armed"));
+	/* begin */
+	fake_reset();
+	thin_machine(20.0);
+	fake_find_lv("vg1", "pool")->attr[8] = 'M';
+	CHECK_EQ_INT(begin((const char *const[]){"/srv", NULL}), -REFUSE_NO_SPACE);
+	CHECK(test_log_contains("Thin pool vg1/pool of vg1/data is read-only (metadata)"));
+}
+
+/* Thin root armed: the boot merges it (root is active, not open, in the initramfs); root keeps
+ * rewind:restore-esp, which LVM moves with the origin's tags. */
 TEST(test_boot_thin_root)
 {
 	struct txn_merge_opts m = {.foreground = false};
@@ -219,10 +276,8 @@ TEST(test_boot_thin_root)
 	root = fake_find_lv("vg0", "root");
 	CHECK(root && fake_lv_has_tag(root, "rewind:restore-esp=T1"));
 	CHECK(root && !fake_lv_has_tag(root, "rewind:txn=T1"));
+	CHECK(root && root->attr[4] == 'a');
 	CHECK(fake_find_lv("vg0", "root-rewind-T1") == NULL);
-	/* Copied to the snapshot before the merge. */
-	CHECK(fake_event_find("lvm lvchange --addtag rewind:restore-esp=T1 vg0/root-rewind-T1", 0) <
-	      fake_event_find("lvm lvconvert --mergethin", 0));
 }
 
 /* The monitor watches and extends the pool, once however many thin snapshots it holds. */
@@ -234,13 +289,31 @@ TEST(test_monitor_extends_pool)
 	thin_machine(85.0);
 	fake_add_thin_lv("vg1", "data2", "pool", 1 * GiB, false);
 	test_mounts((const char *const[]){"/dev/mapper/vg1-data", "/srv", NULL});
-	/* Begin below the refusal, then the pool fills. */
+	/* Begin below the refusal, and the pool fills. */
 	CHECK_EQ_INT(begin((const char *const[]){"vg1/data", "vg1/data2", NULL}), 0);
 	fake_events_reset();
 	CHECK_EQ_INT(txn_monitor(L, &c), 0);
 	CHECK_EQ_INT(fake_event_count("lvm lvextend"), 1);
 	CHECK(fake_event_find("lvm lvextend -L +", 0) >= 0);
+	CHECK_EQ_INT(fake_event_count("lvm lvextend --poolmetadatasize"), 0);
 	CHECK(test_log_contains("Thin pool vg1/pool was 85.0% full: extended it"));
+	conf_done(&c);
+}
+
+/* Metadata fuller than data: the metadata is extended (lvextend -L would not grow it enough). */
+TEST(test_monitor_extends_metadata)
+{
+	struct conf c;
+
+	conf_init(&c);
+	thin_machine(40.0);
+	fake_find_lv("vg1", "pool")->meta_pct = 88.0;
+	CHECK_EQ_INT(begin((const char *const[]){"vg1/data", NULL}), 0);
+	fake_events_reset();
+	CHECK_EQ_INT(txn_monitor(L, &c), 0);
+	CHECK(fake_event_find("lvm lvextend --poolmetadatasize +", 0) >= 0);
+	CHECK_EQ_INT(fake_event_count("lvm lvextend -L"), 0);
+	CHECK(test_log_contains("Thin pool vg1/pool's metadata was 88.0% full: extended it by"));
 	conf_done(&c);
 }
 
@@ -252,12 +325,14 @@ int main(void)
 		return 1;
 	RUN(test_begin_thin_snapshot);
 	RUN(test_begin_thin_pool_full_refused);
-	RUN(test_begin_refuses_thin_snapshot_as_origin);
-	RUN(test_rollback_now_thin_lvm_2_03_16);
-	RUN(test_rollback_now_thin_lvm_2_03_24);
+	RUN(test_begin_thin_snapshot_as_origin);
+	RUN(test_rollback_now_thin);
 	RUN(test_thin_merge_checked);
-	RUN(test_merged_thin_leftover_cleaned);
+	RUN(test_thin_merge_deferred);
+	RUN(test_boot_thin_data_inactive);
+	RUN(test_thin_pool_read_only);
 	RUN(test_boot_thin_root);
+	RUN(test_monitor_extends_metadata);
 	RUN(test_monitor_extends_pool);
 	lvm_free(L);
 	return n_failed ? 1 : 0;
