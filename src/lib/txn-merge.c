@@ -117,8 +117,10 @@ static int thin_merge(struct lvm *l, const struct txn_snap *s)
 		/* Deferred although we found both closed (udev probing the device, say): the
 		 * origin's next activation maps the snapshot's device, then the poll finishes the
 		 * swap in the metadata. --sysinit: LVM starts no poller of its own. */
+		bool active = lvm_lv_is_active(o);
+
 		lvm_report_done(&rep);
-		if ((!lvm_lv_is_active(o) || lvm_lv_deactivate(l, vg, s->origin->name) >= 0) &&
+		if ((!active || lvm_lv_deactivate(l, vg, s->origin->name) >= 0) &&
 		    lvm_lv_activate(l, vg, s->origin->name, true) >= 0)
 			(void)lvm_thin_merge_resume(l, vg, s->origin->name);
 		r = lvm_report(l, false, &rep);
