@@ -115,10 +115,10 @@ static char *type_dir(enum health_type t)
 /*
  * The checks of dir that run, sorted (byte order, as LC_ALL=C ls): regular files (symlinks
  * followed) with an execute bit. A symlink to /dev/null masks a name, as systemd's; what is not
- * executable is skipped with a message. *ret NULL when none; a missing dir has none. 0, or
- * negative errno (opendir's).
+ * executable is skipped (with a message when report). *ret NULL when none; a missing dir has
+ * none. 0, or negative errno (opendir's).
  */
-static int list_checks(const char *dir, char ***ret)
+static int list_checks(const char *dir, bool report, char ***ret)
 {
 	_cleanup_strv_ char **names = NULL;
 	DIR *d = opendir(dir);
@@ -134,8 +134,9 @@ static int list_checks(const char *dir, char ***ret)
 		if (name_ignored(de->d_name))
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0) {
-			log_warning("Skipping health check %s/%s: %s.", dir, de->d_name,
-				    strerror(errno));
+			if (report)
+				log_warning("Skipping health check %s/%s: %s.", dir, de->d_name,
+					    strerror(errno));
 			continue;
 		}
 		if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) {
@@ -145,7 +146,8 @@ static int list_checks(const char *dir, char ***ret)
 		if (!S_ISREG(st.st_mode))
 			continue;
 		if (!(st.st_mode & 0111)) {
-			log_info("Skipping %s/%s: not executable.", dir, de->d_name);
+			if (report)
+				log_info("Skipping %s/%s: not executable.", dir, de->d_name);
 			continue;
 		}
 		r = strv_extend(&names, de->d_name);
@@ -170,7 +172,7 @@ int health_installed(void)
 
 		if (!dir)
 			return -ENOMEM;
-		r = list_checks(dir, &names);
+		r = list_checks(dir, false, &names);
 		if (r < 0)
 			return r;
 		if (names)
@@ -370,7 +372,7 @@ int health_run(uint64_t timeout_sec, struct health_report *ret)
 			r = -ENOMEM;
 			break;
 		}
-		r = list_checks(dir, &names);
+		r = list_checks(dir, true, &names);
 		if (r == -ENOMEM)
 			break;
 		if (r < 0) {
