@@ -73,6 +73,12 @@ int verb_boot_good(const struct verb *v, int argc, char **argv);
 int verb_boot_failed(const struct verb *v, int argc, char **argv);
 int verb_auto_commit(const struct verb *v, int argc, char **argv);
 int verb_monitor(const struct verb *v, int argc, char **argv);
+/* Under systemd (stderr is the journal stream): each line with its syslog priority ("<3>"). */
+void cli_log_to_journal(void);
+/* verb-health.c: run the health checks; status's lines about this boot's results. */
+int verb_health_check(const struct verb *v, int argc, char **argv);
+struct health_report;
+void cli_print_health(const struct health_report *h);
 
 /* verb-esp.c: the rollback boot entry of a transaction in status, and the hint after an armed
  * rollback. */

@@ -155,6 +155,8 @@ static void print_table(const struct txn_status *st, bool details)
 		       st->esp_restore_pending[k]);
 	if (details && st->last_boot)
 		print_last_boot(st->last_boot);
+	if (details)
+		cli_print_health(st->health);
 }
 
 static int status_or_list(const struct verb *v, int argc, char **argv, bool details)

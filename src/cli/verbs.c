@@ -42,6 +42,8 @@ static const struct verb verbs[] = {
     /* apt's hook: reads apt's input first, never VERB_ROOT's exit 4 (apt would stop); locks
      * itself, with a timeout (verb-apt.c). */
     {"apt-hook", 0, 64, 0, verb_apt_hook, "begin a transaction before this upgrade"},
+    /* No lock: the checks may take minutes, and take no LVM state. */
+    {"health-check", 0, 0, VERB_ROOT, verb_health_check, "run the health checks"},
 };
 
 /*
@@ -217,7 +219,8 @@ static void help(void)
 	       "  rewind boot-failed       (emergency mode: exit 0 to reboot, 3 not)\n"
 	       "  rewind auto-commit       (timer: commit after auto_commit_after)\n"
 	       "  rewind monitor           (timer: warn about and extend filling snapshots)\n"
-	       "  rewind apt-hook          (apt: begin a transaction before dpkg runs)\n\n"
+	       "  rewind apt-hook          (apt: begin a transaction before dpkg runs)\n"
+	       "  rewind health-check      (before boot-complete.target: run the health checks)\n\n"
 	       "VOLUME is VG/LV or a mount point. POLICY is SIZE (e.g. 2G), N%%SIZE, N%%USED or "
 	       "N%%FREE.\n"
 	       "Options: -h/--help, --version, -v/--verbose (before the verb).\n"

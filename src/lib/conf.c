@@ -38,7 +38,8 @@ int volume_spec_parse(const char *s, struct volume_spec *ret)
 
 void conf_init(struct conf *c)
 {
-	*c = (struct conf){.monitor_warn_percent = 70, .monitor_extend_percent = 80};
+	*c = (struct conf){
+	    .monitor_warn_percent = 70, .monitor_extend_percent = 80, .health_check_timeout = 60};
 	policy_parse(POLICY_DEFAULT, &c->size);
 }
 
@@ -146,6 +147,14 @@ static int conf_set(struct conf *c, const char *key, const char *value, const ch
 			log_err("%s:%u: invalid %s '%s': expected 0..100.", path, line, key, value);
 			return -REFUSE_INPUT;
 		}
+	} else if (streq(key, "health_check_timeout")) {
+		if (parse_duration(value, &n) < 0 || n == 0) {
+			log_err("%s:%u: invalid health_check_timeout '%s': expected a duration "
+				"such as 60s or 5min, not 0.",
+				path, line, value);
+			return -REFUSE_INPUT;
+		}
+		c->health_check_timeout = n;
 	} else if (streq(key, "merge")) {
 		if (streq(value, "background"))
 			c->merge_foreground = false;

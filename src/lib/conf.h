@@ -35,6 +35,8 @@ struct conf {
 	 * default off. auto_begin_required: when that fails, apt stops (default: it goes on). */
 	bool auto_begin_apt;
 	bool auto_begin_required;
+	/* Seconds each health check may run before it is killed and fails (health.h); > 0. */
+	uint64_t health_check_timeout;
 };
 
 void conf_init(struct conf *c);

@@ -6,10 +6,13 @@
  * rewind-units(7), the VM scenarios): add fields, never rename one.
  */
 #include "boot.h"
+#include "health.h"
 #include "json-util.h"
 #include "txn-packages.h"
 #include "txn.h"
 #include "util.h"
+
+static json_object *health_json(const struct health_report *h);
 
 /* r, with o freed on failure; o otherwise. */
 static json_object *built(int r, json_object *o)
@@ -242,6 +245,8 @@ int txn_status_to_json(const struct txn_status *s, bool transactions_only, char 
 	r = r
 		?: jadd_or_null(o, "last_boot", s->last_boot,
 				s->last_boot ? outcome_json(s->last_boot) : NULL);
+	/* null: no transaction open, or no health check ran at this boot */
+	r = r ?: jadd_or_null(o, "health", s->health, s->health ? health_json(s->health) : NULL);
 	return r < 0 ? r : to_string(o, JSON_C_TO_STRING_PRETTY, ret);
 }
 
@@ -449,4 +454,111 @@ int txn_packages_from_json(const char *text, struct txn_packages *ret)
 	_cleanup_(json_object_putp) json_object *o = json_tokener_parse(text);
 
 	return packages_from_object(o, ret);
+}
+
+/* ---- the health checks' results (health.h), path_rundir()/health.json ---- */
+
+static json_object *health_check_json(const struct health_check *c)
+{
+	json_object *o = json_object_new_object();
+	int r = o ? 0 : -ENOMEM;
+
+	r = r ?: jadd_str(o, "name", c->name);
+	r = r ?: jadd_str(o, "type", health_type_to_string(c->type));
+	r = r ?: jadd_str(o, "result", health_result_to_string(c->result));
+	r = r
+		?: jadd_or_null(o, "exit_status", c->exit_status >= 0,
+				json_object_new_int(c->exit_status));
+	r = r ?: jadd_or_null(o, "signal", c->signal >= 0, json_object_new_int(c->signal));
+	r = r ?: jadd_or_null(o, "seconds", c->seconds >= 0, json_object_new_double(c->seconds));
+	return built(r, o);
+}
+
+static json_object *health_json(const struct health_report *h)
+{
+	json_object *o = json_object_new_object();
+	int r = o ? 0 : -ENOMEM;
+
+	r = r ?: jadd_str(o, "boot_id", h->boot_id);
+	r = r ?: jadd_u64(o, "time", h->time);
+	r = r ?: jadd_u64(o, "timeout", h->timeout);
+	r = r ?: jadd_str(o, "result", health_result_to_string(h->result));
+	r = r ?: add_array_of(o, "checks", h->checks, h->n_checks, health_check_json);
+	return built(r, o);
+}
+
+int health_report_to_json(const struct health_report *h, bool one_line, char **ret)
+{
+	_cleanup_(json_object_putp) json_object *o = health_json(h);
+
+	return to_string(o, one_line ? JSON_C_TO_STRING_PLAIN : JSON_C_TO_STRING_PRETTY, ret);
+}
+
+/* A non-negative int member that fits an int; -1 when absent or out of range. */
+static int small_int_member(json_object *o, const char *key)
+{
+	json_object *v = jget(o, key, json_type_int);
+	int64_t n = v ? json_object_get_int64(v) : -1;
+
+	return n >= 0 && n <= INT32_MAX ? (int)n : -1;
+}
+
+static int health_from_object(json_object *o, struct health_report *ret)
+{
+	json_object *checks = jget(o, "checks", json_type_array);
+	size_t n = checks ? json_object_array_length(checks) : 0;
+	const char *boot_id = jget_str(o, "boot_id");
+	struct health_report h = {
+	    .time = u64_member(o, "time"),
+	    .timeout = u64_member(o, "timeout"),
+	    .result = health_result_from_string(jget_str(o, "result")),
+	};
+	int r = 0;
+
+	if (!json_object_is_type(o, json_type_object))
+		return -EBADMSG;
+	/* Only what a boot ID can be; anything else is unknown (never this boot's). */
+	if (boot_id && strlen(boot_id) <= BOOT_ID_LEN)
+		snprintf(h.boot_id, sizeof(h.boot_id), "%s", boot_id);
+	if (n > 0 && !(h.checks = calloc(n, sizeof(*h.checks))))
+		r = -ENOMEM;
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		json_object *c = json_object_array_get_idx(checks, i);
+		struct health_check *x;
+
+		if (!json_object_is_type(c, json_type_object))
+			continue;
+		x = &h.checks[h.n_checks++];
+		*x = (struct health_check){
+		    .type = health_type_from_string(jget_str(c, "type")),
+		    .result = health_result_from_string(jget_str(c, "result")),
+		    .exit_status = small_int_member(c, "exit_status"),
+		    .signal = small_int_member(c, "signal"),
+		    .seconds = number_member(c, "seconds"),
+		};
+		r = jget_strdup(c, "name", &x->name);
+	}
+	if (r < 0) {
+		health_report_done(&h);
+		return r;
+	}
+	*ret = h;
+	return 0;
+}
+
+int health_report_from_json(const char *text, struct health_report *ret)
+{
+	_cleanup_(json_object_putp) json_object *o = json_tokener_parse(text);
+
+	return health_from_object(o, ret);
+}
+
+int health_report_read(const char *path, struct health_report *ret)
+{
+	_cleanup_(json_object_putp) json_object *o = NULL;
+
+	if (access(path, F_OK) < 0)
+		return -errno;
+	o = json_object_from_file(path);
+	return health_from_object(o, ret);
 }

@@ -2,6 +2,7 @@
 /* status: the transactions as structs (txn.h); txn-json.c makes JSON of them, the CLI a table. */
 #include "boot.h"
 #include "dm.h"
+#include "health.h"
 #include "log.h"
 #include "paths.h"
 #include "txn-esp.h"
@@ -130,6 +131,32 @@ static int last_boot_fill(struct txn_status *s)
 	return 0;
 }
 
+/* This boot's health results, when there are some (rewind-health.service ran). */
+static int health_fill(struct txn_status *s)
+{
+	struct health_report h;
+	char boot_id[BOOT_ID_LEN + 1];
+	int r;
+
+	r = health_load(&h);
+	if (r == -EBADMSG)
+		log_warning("Ignoring %s/" HEALTH_FILE ": not valid JSON.", path_rundir());
+	if (r <= 0)
+		return r == -ENOMEM ? r : 0;
+	txn_boot_id(boot_id);
+	if (!*boot_id || !streq(h.boot_id, boot_id)) {
+		health_report_done(&h);
+		return 0;
+	}
+	s->health = malloc(sizeof(*s->health));
+	if (!s->health) {
+		health_report_done(&h);
+		return -ENOMEM;
+	}
+	*s->health = h;
+	return 0;
+}
+
 void txn_status_done(struct txn_status *s)
 {
 	for (size_t i = 0; i < s->n_txns; i++) {
@@ -155,6 +182,9 @@ void txn_status_done(struct txn_status *s)
 	if (s->last_boot)
 		txn_outcome_done(s->last_boot);
 	free(s->last_boot);
+	if (s->health)
+		health_report_done(s->health);
+	free(s->health);
 	*s = (struct txn_status){};
 }
 
@@ -181,6 +211,8 @@ int txn_status(struct lvm *l, struct txn_status *ret)
 		r = strv_extend(&st.esp_restore_pending, s.restores[i].txid);
 	if (r >= 0)
 		r = last_boot_fill(&st);
+	if (r >= 0 && st.n_txns > 0)
+		r = health_fill(&st);
 	conf_done(&c);
 	txn_set_done(&s);
 	if (r < 0) {

@@ -336,6 +336,9 @@ struct txn_status {
 	/* Root rolled back to these transactions, the ESP not yet put back. NULL when none. */
 	char **esp_restore_pending;
 	struct txn_outcome *last_boot; /* path_rundir()/outcome.json; NULL when none */
+	/* This boot's health checks (health.h, path_rundir()/health.json), with a transaction
+	 * open; NULL when none ran at this boot. */
+	struct health_report *health;
 };
 
 /* Every transaction, the ESP restores pending and the last boot's outcome. As JSON:

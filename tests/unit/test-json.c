@@ -182,8 +182,9 @@ TEST(test_status_json_shape)
 	if (!root)
 		return;
 	members(root,
-		(const char *const[]){"transactions", "esp_restore_pending", "last_boot", NULL},
-		(const json_type[]){A, A, O});
+		(const char *const[]){"transactions", "esp_restore_pending", "last_boot", "health",
+				      NULL},
+		(const json_type[]){A, A, O, N});
 	t = json_object_array_get_idx(member(root, "transactions", A), 0);
 	members(t,
 		(const char *const[]){"txid", "state", "members", "missing", "time", "volumes",
