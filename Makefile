@@ -4,6 +4,7 @@
 #   make vm-check   the full VM suite
 #   make demo       the seed story end to end in a VM
 #   make install    PREFIX=/usr DESTDIR=...  (PRESET=no: no systemctl preset, as for a package)
+#   make deb        the Debian package, built out of tree in build/deb, and lintian
 
 PREFIX     ?= /usr
 SBINDIR    ?= $(PREFIX)/sbin
@@ -42,7 +43,7 @@ HARNESS_OBJ := $(B)/tests/unit/harness.o
 TEST_SRC   := $(wildcard tests/unit/test-*.c)
 TEST_BIN   := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps install check unit unit-asan fuzz fuzz-build fuzz-check vm-smoke vm-check demo bench format format-check clean
+.PHONY: all deps install deb check unit unit-asan fuzz fuzz-build fuzz-check vm-smoke vm-check demo bench format format-check clean
 
 all: $(B)/rewind
 
@@ -135,6 +136,11 @@ install: $(B)/rewind
 	for f in man/*.[0-9]; do [ -e "$$f" ] && install -Dm644 "$$f" $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/}; done; true
 	[ ! -e rewind.conf ] || [ -e $(DESTDIR)$(SYSCONFDIR)/rewind/rewind.conf ] || install -Dm644 rewind.conf $(DESTDIR)$(SYSCONFDIR)/rewind/rewind.conf
 	[ ! -e completion/rewind ] || install -Dm644 completion/rewind $(DESTDIR)$(COMPLETIONDIR)/rewind
+
+# The Debian package (debian/), built from a copy of the tree in $(B)/deb, then lintian and the
+# maintainer scripts' tests (tests/deb). Ends with "N passed, N failed".
+deb: deps
+	@B=$(B) tools/deb
 
 # The VM smoke set that CI runs; the full suite is vm-check.
 VM_SMOKE ?= $(shell cat tests/vm/smoke.list 2>/dev/null)
