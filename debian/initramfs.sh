@@ -23,6 +23,21 @@ dracut_generates() {
 	return 1
 }
 
+# After a rebuild on the machine itself (its running kernel is one of /boot's, so not a chroot):
+# ask "rewind check" whether the initramfs the next boot loads (the entry systemd-boot picks, or
+# /boot/initrd.img of the running kernel) has rewind now. Exit 7 is exactly "it lacks the
+# module"; its other findings (space, the ESP) are not this script's business.
+verify_initramfs() {
+	_out= _rc=0
+	[ -f "/boot/vmlinuz-$(uname -r)" ] || return 0
+	command -v rewind >/dev/null 2>&1 || return 0
+	_out=$(rewind check 2>&1) || _rc=$?
+	[ "$_rc" -eq 7 ] || return 0
+	echo "rewind: warning: the initramfs the next boot loads still lacks rewind ('rewind check'):" >&2
+	printf '%s\n' "$_out" | grep -E 'initramfs|dracut|rebuild|kernel-install' | sed 's/^/rewind:   /' >&2
+	return 0
+}
+
 rebuild_initramfs() {
 	_why=$1 _failed= _esp= _kimg= _kver=
 	if [ "${REWIND_NO_INITRAMFS:-}" = 1 ]; then
@@ -60,7 +75,10 @@ rebuild_initramfs() {
 		kernel-install add "$_kver" "$_kimg" || _failed="$_failed
   kernel-install add $_kver $_kimg"
 	done
-	[ -n "$_failed" ] || return 0
+	if [ -z "$_failed" ]; then
+		[ "$_why" != remove ] && verify_initramfs
+		return 0
+	fi
 	echo "rewind: warning: the initramfs could not be rebuilt; the next boot may load one" >&2
 	if [ "$_why" = remove ]; then
 		echo "rewind: that still has rewind's module (harmless without a transaction). Run:$_failed" >&2

@@ -6,6 +6,7 @@
 # nothing of the host is touched. Usage: tests/deb/test-maintscripts.sh DEB.
 # Prints PASS/FAIL per check and "N passed, N failed".
 set -uo pipefail
+export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
 deb=$(readlink -f "${1:?usage: $0 DEB}")
 
@@ -25,7 +26,10 @@ dpkg-deb -e "$deb" "$t/ctl" || exit 1
 preset="$here/../../units/90-rewind.preset"
 mount -t tmpfs tmpfs /boot && mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/lib || exit 1
 mkdir -p /run/systemd/system # as on a host booted with systemd
-touch /boot/vmlinuz-6.1.0-9-amd64 /boot/vmlinuz-6.1.0-10-amd64
+# Two kernels: the running one (so postinst asks "rewind check" after a rebuild) and another.
+krun=$(uname -r) kother=6.1.0-9-test
+touch "/boot/vmlinuz-$krun" "/boot/vmlinuz-$kother"
+
 
 # The fakes. FAKE_* (exported per case) say how they answer; all log to $t/log.
 mkdir "$t/bin"
@@ -37,6 +41,13 @@ fake rewind '
 case "$1 ${2:-}" in
 "status --json") cat "$FAKE_JSON"; exit "${FAKE_REWIND_RC:-0}" ;;
 "status ") echo "Transaction t1: armed, begun 2026-12-01 06:00:00, 1 volume(s)" ;;
+"check ")
+	echo "ok    kernel: dm_snapshot is available"
+	if [ "${FAKE_CHECK_RC:-0}" = 7 ]; then
+		echo "FAIL  initramfs: entry e (default) loads /efi/x/k/initrd.img-k, which lacks the rewind module"
+		echo "      rebuild it: dracut -f /efi/x/k/initrd.img-k k"
+	fi
+	exit "${FAKE_CHECK_RC:-0}" ;;
 esac
 exit "${FAKE_REWIND_RC:-0}"'
 fake dracut 'case " $* " in *" ${FAKE_DRACUT_FAIL:-none} "*) exit 1 ;; esac'
@@ -124,23 +135,32 @@ ok eval '[ -n "$want" ] && [ "$enabled" = "$want" ] &&
 	has "deb-systemd-invoke start rewind-auto-commit.timer rewind-monitor.timer" "$log"'
 
 name=postinst_configure_not_under_dpkg case_env=(FAKE_TRIGGER_RC=1 FAKE_BOOTCTL_RC=1) && run postinst configure
-ok eval '[ $rc -eq 0 ] && has "dracut -q --force /boot/initrd.img-6.1.0-9-amd64 6.1.0-9-amd64" "$log"'
+ok eval '[ $rc -eq 0 ] && has "dracut -q --force /boot/initrd.img-$kother $kother" "$log"'
 
 name=postinst_triggered_systemd_boot case_env=() && run postinst triggered rewind-initramfs
-expect="dracut -q --force /boot/initrd.img-6.1.0-10-amd64 6.1.0-10-amd64
-kernel-install add 6.1.0-10-amd64 /boot/vmlinuz-6.1.0-10-amd64
-dracut -q --force /boot/initrd.img-6.1.0-9-amd64 6.1.0-9-amd64
-kernel-install add 6.1.0-9-amd64 /boot/vmlinuz-6.1.0-9-amd64"
-ok eval '[ $rc -eq 0 ] && [ "$(grep -E "^(dracut|kernel-install) " <<<"$log")" = "$expect" ]'
+expect=$(for k in /boot/vmlinuz-*; do
+	k=${k#/boot/vmlinuz-}
+	echo "dracut -q --force /boot/initrd.img-$k $k"
+	echo "kernel-install add $k /boot/vmlinuz-$k"
+done)
+ok eval '[ $rc -eq 0 ] && [ "$(grep -E "^(dracut|kernel-install) " <<<"$log")" = "$expect" ] &&
+	has "rewind check" "$log" && ! has "still lacks rewind" "$out"'
+
+name=postinst_triggered_check_says_no_module case_env=(FAKE_CHECK_RC=7) && run postinst triggered rewind-initramfs
+ok eval '[ $rc -eq 0 ] && has "still lacks rewind" "$out" && has "rebuild it: dracut -f /efi/x/k/initrd.img-k k" "$out" &&
+	! has "dm_snapshot" "$out"'
+
+name=postinst_triggered_check_other_failure_quiet case_env=(FAKE_CHECK_RC=5) && run postinst triggered rewind-initramfs
+ok eval '[ $rc -eq 0 ] && ! has "still lacks rewind" "$out"'
 
 name=postinst_triggered_no_systemd_boot case_env=(FAKE_BOOTCTL_RC=1) && run postinst triggered rewind-initramfs
-ok eval '[ $rc -eq 0 ] && has "dracut -q --force /boot/initrd.img-6.1.0-10-amd64" "$log" && ! has kernel-install "$log"'
+ok eval '[ $rc -eq 0 ] && has "dracut -q --force /boot/initrd.img-$krun" "$log" && ! has kernel-install "$log"'
 
-name=postinst_triggered_dracut_fails_warns case_env=(FAKE_DRACUT_FAIL=6.1.0-9-amd64) && run postinst triggered rewind-initramfs
+name=postinst_triggered_dracut_fails_warns case_env=(FAKE_DRACUT_FAIL=$kother) && run postinst triggered rewind-initramfs
 ok eval '[ $rc -eq 0 ] && has "warning: the initramfs could not be rebuilt" "$out" &&
-	has "dracut --force /boot/initrd.img-6.1.0-9-amd64 6.1.0-9-amd64" "$out" &&
-	has "kernel-install add 6.1.0-9-amd64 /boot/vmlinuz-6.1.0-9-amd64" "$out" &&
-	has "kernel-install add 6.1.0-10-amd64" "$log" && ! has "kernel-install add 6.1.0-9-amd64" "$log"'
+	has "dracut --force /boot/initrd.img-$kother $kother" "$out" &&
+	has "kernel-install add $kother /boot/vmlinuz-$kother" "$out" &&
+	has "kernel-install add $krun" "$log" && ! has "kernel-install add $kother" "$log"'
 
 name=postinst_triggered_without_dracut case_env=("FAKE_DRACUT_STATUS=unknown not-installed") && run postinst triggered rewind-initramfs
 ok eval '[ $rc -eq 0 ] && has "apt install dracut" "$out" && ! has "dracut " "$log"'
@@ -149,8 +169,8 @@ name=postinst_triggered_skipped case_env=(REWIND_NO_INITRAMFS=1) && run postinst
 ok eval '[ $rc -eq 0 ] && ! has "dracut " "$log" && has "REWIND_NO_INITRAMFS=1" "$out"'
 
 name=postrm_remove_rebuilds case_env=() && run postrm remove
-ok eval '[ $rc -eq 0 ] && has "dracut -q --force /boot/initrd.img-6.1.0-9-amd64" "$log" &&
-	has "kernel-install add 6.1.0-9-amd64" "$log" && has "systemctl --system daemon-reload" "$log"'
+ok eval '[ $rc -eq 0 ] && has "dracut -q --force /boot/initrd.img-$kother" "$log" &&
+	has "kernel-install add $kother" "$log" && has "systemctl --system daemon-reload" "$log"'
 
 name=postrm_purge_removes_state
 mkdir -p /var/lib/rewind && echo '{}' >/var/lib/rewind/history.jsonl
