@@ -322,9 +322,17 @@ static int create_one(struct lvm *l, struct vol *v, const struct begin_ctx *ctx)
 	return 0;
 }
 
+/*
+ * A thin origin is never suspended from outside: LVM creates a thin snapshot by sending the pool
+ * its messages while it suspends the origin itself, and skips that for an origin it finds
+ * suspended already: LVM's metadata then has a snapshot the pool never made, and the pool's
+ * transaction id no longer matches (seen in the VM: the pool would not activate at the next
+ * boot). Thin origins are taken right after root, each frozen by LVM in its own lvcreate.
+ */
 static bool will_suspend(const struct vol *v, size_t n)
 {
-	return n > 1 && !v->root && v->mnt && lvm_lv_dm_name(v->lv) && lvm_lv_is_active(v->lv);
+	return n > 1 && !v->root && !v->lv->thin && v->mnt && lvm_lv_dm_name(v->lv) &&
+	       lvm_lv_is_active(v->lv);
 }
 
 static int snapshot_all(struct lvm *l, struct vol *v, size_t n, const struct begin_ctx *ctx)
@@ -364,12 +372,16 @@ static int snapshot_all(struct lvm *l, struct vol *v, size_t n, const struct beg
 	for (size_t i = 0; i < n; i++)
 		if (v[i].root && (r = create_one(l, &v[i], ctx)) < 0)
 			goto out;
-	/* (3) The rest, suspended or not. */
+	/* (3) Thin origins, as close to root as they can be (LVM freezes each itself). */
 	for (size_t i = 0; i < n; i++)
-		if (!v[i].root && (r = create_one(l, &v[i], ctx)) < 0)
+		if (!v[i].root && v[i].lv->thin && (r = create_one(l, &v[i], ctx)) < 0)
+			goto out;
+	/* (4) The rest, suspended or not. */
+	for (size_t i = 0; i < n; i++)
+		if (!v[i].root && !v[i].lv->thin && (r = create_one(l, &v[i], ctx)) < 0)
 			goto out;
 out:
-	/* (4) On every path. */
+	/* (5) On every path. */
 	resume_all(v, n);
 	rewind_log_hold(false);
 	suspend_guard_stop(&guard);

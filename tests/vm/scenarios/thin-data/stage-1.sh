@@ -21,6 +21,10 @@ sync
 sum /srv/tdata >"$VMTEST_STATE/tdata.before"
 
 rewind begin --name th1 / /srv/tdata
+# The pool made the snapshot LVM recorded: the kernel's transaction id is LVM's. (A thin origin
+# suspended from outside before lvcreate gets a snapshot in LVM's metadata only.)
+pool_tid_ok() { [ "$(dmsetup status "$1-pool-tpool" | awk '{print $4}')" = "$(lvs --noheadings -o transaction_id "$1/pool" | xargs)" ]; }
+pool_tid_ok vg1
 lvs -a -o lv_name,lv_attr,segtype,origin,pool_lv,lv_tags vg0 vg1
 # A thin snapshot of the thin origin, in its pool; root's is thick.
 [ "$(lvs --noheadings -o segtype,origin,pool_lv vg1/tdata-rewind-th1 | xargs)" = "thin tdata pool" ]

@@ -4,6 +4,7 @@
 # tags are gone). Then rollback --now of the thin volume alone (no merge to wait for), and a
 # commit that keeps the changes.
 set -euxo pipefail
+pool_tid_ok() { [ "$(dmsetup status "$1-pool-tpool" | awk '{print $4}')" = "$(lvs --noheadings -o transaction_id "$1/pool" | xargs)" ]; }
 sum() { (cd "$1" && find . -xdev -type f ! -path './lost+found/*' -print0 | sort -z | xargs -0 -r sha256sum) | sha256sum | cut -c1-16; }
 
 grep -qx before /etc/rewind-thin-marker
@@ -26,7 +27,9 @@ done
 
 # rollback --now of the thin volume alone: a metadata swap, whatever was written.
 before=$(sum /srv/tdata)
+pool_tid_ok vg1
 rewind begin --name th2 /srv/tdata
+pool_tid_ok vg1
 dd if=/dev/urandom of=/srv/tdata/tree/big bs=1M count=64 status=none
 rm /srv/tdata/tree/a
 sync
@@ -40,6 +43,7 @@ mountpoint -q /srv/tdata
 [ -z "$(lvs -a --noheadings -o lv_name vg1 | grep rewind || true)" ]
 [ -z "$(lvs --noheadings -o lv_tags vg1/tdata | tr -d ' ')" ]
 [ ! -e /run/rewind/merging ] || [ "$(cat /run/rewind/merging)" != th2 ]
+pool_tid_ok vg1
 
 # commit keeps the changes and drops the thin snapshot.
 rewind begin --name th3 /srv/tdata

@@ -17,6 +17,10 @@ sum /srv/tdata >"$VMTEST_STATE/tdata.before"
 sum /opt/thin-tree >"$VMTEST_STATE/root.before"
 
 rewind begin --name tr1 / /srv/tdata
+# Both pools made the snapshots LVM recorded (kernel transaction id = LVM's).
+pool_tid_ok() { [ "$(dmsetup status "$1-pool-tpool" | awk '{print $4}')" = "$(lvs --noheadings -o transaction_id "$1/pool" | xargs)" ]; }
+pool_tid_ok vg0
+pool_tid_ok vg1
 lvs -a -o lv_name,lv_attr,segtype,origin,pool_lv,lv_tags vg0 vg1
 [ "$(lvs --noheadings -o segtype,origin vg0/troot-rewind-tr1 | xargs)" = "thin troot" ]
 [ "$(lvs --noheadings -o segtype,origin vg1/tdata-rewind-tr1 | xargs)" = "thin tdata" ]

@@ -34,6 +34,9 @@ echo committed >/opt/thin-tree/c
 echo committed >/srv/tdata/tree/c
 sync
 rewind commit
+pool_tid_ok() { [ "$(dmsetup status "$1-pool-tpool" | awk '{print $4}')" = "$(lvs --noheadings -o transaction_id "$1/pool" | xargs)" ]; }
+pool_tid_ok vg0
+pool_tid_ok vg1
 grep -qx committed /opt/thin-tree/c
 grep -qx committed /srv/tdata/tree/c
 [ -z "$(lvs -a --noheadings -o lv_name vg0 vg1 | grep rewind || true)" ]
