@@ -409,19 +409,10 @@ static char *health_path(void)
 
 int health_write(const struct health_report *h)
 {
-	_cleanup_free_ char *path = health_path(), *text = NULL;
-	int r;
+	_cleanup_free_ char *text = NULL;
+	int r = health_report_to_json(h, false, &text);
 
-	if (!path)
-		return -ENOMEM;
-	r = health_report_to_json(h, false, &text);
-	if (r >= 0)
-		r = mkdir_p(path_rundir(), 0755);
-	if (r >= 0)
-		r = write_file_atomic(path, text);
-	if (r < 0)
-		return log_err_errno(r, "Failed to write %s: %s", path, strerror(-r));
-	return 0;
+	return r < 0 ? r : path_rundir_write(HEALTH_FILE, text);
 }
 
 int health_load(struct health_report *ret)

@@ -16,11 +16,11 @@ void rewind_lock_forget(void)
 	held = -1;
 }
 
-int rewind_lock_timeout(unsigned seconds)
+/* The lock file, open: rewind's commands take it exclusively (flock). */
+static int lock_open(char **ret_path)
 {
 	_cleanup_free_ char *path = strdup_printf("%s/lock", path_rundir());
-	_cleanup_close_ int fd = -1;
-	int r;
+	int r, fd;
 
 	if (!path)
 		return -ENOMEM;
@@ -30,6 +30,17 @@ int rewind_lock_timeout(unsigned seconds)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return log_err_errno(-errno, "Failed to open %s: %m", path);
+	*ret_path = TAKE_PTR(path);
+	return fd;
+}
+
+int rewind_lock_timeout(unsigned seconds)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = lock_open(&path);
+
+	if (fd < 0)
+		return fd;
 	for (unsigned tenths = 0;; tenths++) {
 		if (flock(fd, LOCK_EX | LOCK_NB) >= 0)
 			break;
@@ -49,18 +60,11 @@ int rewind_lock_timeout(unsigned seconds)
 
 int rewind_lock(void)
 {
-	_cleanup_free_ char *path = strdup_printf("%s/lock", path_rundir());
-	_cleanup_close_ int fd = -1;
-	int r;
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = lock_open(&path);
 
-	if (!path)
-		return -ENOMEM;
-	r = mkdir_p(path_rundir(), 0755);
-	if (r < 0)
-		return log_err_errno(r, "Failed to create %s: %s", path_rundir(), strerror(-r));
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return log_err_errno(-errno, "Failed to open %s: %m", path);
+		return fd;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK)
 			return log_err_errno(-errno, "Failed to lock %s: %m", path);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdlib.h>
 
+#include "log.h"
 #include "paths.h"
+#include "util.h"
 
 /* The REWIND_* overrides exist only in the test build (-DREWIND_TEST_HOOKS: the unit tests and
  * the fuzz targets): the installed binary never takes a path from its environment. */
@@ -99,4 +101,19 @@ const char *path_initrd_override(void)
 const char *path_health_dir(void)
 {
 	return env_or("REWIND_HEALTH_DIR", "/etc/rewind/health.d");
+}
+
+int path_rundir_write(const char *name, const char *contents)
+{
+	_cleanup_free_ char *path = strdup_printf("%s/%s", path_rundir(), name);
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	r = mkdir_p(path_rundir(), 0755);
+	if (r >= 0)
+		r = write_file_atomic(path, contents);
+	if (r < 0)
+		return log_err_errno(r, "Failed to write %s: %s", path, strerror(-r));
+	return 0;
 }

@@ -30,3 +30,6 @@ const char *path_esp(void);	/* REWIND_ESP */
 const char *path_efivars(void); /* REWIND_EFIVARS */
 /* The health checks: required.d/ and wanted.d/ in it (health.h). */
 const char *path_health_dir(void); /* REWIND_HEALTH_DIR  /etc/rewind/health.d */
+
+/* Write path_rundir()/name atomically (creating path_rundir()); logs its failure. */
+int path_rundir_write(const char *name, const char *contents);

@@ -348,16 +348,10 @@ static char *flag_path(void)
 
 int txn_merge_flag(const char *txid, bool start_unit)
 {
-	_cleanup_free_ char *p = flag_path();
-	int r;
+	int r = path_rundir_write("merging", txid);
 
-	if (!p)
-		return -ENOMEM;
-	r = mkdir_p(path_rundir(), 0755);
-	if (r >= 0)
-		r = write_file_atomic(p, txid);
 	if (r < 0)
-		return log_err_errno(r, "Failed to write %s: %s", p, strerror(-r));
+		return r;
 	/* Under systemd, its poller now; otherwise LVM's own poller finishes alone. */
 	if (start_unit && access(path_systemd_system(), F_OK) == 0) {
 		char *argv[] = {(char *)path_systemctl(), "start", "--no-block",

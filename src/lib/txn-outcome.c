@@ -96,19 +96,10 @@ static char *outcome_path(void)
 
 int txn_outcome_write(const struct txn_outcome *o)
 {
-	_cleanup_free_ char *path = outcome_path(), *text = NULL;
-	int r;
+	_cleanup_free_ char *text = NULL;
+	int r = txn_outcome_to_json(o, false, &text);
 
-	if (!path)
-		return -ENOMEM;
-	r = txn_outcome_to_json(o, false, &text);
-	if (r >= 0)
-		r = mkdir_p(path_rundir(), 0755);
-	if (r >= 0)
-		r = write_file_atomic(path, text);
-	if (r < 0)
-		return log_err_errno(r, "Failed to write %s: %s", path, strerror(-r));
-	return 0;
+	return r < 0 ? r : path_rundir_write(TXN_OUTCOME_FILE, text);
 }
 
 int txn_outcome_write_results(const struct txn_results *res)
