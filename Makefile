@@ -38,7 +38,7 @@ HARNESS_OBJ := $(B)/tests/unit/harness.o
 TEST_SRC   := $(wildcard tests/unit/test-*.c)
 TEST_BIN   := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps install check unit unit-asan fuzz fuzz-build fuzz-check vm-smoke vm-check demo bench format format-check clean
+.PHONY: all deps install check unit unit-asan fuzz fuzz-build fuzz-check vm-smoke vm-check demo bench format format-check clean bench-diff
 
 all: $(B)/rewind
 
@@ -158,3 +158,12 @@ format-check:
 
 clean:
 	rm -rf $(B)
+
+# rewind diff's comparison engine on two 100k-file trees on the host (bench/diff-tree.sh); not
+# part of make check or make bench (those are VM benchmarks).
+$(B)/bench/diff-tree: bench/diff-tree.c $(B)/librewind.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(B)/librewind.a $(LIBS)
+
+bench-diff: $(B)/bench/diff-tree
+	bench/diff-tree.sh $(B)/bench/diff-tree
