@@ -71,6 +71,9 @@ int verb_boot_good(const struct verb *v, int argc, char **argv);
 int verb_boot_failed(const struct verb *v, int argc, char **argv);
 int verb_auto_commit(const struct verb *v, int argc, char **argv);
 int verb_monitor(const struct verb *v, int argc, char **argv);
+/* verb-diff.c: what changed since begin, and the rollbacks recorded */
+int verb_diff(const struct verb *v, int argc, char **argv);
+int verb_history(const struct verb *v, int argc, char **argv);
 
 /* verb-esp.c: the rollback boot entry of a transaction in status, and the hint after an armed
  * rollback. */
