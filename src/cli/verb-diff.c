@@ -28,8 +28,7 @@ static int print_begin(void *userdata, const struct txn_diff_member *m)
 	_cleanup_free_ char *mnt = m->mount ? path_escape(m->mount) : NULL;
 
 	printf("# %s (snapshot %s), %s%s\n", m->volume, m->snapshot,
-	       m->mount ? "mounted at " : "not mounted: paths relative to its root",
-	       mnt ?: "");
+	       m->mount ? "mounted at " : "not mounted: paths relative to its root", mnt ?: "");
 	return 0;
 }
 

@@ -316,8 +316,8 @@ static int diff_member(struct lvm *l, const struct txn_snap *s, struct mount_tab
 		goto out;
 	if (s->invalid || !s->origin) {
 		r = log_err_errno(-REFUSE_SNAPSHOT, "Cannot compare %s: its snapshot %s is %s.",
-				  m.volume, m.snapshot, s->invalid ? "invalid (overflowed)"
-								 : "without its origin");
+				  m.volume, m.snapshot,
+				  s->invalid ? "invalid (overflowed)" : "without its origin");
 		goto end;
 	}
 	if (!lvm_lv_is_active(s->lv)) {
@@ -334,16 +334,18 @@ static int diff_member(struct lvm *l, const struct txn_snap *s, struct mount_tab
 	p.mount = m.mount;
 	r = txn_diff_mount_ops->probe(p.snapshot_dev, &m.fstype);
 	if (r < 0) {
-		log_err_errno(r, "Cannot tell the file system of %s (%s).", m.volume, p.snapshot_dev);
+		log_err_errno(r, "Cannot tell the file system of %s (%s).", m.volume,
+			      p.snapshot_dev);
 		goto end;
 	}
 	p.fstype = m.fstype;
 	p.options = readonly_options(m.fstype);
 	if (!p.options) {
-		r = log_err_errno(-EOPNOTSUPP,
-				  "Cannot compare %s: its file system is %s; rewind diff reads ext4 "
-				  "and XFS snapshots only (it mounts them without writing to them).",
-				  m.volume, m.fstype);
+		r = log_err_errno(
+		    -EOPNOTSUPP,
+		    "Cannot compare %s: its file system is %s; rewind diff reads ext4 "
+		    "and XFS snapshots only (it mounts them without writing to them).",
+		    m.volume, m.fstype);
 		goto end;
 	}
 	r = diff_run(&p, o, ops, &m);
@@ -351,7 +353,8 @@ end:
 	if (activated) {
 		int k = lvm_lv_deactivate(l, s->lv->vg, s->lv->origin);
 		if (k < 0)
-			log_warning("Failed to deactivate %s again: %s", m.volume, rewind_strerror(k));
+			log_warning("Failed to deactivate %s again: %s", m.volume,
+				    rewind_strerror(k));
 	}
 	m.result = r;
 	if (ops->member_end) {
@@ -491,8 +494,8 @@ static int collect_begin(void *userdata, const struct txn_diff_member *m)
 	res->volumes = n;
 	n = &res->volumes[res->n_volumes++];
 	*n = (struct txn_diff_volume){};
-	if (dup_or_null(m->volume, &n->m.volume) < 0 || dup_or_null(m->snapshot, &n->m.snapshot) < 0 ||
-	    dup_or_null(m->mount, &n->m.mount) < 0)
+	if (dup_or_null(m->volume, &n->m.volume) < 0 ||
+	    dup_or_null(m->snapshot, &n->m.snapshot) < 0 || dup_or_null(m->mount, &n->m.mount) < 0)
 		return -ENOMEM;
 	return 0;
 }

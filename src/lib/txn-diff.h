@@ -22,7 +22,8 @@ struct txn_diff_member {
 	char *volume;	/* "VG/LV" */
 	char *snapshot; /* the snapshot LV's name */
 	char *fstype;
-	char *mount; /* the origin's mount point; NULL when it is not mounted (mounted for the diff) */
+	char *mount; /* the origin's mount point; NULL when it is not mounted (mounted for the diff)
+		      */
 	struct tree_diff_stats stats;
 	int result; /* 0, or why this member could not be compared (negative errno / refusal) */
 };

@@ -40,7 +40,9 @@ static int history_line(struct txn_history *h, const char *line, size_t len, siz
 		if (r >= 0)
 			txn_outcome_done(&o);
 		log_warning("history.jsonl line %zu: not an outcome (%s), skipped.", lineno,
-			    r < 0 ? "no JSON object" : !o.txid ? "no txid" : "no result");
+			    r < 0     ? "no JSON object"
+			    : !o.txid ? "no txid"
+				      : "no result");
 		h->n_skipped++;
 		return 0;
 	}
