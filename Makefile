@@ -12,6 +12,7 @@ DRACUTDIR  ?= $(LIBDIR)/dracut/modules.d
 UNITDIR    ?= $(LIBDIR)/systemd/system
 PRESETDIR  ?= $(LIBDIR)/systemd/system-preset
 MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(or $(shell pkg-config --variable=completionsdir bash-completion 2>/dev/null),$(PREFIX)/share/bash-completion/completions)
 SYSCONFDIR ?= /etc
 DESTDIR    ?=
 
@@ -71,7 +72,7 @@ $(B)/tests/test-%: tests/unit/test-%.c tests/unit/*.h $(FAKE_OBJ) $(HARNESS_OBJ)
 		$(B)/librewind-test.a $(shell pkg-config --libs libkmod json-c mount libcrypto)
 
 unit: deps $(B)/rewind $(TEST_BIN)
-	@tests/unit/run $(TEST_BIN) tests/unit/test-kernel-install.sh
+	@tests/unit/run $(TEST_BIN) tests/unit/test-kernel-install.sh tests/unit/test-completion.sh
 
 # The unit tests again under ASan (leaks included) and UBSan, built in $(B)/asan; any finding
 # aborts the binary (no recovery), which counts as a failure.
@@ -129,6 +130,7 @@ install: $(B)/rewind
 	install -m644 units/90-rewind.preset $(DESTDIR)$(PRESETDIR)/
 	systemctl --root=$(or $(DESTDIR),/) preset $(notdir $(wildcard units/*.service units/*.timer)) || true
 	for f in man/*.[0-9]; do [ -e "$$f" ] && install -Dm644 "$$f" $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/}; done; true
+	install -Dm644 completion/rewind $(DESTDIR)$(BASHCOMPDIR)/rewind
 	[ ! -e rewind.conf ] || [ -e $(DESTDIR)$(SYSCONFDIR)/rewind/rewind.conf ] || install -Dm644 rewind.conf $(DESTDIR)$(SYSCONFDIR)/rewind/rewind.conf
 
 # The VM smoke set that CI runs; the full suite is vm-check.
