@@ -20,6 +20,8 @@ static char *full_path(const struct txn_diff_member *m, const char *path)
 {
 	if (!m->mount || streq(m->mount, "/"))
 		return strdup(path);
+	if (streq(path, "/"))
+		return strdup(m->mount);
 	return strdup_printf("%s%s", m->mount, path);
 }
 

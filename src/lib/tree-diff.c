@@ -303,6 +303,27 @@ static int walk_dirs(struct walk *w, int old_dir, int new_dir)
 	return 0;
 }
 
+/* The roots themselves (their mode, owner, mtime): "/". */
+static int walk_root(struct walk *w, int old_dir, int new_dir)
+{
+	struct tree_node o = {}, n = {};
+	dev_t od, nd;
+	unsigned what;
+	int r;
+
+	r = node_read(old_dir, ".", &o, &od);
+	if (r >= 0)
+		r = node_read(new_dir, ".", &n, &nd);
+	if (r >= 0 && o.mode && n.mode && (what = node_compare(&o, &n))) {
+		strcpy(w->path, "/");
+		r = report(w, TREE_MODIFIED, what, &o, &n);
+		w->path[0] = 0;
+	}
+	node_done(&o);
+	node_done(&n);
+	return r;
+}
+
 int tree_diff(int old_dir, int new_dir, tree_diff_fn fn, void *userdata,
 	      struct tree_diff_stats *ret_stats)
 {
@@ -321,7 +342,9 @@ int tree_diff(int old_dir, int new_dir, tree_diff_fn fn, void *userdata,
 	if (!w.path)
 		return -ENOMEM;
 	w.path[0] = 0;
-	r = walk_dirs(&w, old_dir, new_dir);
+	r = walk_root(&w, old_dir, new_dir);
+	if (r >= 0)
+		r = walk_dirs(&w, old_dir, new_dir);
 	free(w.path);
 	if (ret_stats)
 		*ret_stats = w.stats;

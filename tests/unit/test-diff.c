@@ -116,8 +116,8 @@ static void machine(bool data_mounted)
 	fake_diff_tree("/dev/mapper/vg1-data--rewind--T1", tmp(ds));
 	fake_diff_tree("/dev/mapper/vg1-data", tmp(dn));
 	test_mounts((const char *const[]){"/dev/mapper/vg0-root", tmp(rn),
-					  data_mounted ? "/dev/mapper/vg1-data" : NULL,
-					  tmp(dn), NULL});
+					  data_mounted ? "/dev/mapper/vg1-data" : NULL, tmp(dn),
+					  NULL});
 	txn_diff_mount_ops = &fake_diff_mount_ops;
 	fake_events_reset();
 }
@@ -134,7 +134,8 @@ static int diff(char *const *volumes, struct txn_diff_result *res)
 static bool has_change(const struct txn_diff_volume *v, char c, const char *path)
 {
 	for (size_t i = 0; i < v->n_changes; i++)
-		if (tree_change_to_char(v->changes[i].change) == c && streq(v->changes[i].path, path))
+		if (tree_change_to_char(v->changes[i].change) == c &&
+		    streq(v->changes[i].path, path))
 			return true;
 	return false;
 }

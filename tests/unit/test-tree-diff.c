@@ -277,6 +277,19 @@ TEST(test_diff_mount_boundary)
 	free(c.text);
 }
 
+/* The roots are compared too: "/". */
+TEST(test_diff_root)
+{
+	struct collect c = {};
+
+	trees_init();
+	dir_times("");
+	CHECK_EQ_INT(chmod(dir_new, 0700), 0);
+	CHECK_EQ_INT(run_diff(dir_old, dir_new, &c, NULL), 0);
+	CHECK_STREQ(c.text, "M / mode\n");
+	free(c.text);
+}
+
 /* The callback stops the walk. */
 static int stop_fn(void *userdata, const struct tree_diff_entry *e)
 {
@@ -307,6 +320,7 @@ int main(void)
 	RUN(test_diff_names_escaped);
 	RUN(test_escape);
 	RUN(test_diff_mount_boundary);
+	RUN(test_diff_root);
 	RUN(test_diff_stop);
 	return n_failed ? 1 : 0;
 }
