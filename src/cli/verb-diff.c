@@ -6,14 +6,10 @@
 
 #include "cli.h"
 #include "escape.h"
+#include "lock.h"
 #include "txn-diff.h"
 #include "txn-history.h"
 #include "util.h"
-
-struct diff_print {
-	bool verbose;
-	uint64_t added, removed, modified;
-};
 
 /* The path on the running system: under the origin's mount point when it is mounted. */
 static char *full_path(const struct txn_diff_member *m, const char *path)
@@ -25,54 +21,60 @@ static char *full_path(const struct txn_diff_member *m, const char *path)
 	return strdup_printf("%s%s", m->mount, path);
 }
 
-static int print_begin(void *userdata, const struct txn_diff_member *m)
+static int print_change(const struct txn_diff_member *m, const struct txn_diff_change *c,
+			bool verbose)
 {
-	_cleanup_free_ char *mnt = m->mount ? path_escape(m->mount) : NULL;
-
-	printf("# %s (snapshot %s), %s%s\n", m->volume, m->snapshot,
-	       m->mount ? "mounted at " : "not mounted: paths relative to its root", mnt ?: "");
-	return 0;
-}
-
-static int print_change(void *userdata, const struct txn_diff_member *m,
-			const struct tree_diff_entry *e)
-{
-	struct diff_print *p = userdata;
-	_cleanup_free_ char *full = full_path(m, e->path);
+	_cleanup_free_ char *full = full_path(m, c->path);
 	_cleanup_free_ char *esc = full ? path_escape(full) : NULL;
 	char what[128];
 
 	if (!esc)
 		return -ENOMEM;
-	if (!p->verbose)
-		printf("%c %s\n", tree_change_to_char(e->change), esc);
-	else {
-		if (e->change == TREE_MODIFIED)
-			tree_diff_what_to_string(e->what, what, sizeof(what));
+	if (!verbose) {
+		printf("%c %s\n", tree_change_to_char(c->change), esc);
+		return 0;
+	}
+	if (c->change == TREE_MODIFIED)
+		tree_diff_what_to_string(c->what, what, sizeof(what));
+	else
+		snprintf(what, sizeof(what), "%s",
+			 tree_type_to_string(c->change == TREE_ADDED ? c->new_node.mode
+								     : c->old_node.mode));
+	printf("%c %s %s\n", tree_change_to_char(c->change), what, esc);
+	return 0;
+}
+
+static int print_text(const struct txn_diff_result *res, bool verbose)
+{
+	for (size_t i = 0; i < res->n_volumes; i++) {
+		const struct txn_diff_volume *v = &res->volumes[i];
+		const struct tree_diff_stats *s = &v->m.stats;
+		_cleanup_free_ char *mnt = v->m.mount ? path_escape(v->m.mount) : NULL;
+
+		printf("# %s (snapshot %s), %s%s\n", v->m.volume, v->m.snapshot,
+		       v->m.mount ? "mounted at " : "not mounted: paths relative to its root",
+		       mnt ?: "");
+		for (size_t j = 0; j < v->n_changes; j++) {
+			int r = print_change(&v->m, &v->changes[j], verbose);
+			if (r < 0)
+				return r;
+		}
+		if (v->m.result < 0)
+			printf("# %s: not compared\n", v->m.volume);
 		else
-			snprintf(what, sizeof(what), "%s",
-				 tree_type_to_string(e->change == TREE_ADDED ? e->new_node.mode
-									     : e->old_node.mode));
-		printf("%c %s %s\n", tree_change_to_char(e->change), what, esc);
+			printf("# %s: %" PRIu64 " added, %" PRIu64 " removed, %" PRIu64
+			       " modified (%" PRIu64 " paths compared%s)\n",
+			       v->m.volume, s->added, s->removed, s->modified, s->compared,
+			       s->errors ? ", some could not be read" : "");
 	}
 	return 0;
 }
 
-static int print_end(void *userdata, const struct txn_diff_member *m)
-{
-	const struct tree_diff_stats *s = &m->stats;
-
-	if (m->result < 0)
-		printf("# %s: not compared\n", m->volume);
-	else
-		printf("# %s: %" PRIu64 " added, %" PRIu64 " removed, %" PRIu64
-		       " modified (%" PRIu64 " paths compared%s)\n",
-		       m->volume, s->added, s->removed, s->modified, s->compared,
-		       s->errors ? ", some could not be read" : "");
-	fflush(stdout);
-	return 0;
-}
-
+/*
+ * The lock is taken here, not by cli_run() (the verb table has no VERB_LOCK): it is held while
+ * the snapshots are mounted, and let go before anything is printed, so that `rewind diff | less`
+ * left open does not hold up the monitor or a commit.
+ */
 int verb_diff(const struct verb *v, int argc, char **argv)
 {
 	int json = 0, verbose = 0;
@@ -84,10 +86,9 @@ int verb_diff(const struct verb *v, int argc, char **argv)
 	_cleanup_(lvm_freep) struct lvm *l = NULL;
 	_cleanup_(txn_diff_result_done) struct txn_diff_result res = {};
 	_cleanup_free_ char *text = NULL;
-	struct diff_print p = {};
-	struct txn_diff_ops ops;
+	struct txn_diff_ops ops = txn_diff_collect_ops;
 	struct txn_diff_opts o = {.fork = true};
-	int r;
+	int r, lock_fd, k;
 
 	r = cli_parse_flags(v, argc, argv, opts);
 	if (r != 0)
@@ -96,22 +97,19 @@ int verb_diff(const struct verb *v, int argc, char **argv)
 	if (r != 0)
 		return r;
 	o.volumes = argv + optind;
-	p.verbose = verbose;
-	if (json) {
-		ops = txn_diff_collect_ops;
-		ops.userdata = &res;
-	} else
-		ops = (struct txn_diff_ops){.member_begin = print_begin,
-					    .member_end = print_end,
-					    .change = print_change,
-					    .userdata = &p};
+	ops.userdata = &res;
+	lock_fd = rewind_lock();
+	if (lock_fd < 0)
+		return cli_fail(v, lock_fd);
 	r = txn_diff(l, &o, &ops, &res.txid);
+	rewind_lock_forget();
 	/* What was compared is printed even when a member failed. */
-	if (json && res.txid) {
-		int k = txn_diff_to_json(&res, &text);
+	if (res.txid) {
+		k = json ? txn_diff_to_json(&res, &text) : print_text(&res, verbose);
 		if (k < 0)
 			return cli_fail(v, k);
-		printf("%s\n", text);
+		if (json)
+			printf("%s\n", text);
 	}
 	return r < 0 ? cli_fail(v, r) : 0;
 }

@@ -127,21 +127,26 @@ snap_mounted() {
 [ "$(dmsetup info -c --noheadings -o open vg0-root--rewind--d1)" -eq 0 ]
 
 # kill -9 of a diff in progress: its child (and with it the mount namespace) dies too. 20000
-# changes to print into a FIFO nobody reads: the diff blocks with the snapshot mounted.
+# changes: once the child runs, `rewind diff` is stopped (SIGSTOP), so the child fills the pipe
+# and blocks with the snapshot mounted; then the parent gets kill -9.
 touch /srv/data/many/*
 sync
-mkfifo "$VMTEST_STATE/fifo"
-sleep 600 <"$VMTEST_STATE/fifo" &
-sleeper=$!
-rewind diff /srv/data >"$VMTEST_STATE/fifo" &
+rewind diff /srv/data >/dev/null &
 pid=$!
-for _ in $(seq 1 600); do
-	snap_mounted && break
+child=
+for _ in $(seq 1 1000); do
+	child=$(pgrep -P "$pid" || true)
+	[ -n "$child" ] && break
+	sleep 0.01
+done
+[ -n "$child" ]
+kill -STOP "$pid"
+for _ in $(seq 1 300); do
+	grep -q /run/rewind/diff/snapshot "/proc/$child/mountinfo" && break
 	sleep 0.1
 done
-snap_mounted # the child's namespace has the snapshot mounted now
-sleep 2
-kill -0 "$pid" # still blocked in its output
+grep /run/rewind/diff/snapshot "/proc/$child/mountinfo" # mounted in the child's namespace...
+! grep -q /run/rewind/diff/ /proc/self/mountinfo || exit 1 # ...not in ours
 kill -9 "$pid"
 wait "$pid" || true
 for _ in $(seq 1 100); do
@@ -150,8 +155,6 @@ for _ in $(seq 1 100); do
 done
 ! snap_mounted || { grep -e 'rewind--d1' /proc/[0-9]*/mountinfo; exit 1; }
 ! pgrep -f '^rewind diff' || exit 1
-kill "$sleeper" || true
-wait "$sleeper" || true
 for _ in $(seq 1 50); do
 	[ "$(dmsetup info -c --noheadings -o open vg1-data--rewind--d1)" -eq 0 ] && break
 	sleep 0.1
