@@ -110,12 +110,13 @@ int txn_history_load(struct txn_history *ret)
 		log_warning("%s is larger than %u MiB: its last %u MiB are read.", path,
 			    HISTORY_MAX >> 20, HISTORY_MAX >> 20);
 	}
-	buf = malloc(HISTORY_MAX + 1);
+	/* What fstat() saw; a line appended meanwhile is for the next time. */
+	buf = malloc((size_t)(st.st_size - start) + 1);
 	if (!buf)
 		return -ENOMEM;
 	if (start > 0 && lseek(fd, start, SEEK_SET) < 0)
 		return log_err_errno(-errno, "Failed to read %s: %m", path);
-	r = read_full(fd, buf, HISTORY_MAX, &len);
+	r = read_full(fd, buf, (size_t)(st.st_size - start), &len);
 	if (r < 0)
 		return log_err_errno(r, "Failed to read %s: %s", path, strerror(-r));
 	/* Started in the middle of a line: that line is not whole. */
