@@ -18,10 +18,15 @@ int main(int argc, char **argv)
 	struct timespec a, b;
 	uint64_t n = 0;
 	double s;
+	unsigned flags = 0;
 	int fa, fb, r;
 
+	if (argc == 4 && streq(argv[1], "--checksum")) {
+		flags = TREE_DIFF_CHECKSUM;
+		argv++, argc--;
+	}
 	if (argc != 3) {
-		fprintf(stderr, "Usage: %s OLD NEW\n", argv[0]);
+		fprintf(stderr, "Usage: %s [--checksum] OLD NEW\n", argv[0]);
 		return 2;
 	}
 	fa = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -31,7 +36,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	r = tree_diff(fa, fb, count, &n, &st);
+	r = tree_diff_full(fa, fb, flags, count, &n, &st);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	if (r < 0) {
 		fprintf(stderr, "tree_diff: %s\n", strerror(-r));

@@ -49,3 +49,5 @@ for i in 1 2 3; do
 	echo -n "warm: "
 	"$bin" "$tmp/old" "$tmp/new"
 done
+echo -n "warm, --checksum: "
+"$bin" --checksum "$tmp/old" "$tmp/new"

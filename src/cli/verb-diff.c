@@ -77,10 +77,11 @@ static int print_text(const struct txn_diff_result *res, bool verbose)
  */
 int verb_diff(const struct verb *v, int argc, char **argv)
 {
-	int json = 0, verbose = 0;
+	int json = 0, verbose = 0, checksum = 0;
 	const struct option opts[] = {
 	    {"json", no_argument, &json, 1},
 	    {"verbose", no_argument, &verbose, 1},
+	    {"checksum", no_argument, &checksum, 1},
 	    {},
 	};
 	_cleanup_(lvm_freep) struct lvm *l = NULL;
@@ -97,6 +98,7 @@ int verb_diff(const struct verb *v, int argc, char **argv)
 	if (r != 0)
 		return r;
 	o.volumes = argv + optind;
+	o.checksum = checksum;
 	ops.userdata = &res;
 	lock_fd = rewind_lock();
 	if (lock_fd < 0)

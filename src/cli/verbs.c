@@ -204,7 +204,7 @@ static void help(void)
 	       "  rewind rollback [--now] [--reboot]\n"
 	       "  rewind cancel\n"
 	       "  rewind check\n"
-	       "  rewind diff [--json] [--verbose] [VOLUME...]\n"
+	       "  rewind diff [--json] [--verbose] [--checksum] [VOLUME...]\n"
 	       "  rewind history [--json]\n"
 	       "  rewind boot              (the initramfs stage)\n"
 	       "  rewind boot-kernel-check [SYSROOT]  (the initramfs, root mounted)\n"

@@ -10,6 +10,7 @@
 #include "util.h"
 
 struct walk {
+	unsigned flags;
 	tree_diff_fn fn;
 	void *userdata;
 	struct tree_diff_stats stats;
@@ -140,6 +141,44 @@ static unsigned node_compare(const struct tree_node *a, const struct tree_node *
 	return what;
 }
 
+/* Open name in dir to read, without writing its access time where that is allowed. */
+static int open_read(int dir, const char *name)
+{
+	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NOATIME);
+
+	if (fd < 0 && errno == EPERM)
+		fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	return fd < 0 ? -errno : fd;
+}
+
+/* 1 when the two regular files named name differ in a byte, 0 when not, negative errno. */
+static int content_differs(int old_dir, int new_dir, const char *name)
+{
+	_cleanup_close_ int a = open_read(old_dir, name), b = open_read(new_dir, name);
+	_cleanup_free_ char *ba = NULL, *bb = NULL;
+	const size_t size = 1 << 16;
+
+	if (a < 0 || b < 0)
+		return a < 0 ? a : b;
+	ba = malloc(size);
+	bb = malloc(size);
+	if (!ba || !bb)
+		return -ENOMEM;
+	for (;;) {
+		size_t na, nb;
+		int r = read_full(a, ba, size, &na);
+
+		if (r >= 0)
+			r = read_full(b, bb, size, &nb);
+		if (r < 0)
+			return r;
+		if (na != nb || memcmp(ba, bb, na) != 0)
+			return 1;
+		if (na < size)
+			return 0;
+	}
+}
+
 static int path_push(struct walk *w, const char *name, size_t *ret_saved)
 {
 	size_t l = strlen(name), need = w->len + 1 + l + 1;
@@ -247,6 +286,19 @@ static int walk_name(struct walk *w, int old_dir, int new_dir, const char *name)
 	if (o.mode && n.mode) {
 		unsigned what = old_on && new_on ? node_compare(&o, &n) : 0;
 
+		/* Bytes compared only when asked, only where size and type say nothing. */
+		if (old_on && new_on && (w->flags & TREE_DIFF_CHECKSUM) && S_ISREG(o.mode) &&
+		    S_ISREG(n.mode) && o.size == n.size && o.size > 0) {
+			int k = content_differs(old_dir, new_dir, name);
+			if (k == -ENOMEM) {
+				r = k;
+				goto out;
+			}
+			if (k < 0)
+				walk_warn(w, k);
+			else if (k > 0)
+				what |= TREE_DIFF_CONTENT;
+		}
 		/* A mount point on one side: only its presence counts. */
 		if (what)
 			r = report(w, TREE_MODIFIED, what, &o, &n);
@@ -332,7 +384,13 @@ static int walk_root(struct walk *w, int old_dir, int new_dir)
 int tree_diff(int old_dir, int new_dir, tree_diff_fn fn, void *userdata,
 	      struct tree_diff_stats *ret_stats)
 {
-	struct walk w = {.fn = fn, .userdata = userdata};
+	return tree_diff_full(old_dir, new_dir, 0, fn, userdata, ret_stats);
+}
+
+int tree_diff_full(int old_dir, int new_dir, unsigned flags, tree_diff_fn fn, void *userdata,
+		   struct tree_diff_stats *ret_stats)
+{
+	struct walk w = {.flags = flags, .fn = fn, .userdata = userdata};
 	struct stat so, sn;
 	int r;
 
@@ -370,8 +428,8 @@ char tree_change_to_char(enum tree_change c)
 
 void tree_diff_what_to_string(unsigned what, char *buf, size_t size)
 {
-	static const char *const names[] = {"type", "mode",  "uid",    "gid",
-					    "size", "mtime", "target", "rdev"};
+	static const char *const names[_TREE_DIFF_BITS] = {
+	    "type", "mode", "uid", "gid", "size", "mtime", "target", "rdev", "content"};
 	size_t len = 0;
 
 	if (size == 0)

@@ -33,8 +33,17 @@ enum {
 	TREE_DIFF_GID = 1u << 3,
 	TREE_DIFF_SIZE = 1u << 4,
 	TREE_DIFF_MTIME = 1u << 5,
-	TREE_DIFF_TARGET = 1u << 6, /* a symlink's target */
-	TREE_DIFF_RDEV = 1u << 7,   /* a device's major:minor */
+	TREE_DIFF_TARGET = 1u << 6,  /* a symlink's target */
+	TREE_DIFF_RDEV = 1u << 7,    /* a device's major:minor */
+	TREE_DIFF_CONTENT = 1u << 8, /* same size, other bytes (TREE_DIFF_CHECKSUM only) */
+	_TREE_DIFF_BITS = 9,
+};
+
+/* tree_diff_full()'s flags. */
+enum {
+	/* Read regular files of the same size on both sides and compare their bytes, whatever
+	 * their mtimes say (rsync --checksum): slow, every such file is read twice. */
+	TREE_DIFF_CHECKSUM = 1u << 0,
 };
 
 /* One side of a path, as lstat() saw it. */
@@ -69,10 +78,13 @@ struct tree_diff_stats {
 /* Compare the tree at old_dir with the one at new_dir (directory fds, not taken over). */
 int tree_diff(int old_dir, int new_dir, tree_diff_fn fn, void *userdata,
 	      struct tree_diff_stats *ret_stats);
+int tree_diff_full(int old_dir, int new_dir, unsigned flags, tree_diff_fn fn, void *userdata,
+		   struct tree_diff_stats *ret_stats);
 
 const char *tree_change_to_string(enum tree_change c); /* "added", "removed", "modified" */
 char tree_change_to_char(enum tree_change c);	       /* 'A', 'D', 'M' */
-/* The names of the bits in what, ","-joined into buf ("mode,mtime"). */
+/* The names of the bits in what, ","-joined into buf ("mode,mtime"); "content" for
+ * TREE_DIFF_CONTENT. */
 void tree_diff_what_to_string(unsigned what, char *buf, size_t size);
 /* "file", "directory", "symlink", "block-device", "char-device", "fifo", "socket". */
 const char *tree_type_to_string(mode_t mode);

@@ -34,6 +34,7 @@ struct plan {
 	const char *fstype;
 	const char *options;
 	const char *mount; /* the origin's mount point, NULL: mount it */
+	unsigned flags;	   /* tree_diff_full()'s */
 };
 
 /* The record the child sends per change, then one with the end (kind 2): the same binary. */
@@ -160,7 +161,7 @@ static int diff_mounted(const struct plan *p, tree_diff_fn fn, void *userdata,
 		r = log_err_errno(-errno, "Failed to open %s: %m", a < 0 ? snap : p->mount ?: orig);
 		goto out;
 	}
-	r = tree_diff(a, b, fn, userdata, stats);
+	r = tree_diff_full(a, b, p->flags, fn, userdata, stats);
 out:
 	if (a >= 0)
 		close(TAKE_FD(a));
@@ -332,6 +333,7 @@ static int diff_member(struct lvm *l, const struct txn_snap *s, struct mount_tab
 	p.snapshot_dev = s->lv->dm_path;
 	p.origin_dev = s->origin->dm_path;
 	p.mount = m.mount;
+	p.flags = o->checksum ? TREE_DIFF_CHECKSUM : 0;
 	r = txn_diff_mount_ops->probe(p.snapshot_dev, &m.fstype);
 	if (r < 0) {
 		log_err_errno(r, "Cannot tell the file system of %s (%s).", m.volume,

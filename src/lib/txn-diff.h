@@ -42,6 +42,7 @@ struct txn_diff_opts {
 	char *const *volumes; /* VG/LV or mount points; NULL or empty: every member */
 	/* Compare in a child (the CLI). Unit tests with faked mounts pass false. */
 	bool fork;
+	bool checksum; /* TREE_DIFF_CHECKSUM: read files of the same size */
 };
 
 /*

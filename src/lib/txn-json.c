@@ -343,7 +343,7 @@ static json_object *diff_change_json(const struct txn_diff_change *c)
 	what = r >= 0 ? jadd_array(o, "what") : NULL;
 	if (!what)
 		r = -ENOMEM;
-	for (unsigned b = 0; r >= 0 && b < 8; b++)
+	for (unsigned b = 0; r >= 0 && b < _TREE_DIFF_BITS; b++)
 		if (c->what & (1u << b)) {
 			char name[16];
 

@@ -49,7 +49,7 @@ check begin_options "--name --size" rewind begin --
 check begin_name_value "" rewind begin --name ""
 check begin_volumes "/ /srv/data vg0/root vg1/data" rewind begin ""
 check diff_volume_prefix "vg1/data" rewind diff --json vg1
-check diff_options "--json --verbose" rewind diff -
+check diff_options "--checksum --json --verbose" rewind diff -
 check rollback_options "--now --reboot" rewind rollback --
 check history_json "--json" rewind history --j
 check commit_nothing "" rewind commit ""

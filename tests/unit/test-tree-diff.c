@@ -137,6 +137,14 @@ TEST(test_diff_changes)
 	mk(dir_old, "tree/sub/leaf", "l");
 	mkd(dir_new, "kept");
 	mkd(dir_old, "kept");
+	/* Symlinks made a moment apart: the same times, as for the files. */
+	for (size_t i = 0; i < 2; i++) {
+		struct timespec ts[2] = {{.tv_sec = 1700000000}, {.tv_sec = 1700000000}};
+		const char *root = i ? dir_new : dir_old;
+
+		CHECK_EQ_INT(utimensat(AT_FDCWD, at(root, "link"), ts, AT_SYMLINK_NOFOLLOW), 0);
+		CHECK_EQ_INT(utimensat(AT_FDCWD, at(root, "link2"), ts, AT_SYMLINK_NOFOLLOW), 0);
+	}
 	dir_times("");
 	dir_times("kept");
 	{
@@ -186,6 +194,27 @@ TEST(test_diff_quick_check)
 	}
 	CHECK_EQ_INT(run_diff(dir_old, dir_new, &c, NULL), 0);
 	CHECK_STREQ(c.text, "M /f mtime\n");
+	free(c.text);
+}
+
+/* --checksum: same size and mtime, other bytes: "content"; the same bytes: unchanged. */
+TEST(test_diff_checksum)
+{
+	struct collect c = {};
+	struct timespec ts[2] = {{.tv_sec = 1700000000, .tv_nsec = 5},
+				 {.tv_sec = 1700000000, .tv_nsec = 5}};
+	_cleanup_close_ int a = -1, b = -1;
+
+	trees_init();
+	same("f", "aaaa");
+	same("g", "same");
+	mk(dir_new, "f", "bbbb");
+	CHECK_EQ_INT(utimensat(AT_FDCWD, at(dir_new, "f"), ts, 0), 0);
+	dir_times("");
+	a = open(dir_old, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	b = open(dir_new, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK_EQ_INT(tree_diff_full(a, b, TREE_DIFF_CHECKSUM, collect_fn, &c, NULL), 0);
+	CHECK_STREQ(c.text, "M /f content\n");
 	free(c.text);
 }
 
@@ -317,6 +346,7 @@ int main(void)
 
 	RUN(test_diff_changes);
 	RUN(test_diff_quick_check);
+	RUN(test_diff_checksum);
 	RUN(test_diff_names_escaped);
 	RUN(test_escape);
 	RUN(test_diff_mount_boundary);
