@@ -16,6 +16,7 @@ struct walk {
 	struct tree_diff_stats stats;
 	dev_t old_dev, new_dev; /* the roots' file systems: what is not on them is not entered */
 	char *path;		/* "/a/b" of the directory being walked */
+	char *buf;		/* --checksum: two halves of CONTENT_CHUNK bytes, made once */
 	size_t len, size;
 };
 
@@ -151,30 +152,29 @@ static int open_read(int dir, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
+#define CONTENT_CHUNK (1u << 16)
+
 /* 1 when the two regular files named name differ in a byte, 0 when not, negative errno. */
-static int content_differs(int old_dir, int new_dir, const char *name)
+static int content_differs(struct walk *w, int old_dir, int new_dir, const char *name)
 {
 	_cleanup_close_ int a = open_read(old_dir, name), b = open_read(new_dir, name);
-	_cleanup_free_ char *ba = NULL, *bb = NULL;
-	const size_t size = 1 << 16;
 
 	if (a < 0 || b < 0)
 		return a < 0 ? a : b;
-	ba = malloc(size);
-	bb = malloc(size);
-	if (!ba || !bb)
+	if (!w->buf && !(w->buf = malloc(2 * CONTENT_CHUNK)))
 		return -ENOMEM;
 	for (;;) {
+		char *ba = w->buf, *bb = w->buf + CONTENT_CHUNK;
 		size_t na, nb;
-		int r = read_full(a, ba, size, &na);
+		int r = read_full(a, ba, CONTENT_CHUNK, &na);
 
 		if (r >= 0)
-			r = read_full(b, bb, size, &nb);
+			r = read_full(b, bb, CONTENT_CHUNK, &nb);
 		if (r < 0)
 			return r;
 		if (na != nb || memcmp(ba, bb, na) != 0)
 			return 1;
-		if (na < size)
+		if (na < CONTENT_CHUNK)
 			return 0;
 	}
 }
@@ -289,7 +289,7 @@ static int walk_name(struct walk *w, int old_dir, int new_dir, const char *name)
 		/* Bytes compared only when asked, only where size and type say nothing. */
 		if (old_on && new_on && (w->flags & TREE_DIFF_CHECKSUM) && S_ISREG(o.mode) &&
 		    S_ISREG(n.mode) && o.size == n.size && o.size > 0) {
-			int k = content_differs(old_dir, new_dir, name);
+			int k = content_differs(w, old_dir, new_dir, name);
 			if (k == -ENOMEM) {
 				r = k;
 				goto out;
@@ -409,6 +409,7 @@ int tree_diff_full(int old_dir, int new_dir, unsigned flags, tree_diff_fn fn, vo
 	if (r >= 0)
 		r = walk_dirs(&w, old_dir, new_dir);
 	free(w.path);
+	free(w.buf);
 	if (ret_stats)
 		*ret_stats = w.stats;
 	return r;
