@@ -291,6 +291,28 @@ TEST(test_diff_cli)
 	CHECK_EQ_INT(r, 2);
 }
 
+/* The real probe (libblkid through libmount) on an ext4 image in a file, when mkfs.ext4 is
+ * there; a file of zeros is no file system. */
+TEST(test_probe_real)
+{
+	_cleanup_free_ char *img = strdup_printf("%s/ext4.img", test_tmpdir);
+	_cleanup_free_ char *cmd =
+	    strdup_printf("truncate -s 4M '%s' && mkfs.ext4 -q -F '%s' >/dev/null 2>&1", img, img);
+	_cleanup_free_ char *zero = strdup_printf("%s/zero.img", test_tmpdir);
+	_cleanup_free_ char *cmd2 = strdup_printf("truncate -s 1M '%s'", zero);
+	char *type = NULL;
+
+	CHECK(cmd2 && system(cmd2) == 0);
+	CHECK_EQ_INT(fs_probe_type(zero, &type), -ENOENT);
+	if (!cmd || system(cmd) != 0) {
+		fprintf(stderr, "  (no mkfs.ext4: the probe of a real ext4 not tested)\n");
+		return;
+	}
+	CHECK_EQ_INT(fs_probe_type(img, &type), 0);
+	CHECK_STREQ(type, "ext4");
+	free(type);
+}
+
 TEST(test_history_parse)
 {
 	_cleanup_(txn_history_done) struct txn_history h = {};
@@ -351,6 +373,7 @@ int main(void)
 	RUN(test_diff_no_transaction);
 	RUN(test_diff_activates);
 	RUN(test_diff_cli);
+	RUN(test_probe_real);
 	RUN(test_history_parse);
 	RUN(test_history_cli);
 	lvm_free(L);
