@@ -311,6 +311,11 @@ static int walk_name(struct walk *w, int old_dir, int new_dir, const char *name)
 
 	/* Directories are entered (both, or the one there is: its contents are all added or
 	 * removed; a directory replaced by a file has its contents removed). */
+	/* A mount point on either side hides the volume's own directory on that side: the other
+	 * side's contents there are not compared with it either (the origin's /dev, /proc, a data
+	 * volume mounted below: what the snapshot has under them is not reported as removed). */
+	if ((o.mode && !old_on) || (n.mode && !new_on))
+		goto out;
 	if ((old_on && S_ISDIR(o.mode)) || (new_on && S_ISDIR(n.mode))) {
 		_cleanup_close_ int a = old_on && S_ISDIR(o.mode) ? open_dir(w, old_dir, name) : -1;
 		_cleanup_close_ int b = new_on && S_ISDIR(n.mode) ? open_dir(w, new_dir, name) : -1;

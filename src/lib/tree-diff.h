@@ -12,7 +12,8 @@
  * not compared. Every path is reported, the contents of an added or removed directory too (as
  * snapper does). A directory on another file system than the tree's root (a mount point below
  * it) is not entered and, present on both sides, not compared: what is mounted there is not the
- * volume's.
+ * volume's; the other tree's directory of that name is not entered either (what the volume has
+ * there is hidden under the mount on the running system).
  */
 #include <stdbool.h>
 #include <stdint.h>

@@ -295,13 +295,22 @@ TEST(test_diff_mount_boundary)
 	}
 	free(c.text);
 	c.text = NULL;
-	/* Present on both sides: a mount point is not compared. */
+	/* Present on both sides: a mount point is not compared, and what the other side has
+	 * below it is not entered either. */
 	mkd(dir_old, sub);
-	CHECK_EQ_INT(chmod(at(dir_old, sub), 0), 0);
+	{
+		char rel[64];
+
+		snprintf(rel, sizeof(rel), "%s/hidden", sub);
+		mk(dir_old, rel, "h");
+	}
+	CHECK_EQ_INT(chmod(at(dir_old, sub), 0700), 0);
 	CHECK_EQ_INT(run_diff(dir_old, "/dev", &c, NULL), 0);
 	{
 		_cleanup_free_ char *line = strdup_printf(" /%s\n", sub);
+		_cleanup_free_ char *below = strdup_printf(" /%s/", sub);
 		CHECK(c.text && !strstr(c.text, line));
+		CHECK(c.text && !strstr(c.text, below));
 	}
 	free(c.text);
 }
