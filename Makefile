@@ -3,7 +3,8 @@
 #   make check      unit tests + VM smoke set (the README's test command)
 #   make vm-check   the full VM suite
 #   make demo       the seed story end to end in a VM
-#   make install    PREFIX=/usr DESTDIR=...
+#   make install    PREFIX=/usr DESTDIR=...  (PRESET=no: no systemctl preset, as for a package)
+#   make deb        the Debian package, built out of tree in build/deb, and lintian
 
 PREFIX     ?= /usr
 SBINDIR    ?= $(PREFIX)/sbin
@@ -12,9 +13,13 @@ DRACUTDIR  ?= $(LIBDIR)/dracut/modules.d
 UNITDIR    ?= $(LIBDIR)/systemd/system
 PRESETDIR  ?= $(LIBDIR)/systemd/system-preset
 MANDIR     ?= $(PREFIX)/share/man
-BASHCOMPDIR ?= $(or $(shell pkg-config --variable=completionsdir bash-completion 2>/dev/null),$(PREFIX)/share/bash-completion/completions)
+# bash-completion's own directory when its .pc says, else the usual one.
+COMPLETIONDIR ?= $(or $(shell pkg-config --variable=completionsdir bash-completion 2>/dev/null),$(PREFIX)/share/bash-completion/completions)
 SYSCONFDIR ?= /etc
 DESTDIR    ?=
+# make install enables the units as units/90-rewind.preset says; a package's own tools do it
+# instead (debian/rules: PRESET=no).
+PRESET     ?= yes
 
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
@@ -39,7 +44,7 @@ HARNESS_OBJ := $(B)/tests/unit/harness.o
 TEST_SRC   := $(wildcard tests/unit/test-*.c)
 TEST_BIN   := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps install check unit unit-asan fuzz fuzz-build fuzz-check vm-smoke vm-check demo bench format format-check clean bench-diff
+.PHONY: all deps install deb check unit unit-asan fuzz fuzz-build fuzz-check vm-smoke vm-check demo bench format format-check clean bench-diff
 
 all: $(B)/rewind
 
@@ -48,7 +53,7 @@ deps:
 
 $(B)/%.o: %.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/librewind.a: $(LIB_OBJ)
 	ar rcs $@ $^
@@ -56,13 +61,13 @@ $(B)/librewind.a: $(LIB_OBJ)
 # The test build: the same library with the REWIND_* path overrides of paths.c compiled in.
 $(B)/test-hooks/%.o: %.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DREWIND_TEST_HOOKS -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DREWIND_TEST_HOOKS -c -o $@ $<
 
 $(B)/librewind-test.a: $(filter-out $(B)/src/lib/paths.o,$(LIB_OBJ)) $(B)/test-hooks/src/lib/paths.o
 	ar rcs $@ $^
 
 $(B)/rewind: $(CLI_OBJ) $(B)/librewind.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/librewind.a $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/librewind.a $(LIBS)
 
 # Unit tests: the library and CLI with liblvm2cmd and libdevmapper replaced by fakes
 # (tests/unit/fake-*.c, libkmod too: no module is ever loaded); json-c and libmount are real.
@@ -71,8 +76,13 @@ $(B)/tests/test-%: tests/unit/test-%.c tests/unit/*.h $(FAKE_OBJ) $(HARNESS_OBJ)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(FAKE_OBJ) $(HARNESS_OBJ) $(filter-out $(B)/src/cli/rewind.o,$(CLI_OBJ)) \
 		$(B)/librewind-test.a $(shell pkg-config --libs libkmod json-c mount libcrypto)
 
-unit: deps $(B)/rewind $(TEST_BIN)
-	@tests/unit/run $(TEST_BIN) tests/unit/test-kernel-install.sh tests/unit/test-completion.sh
+# rewind with the test build's REWIND_* overrides, for the shell tests (test-apt-hook.sh).
+$(B)/rewind-test-hooks: $(CLI_OBJ) $(B)/librewind-test.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/librewind-test.a $(LIBS)
+
+unit: deps $(B)/rewind $(B)/rewind-test-hooks $(TEST_BIN)
+	@B=$(B) tests/unit/run $(TEST_BIN) tests/unit/test-kernel-install.sh tests/unit/test-apt-hook.sh \
+		tests/unit/test-completion.sh
 
 # The unit tests again under ASan (leaks included) and UBSan, built in $(B)/asan; any finding
 # aborts the binary (no recovery), which counts as a failure.
@@ -128,10 +138,18 @@ install: $(B)/rewind
 	install -Dm755 kernel/91-rewind.install $(DESTDIR)$(LIBDIR)/kernel/install.d/91-rewind.install
 	rm -f $(DESTDIR)$(LIBDIR)/kernel/install.d/91-rewind-cmdline.install # its old name
 	install -m644 units/90-rewind.preset $(DESTDIR)$(PRESETDIR)/
-	systemctl --root=$(or $(DESTDIR),/) preset $(notdir $(wildcard units/*.service units/*.timer)) || true
+	[ "$(PRESET)" = no ] || systemctl --root=$(or $(DESTDIR),/) preset $(notdir $(wildcard units/*.service units/*.timer)) || true
 	for f in man/*.[0-9]; do [ -e "$$f" ] && install -Dm644 "$$f" $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/}; done; true
-	install -Dm644 completion/rewind $(DESTDIR)$(BASHCOMPDIR)/rewind
+	install -d $(DESTDIR)$(SYSCONFDIR)/apt/apt.conf.d
+	sed 's|/usr/sbin/rewind|$(SBINDIR)/rewind|g' apt/80rewind >$(DESTDIR)$(SYSCONFDIR)/apt/apt.conf.d/80rewind
+	chmod 644 $(DESTDIR)$(SYSCONFDIR)/apt/apt.conf.d/80rewind
 	[ ! -e rewind.conf ] || [ -e $(DESTDIR)$(SYSCONFDIR)/rewind/rewind.conf ] || install -Dm644 rewind.conf $(DESTDIR)$(SYSCONFDIR)/rewind/rewind.conf
+	[ ! -e completion/rewind ] || install -Dm644 completion/rewind $(DESTDIR)$(COMPLETIONDIR)/rewind
+
+# The Debian package (debian/), built from a copy of the tree in $(B)/deb, then lintian and the
+# maintainer scripts' tests (tests/deb). Ends with "N passed, N failed".
+deb: deps
+	@B=$(B) tools/deb
 
 # The VM smoke set that CI runs; the full suite is vm-check.
 VM_SMOKE ?= $(shell cat tests/vm/smoke.list 2>/dev/null)

@@ -7,6 +7,7 @@ pkgs=(
 	liblvm2-dev libdevmapper-dev libkmod-dev libjson-c-dev libmount-dev libssl-dev clang
 	lvm2 qemu-system-x86 qemu-utils ovmf systemd-boot-efi
 	mtools dosfstools mmdebstrap fdisk gdisk e2fsprogs zstd cpio
+	debhelper dpkg-dev lintian # make deb (the package's Build-Depends are above)
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -13,12 +13,15 @@ depends() {
 	return 0
 }
 
+# dm_thin_pool and the thin tools (LVM runs thin_check when it activates a pool): a data volume on
+# a thin pool is merged here too, and the lvm module includes them for root's devices only.
 installkernel() {
-	hostonly='' instmods dm_mod dm_snapshot dm_bufio
+	hostonly='' instmods dm_mod dm_snapshot dm_bufio dm_thin_pool
 }
 
 install() {
 	inst_binary "$(command -v rewind)" /usr/sbin/rewind
+	inst_multiple -o thin_check thin_dump thin_repair thin_restore
 	# auto_rollback_boots is read by the boot stage; rebuild the initramfs after changing it.
 	[[ -f /etc/rewind/rewind.conf ]] && inst_simple /etc/rewind/rewind.conf
 	if dracut_module_included "systemd"; then

@@ -33,6 +33,8 @@ int cli_run(int argc, char **argv);
 
 /* Report a failure (the library's last error message as the reason) and map it to an exit code. */
 int cli_fail(const struct verb *v, int r);
+/* The last error the library logged, not printed yet (the caller frees it); NULL when none. */
+char *cli_take_error(void);
 int cli_usage_error(const struct verb *v, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Positional argument count check against the verb table. */
@@ -74,6 +76,12 @@ int verb_monitor(const struct verb *v, int argc, char **argv);
 /* verb-diff.c: what changed since begin, and the rollbacks recorded */
 int verb_diff(const struct verb *v, int argc, char **argv);
 int verb_history(const struct verb *v, int argc, char **argv);
+/* Under systemd (stderr is the journal stream): each line with its syslog priority ("<3>"). */
+void cli_log_to_journal(void);
+/* verb-health.c: run the health checks; status's lines about this boot's results. */
+int verb_health_check(const struct verb *v, int argc, char **argv);
+struct health_report;
+void cli_print_health(const struct health_report *h);
 
 /* verb-esp.c: the rollback boot entry of a transaction in status, and the hint after an armed
  * rollback. */
@@ -84,3 +92,11 @@ void cli_print_rollback_entry_hint(const char *txid);
 /* The initramfs check shared by `check` and `rollback`: 1 present, 0 cannot tell,
  * -REFUSE_NO_MODULE absent. */
 int check_initramfs_module(bool verbose);
+
+/* verb-apt.c: apt's DPkg::Pre-Install-Pkgs hook (apt/80rewind). */
+int verb_apt_hook(const struct verb *v, int argc, char **argv);
+/* How long the hook waits for another rewind command's lock (unit tests shorten it). */
+extern unsigned cli_apt_lock_timeout_sec;
+/* status: the packages apt changed in a transaction (NULL: none recorded). */
+struct txn_packages;
+void cli_print_packages(const struct txn_packages *p);

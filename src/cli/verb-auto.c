@@ -30,7 +30,7 @@ static void journal_log(void *userdata, int prio, const char *file, int line, co
 	fprintf(stderr, "<%d>%s\n", prio, msg);
 }
 
-static void setup_log(void)
+void cli_log_to_journal(void)
 {
 	if (stderr_is_journal())
 		rewind_log_set_fn(journal_log, NULL);
@@ -50,7 +50,7 @@ int verb_boot_good(const struct verb *v, int argc, char **argv)
 	_cleanup_(lvm_freep) struct lvm *l = NULL;
 	int r;
 
-	setup_log();
+	cli_log_to_journal();
 	r = cli_check_args_open_lvm(v, argc - 1, &l);
 	if (r != 0)
 		return r;
@@ -70,7 +70,7 @@ static int with_conf(const struct verb *v, int argc,
 	struct conf c;
 	int r;
 
-	setup_log();
+	cli_log_to_journal();
 	r = cli_check_args(v, argc - 1);
 	if (r != 0)
 		return r;

@@ -91,7 +91,10 @@ static void print_volumes(const struct txn_status_txn *t)
 		char vol[256], size[16], pct[16], merging[64];
 
 		snprintf(vol, sizeof(vol), "%s/%s", v->vg, v->origin);
-		format_size((int64_t)v->size, size, sizeof(size));
+		if (v->pool)
+			snprintf(size, sizeof(size), "thin");
+		else
+			format_size((int64_t)v->size, size, sizeof(size));
 		if (v->fill >= 0)
 			snprintf(pct, sizeof(pct), "%.1f%%", v->fill);
 		else
@@ -99,7 +102,12 @@ static void print_volumes(const struct txn_status_txn *t)
 		format_merging(v, merging, sizeof(merging));
 		printf("  %-20s %-40s %-6s %7s %6s  %s%s%s\n", vol, v->snapshot,
 		       txn_state_to_string(v->state), size, pct, v->mount ?: "-",
-		       v->invalid ? "  INVALID (overflowed): cannot roll back" : "", merging);
+		       v->invalid ? (v->pool ? "  INVALID (thin pool failed): cannot roll back"
+					     : "  INVALID (overflowed): cannot roll back")
+				  : "",
+		       merging);
+		if (v->pool)
+			printf("  %-20s (thin snapshot; FILL is thin pool %s)\n", "", v->pool);
 	}
 }
 
@@ -139,6 +147,7 @@ static void print_table(const struct txn_status *st, bool details)
 		cli_print_boot_entry(t->boot);
 		print_auto(&t->automatic);
 		print_volumes(t);
+		cli_print_packages(t->packages);
 	}
 	for (size_t k = 0; details && st->esp_restore_pending && st->esp_restore_pending[k]; k++)
 		printf("ESP RESTORE PENDING: root was rolled back to transaction %s, but the ESP "
@@ -146,6 +155,8 @@ static void print_table(const struct txn_status *st, bool details)
 		       st->esp_restore_pending[k]);
 	if (details && st->last_boot)
 		print_last_boot(st->last_boot);
+	if (details)
+		cli_print_health(st->health);
 }
 
 static int status_or_list(const struct verb *v, int argc, char **argv, bool details)

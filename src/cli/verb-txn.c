@@ -43,7 +43,8 @@ int verb_begin(const struct verb *v, int argc, char **argv)
 			if (policy_parse(optarg, &size) < 0)
 				return cli_usage_error(v,
 						       "invalid size policy '%s' (use SIZE, "
-						       "N%%SIZE, N%%USED or N%%FREE)",
+						       "N%%SIZE, N%%USED or N%%FREE, "
+						       "optionally with ,chunk=4K..512K)",
 						       optarg);
 			o.size = &size;
 			break;

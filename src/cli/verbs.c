@@ -42,6 +42,11 @@ static const struct verb verbs[] = {
      "decide whether a failed boot reboots"},
     {"auto-commit", 0, 0, VERB_ROOT | VERB_LOCK, verb_auto_commit, "commit automatically"},
     {"monitor", 0, 0, VERB_ROOT | VERB_LOCK, verb_monitor, "monitor the snapshots"},
+    /* apt's hook: reads apt's input first, never VERB_ROOT's exit 4 (apt would stop); locks
+     * itself, with a timeout (verb-apt.c). */
+    {"apt-hook", 0, 64, 0, verb_apt_hook, "begin a transaction before this upgrade"},
+    /* No lock: the checks may take minutes, and take no LVM state. */
+    {"health-check", 0, 0, VERB_ROOT, verb_health_check, "run the health checks"},
 };
 
 /*
@@ -132,6 +137,11 @@ static const char *hint(int code)
 	}
 }
 
+char *cli_take_error(void)
+{
+	return TAKE_PTR(pending_err);
+}
+
 int cli_fail(const struct verb *v, int r)
 {
 	int code = cli_exit_code(r);
@@ -213,7 +223,9 @@ static void help(void)
 	       "  rewind boot-good         (after boot-complete.target)\n"
 	       "  rewind boot-failed       (emergency mode: exit 0 to reboot, 3 not)\n"
 	       "  rewind auto-commit       (timer: commit after auto_commit_after)\n"
-	       "  rewind monitor           (timer: warn about and extend filling snapshots)\n\n"
+	       "  rewind monitor           (timer: warn about and extend filling snapshots)\n"
+	       "  rewind apt-hook          (apt: begin a transaction before dpkg runs)\n"
+	       "  rewind health-check      (before boot-complete.target: run the health checks)\n\n"
 	       "VOLUME is VG/LV or a mount point. POLICY is SIZE (e.g. 2G), N%%SIZE, N%%USED or "
 	       "N%%FREE.\n"
 	       "Options: -h/--help, --version, -v/--verbose (before the verb).\n"

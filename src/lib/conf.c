@@ -38,7 +38,8 @@ int volume_spec_parse(const char *s, struct volume_spec *ret)
 
 void conf_init(struct conf *c)
 {
-	*c = (struct conf){.monitor_warn_percent = 70, .monitor_extend_percent = 80};
+	*c = (struct conf){
+	    .monitor_warn_percent = 70, .monitor_extend_percent = 80, .health_check_timeout = 60};
 	policy_parse(POLICY_DEFAULT, &c->size);
 }
 
@@ -120,7 +121,7 @@ static int conf_set(struct conf *c, const char *key, const char *value, const ch
 		if (policy_parse(value, &c->size) < 0) {
 			log_err(
 			    "%s:%u: invalid size policy '%s': expected SIZE, N%%SIZE, N%%USED or "
-			    "N%%FREE.",
+			    "N%%FREE, optionally with ,chunk=4K..512K.",
 			    path, line, value);
 			return -REFUSE_INPUT;
 		}
@@ -146,6 +147,14 @@ static int conf_set(struct conf *c, const char *key, const char *value, const ch
 			log_err("%s:%u: invalid %s '%s': expected 0..100.", path, line, key, value);
 			return -REFUSE_INPUT;
 		}
+	} else if (streq(key, "health_check_timeout")) {
+		if (parse_duration(value, &n) < 0 || n == 0) {
+			log_err("%s:%u: invalid health_check_timeout '%s': expected a duration "
+				"such as 60s or 5min, not 0.",
+				path, line, value);
+			return -REFUSE_INPUT;
+		}
+		c->health_check_timeout = n;
 	} else if (streq(key, "merge")) {
 		if (streq(value, "background"))
 			c->merge_foreground = false;
@@ -153,6 +162,26 @@ static int conf_set(struct conf *c, const char *key, const char *value, const ch
 			c->merge_foreground = true;
 		else {
 			log_err("%s:%u: invalid merge '%s': expected background or foreground.",
+				path, line, value);
+			return -REFUSE_INPUT;
+		}
+	} else if (streq(key, "auto_begin")) {
+		if (streq(value, "off"))
+			c->auto_begin_apt = false;
+		else if (streq(value, "apt"))
+			c->auto_begin_apt = true;
+		else {
+			log_err("%s:%u: invalid auto_begin '%s': expected off or apt.", path, line,
+				value);
+			return -REFUSE_INPUT;
+		}
+	} else if (streq(key, "auto_begin_required")) {
+		if (streq(value, "yes"))
+			c->auto_begin_required = true;
+		else if (streq(value, "no"))
+			c->auto_begin_required = false;
+		else {
+			log_err("%s:%u: invalid auto_begin_required '%s': expected yes or no.",
 				path, line, value);
 			return -REFUSE_INPUT;
 		}

@@ -31,6 +31,12 @@ struct conf {
 	/* merge = foreground: a rollback waits until every merge finished (the boot, rollback
 	 * --now). Default background: it goes on once every origin presents the merging view. */
 	bool merge_foreground;
+	/* auto_begin = apt: apt's hook (rewind apt-hook) begins a transaction before dpkg runs;
+	 * default off. auto_begin_required: when that fails, apt stops (default: it goes on). */
+	bool auto_begin_apt;
+	bool auto_begin_required;
+	/* Seconds each health check may run before it is killed and fails (health.h); > 0. */
+	uint64_t health_check_timeout;
 };
 
 void conf_init(struct conf *c);

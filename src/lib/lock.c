@@ -16,6 +16,37 @@ void rewind_lock_forget(void)
 	held = -1;
 }
 
+int rewind_lock_timeout(unsigned seconds)
+{
+	_cleanup_free_ char *path = strdup_printf("%s/lock", path_rundir());
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	r = mkdir_p(path_rundir(), 0755);
+	if (r < 0)
+		return log_err_errno(r, "Failed to create %s: %s", path_rundir(), strerror(-r));
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return log_err_errno(-errno, "Failed to open %s: %m", path);
+	for (unsigned tenths = 0;; tenths++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) >= 0)
+			break;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return log_err_errno(-errno, "Failed to lock %s: %m", path);
+		if (tenths == 0)
+			log_info("Waiting for another rewind command (at most %u s)...", seconds);
+		if (tenths >= seconds * 10u)
+			return log_err_errno(-ETIMEDOUT,
+					     "Another rewind command held %s for more than %u s",
+					     path, seconds);
+		(void)usleep(100 * 1000);
+	}
+	held = fd;
+	return TAKE_FD(fd);
+}
+
 int rewind_lock(void)
 {
 	_cleanup_free_ char *path = strdup_printf("%s/lock", path_rundir());

@@ -6,3 +6,6 @@ int rewind_lock(void);
 /* In a forked child that outlives the command (LVM's background poller): close our copy of the
  * lock's descriptor, or the lock is held until the child ends. */
 void rewind_lock_forget(void);
+/* The same, giving up after seconds: -ETIMEDOUT (logged) when another command still holds it
+ * (apt's hook: apt must not wait for ever). */
+int rewind_lock_timeout(unsigned seconds);

@@ -232,6 +232,15 @@ static int parse_lv(struct json_object *o, struct lvm_lv *lv)
 	lv->snap_percent = *pct ? strtod(pct, NULL) : -1;
 	lv->snapshot_invalid = streq(jstr(o, "lv_snapshot_invalid"), "1");
 	lv->merging = streq(jstr(o, "lv_merging"), "1");
+	if (jdup(o, "pool_lv", &lv->pool) < 0)
+		return -ENOMEM;
+	unbracket(lv->pool);
+	lv->thin = lv->attr[0] == 'V' && *lv->pool;
+	lv->metadata_size = ju64(o, "lv_metadata_size");
+	pct = jstr(o, "data_percent");
+	lv->data_percent = *pct ? strtod(pct, NULL) : -1;
+	pct = jstr(o, "metadata_percent");
+	lv->metadata_percent = *pct ? strtod(pct, NULL) : -1;
 	if (strlen(lv->attr) < 10)
 		r = log_err_errno(-EBADMSG, "LV %s/%s has an unexpected lv_attr '%s'.", lv->vg,
 				  lv->name, lv->attr);
@@ -246,6 +255,7 @@ static void lv_done(struct lvm_lv *lv)
 	free(lv->origin);
 	free(lv->dm_path);
 	free(lv->path);
+	free(lv->pool);
 	strv_free(lv->tags);
 }
 
@@ -271,7 +281,8 @@ int lvm_report(struct lvm *l, bool with_vgs, struct lvm_report *ret)
 	r = lvm_runf(l, &lvs_out,
 		     "lvs --reportformat json --units b --nosuffix --binary -a -o "
 		     "lv_name,vg_name,lv_tags,lv_attr,origin,lv_size,snap_percent,lv_dm_path,"
-		     "lv_path,lv_snapshot_invalid,lv_merging");
+		     "lv_path,lv_snapshot_invalid,lv_merging,pool_lv,data_percent,metadata_percent,"
+		     "lv_metadata_size");
 	if (r < 0)
 		return r;
 	if (with_vgs) {
@@ -341,6 +352,11 @@ const struct lvm_lv *lvm_report_find_lv(const struct lvm_report *r, const char *
 	return NULL;
 }
 
+const struct lvm_lv *lvm_report_thin_pool(const struct lvm_report *r, const struct lvm_lv *lv)
+{
+	return lv->thin && *lv->pool ? lvm_report_find_lv(r, lv->vg, lv->pool) : NULL;
+}
+
 const struct lvm_vg *lvm_report_find_vg(const struct lvm_report *r, const char *vg)
 {
 	for (size_t i = 0; i < r->n_vgs; i++)
@@ -394,9 +410,9 @@ static int tag_args(char *const *tags, const char *opt, char **ret)
 }
 
 int lvm_snapshot_create(struct lvm *l, const char *vg, const char *origin, const char *name,
-			uint64_t bytes, char *const *tags)
+			uint64_t bytes, uint32_t chunk_kib, char *const *tags)
 {
-	_cleanup_free_ char *add = NULL;
+	_cleanup_free_ char *add = NULL, *chunk = NULL;
 	int r;
 
 	r = check_vg_lv(vg, origin);
@@ -408,8 +424,14 @@ int lvm_snapshot_create(struct lvm *l, const char *vg, const char *origin, const
 	r = tag_args(tags, "--addtag", &add);
 	if (r < 0)
 		return r;
-	r = lvm_runf(l, NULL, "lvcreate -s -n %s -L %" PRIu64 "b%s %s/%s", name, bytes, add, vg,
-		     origin);
+	chunk = chunk_kib ? strdup_printf(" -c %" PRIu32 "k", chunk_kib) : strdup("");
+	if (!chunk)
+		return -ENOMEM;
+	if (bytes)
+		r = lvm_runf(l, NULL, "lvcreate -s -n %s -L %" PRIu64 "b%s%s %s/%s", name, bytes,
+			     chunk, add, vg, origin);
+	else
+		r = lvm_runf(l, NULL, "lvcreate -s -n %s%s %s/%s", name, add, vg, origin);
 	if (r < 0) {
 		/* A failed lvcreate can leave an inactive LV behind (VM-FACTS): remove it. */
 		struct lvm_report rep = {};
@@ -499,6 +521,64 @@ int lvm_merge_background(struct lvm *l, const char *vg, const char *snapshot, bo
 	 * LVM forks from this process. */
 	return lvm_runf(l, NULL, "lvconvert%s --background --mergesnapshot %s/%s",
 			own_poller ? " --config global/use_lvmpolld=0 -i 1" : "", vg, snapshot);
+}
+
+bool lvm_pool_unusable(const struct lvm_lv *pool)
+{
+	return pool->attr[8] == 'F' || pool->attr[8] == 'M';
+}
+
+int lvm_thin_id(struct lvm *l, const char *vg, const char *lv, uint64_t *ret)
+{
+	_cleanup_free_ char *out = NULL;
+	struct json_object *root = NULL, *arr;
+	int r = check_vg_lv(vg, lv);
+
+	if (r < 0)
+		return r;
+	r = lvm_runf(l, &out, "lvs --reportformat json -o thin_id %s/%s", vg, lv);
+	if (r < 0)
+		return r;
+	r = report_array(out, "lv", &root, &arr);
+	if (r < 0)
+		return r;
+	/* A thin volume has one segment: one row. */
+	*ret = json_object_array_length(arr) == 1
+		   ? ju64(json_object_array_get_idx(arr, 0), "thin_id")
+		   : 0;
+	json_object_put(root);
+	return *ret ? 0 : log_err_errno(-EBADMSG, "No thin device id for %s/%s.", vg, lv);
+}
+
+int lvm_thin_merge_resume(struct lvm *l, const char *vg, const char *origin)
+{
+	int r = check_vg_lv(vg, origin);
+
+	if (r < 0)
+		return r;
+	return lvm_runf(l, NULL, "lvpoll %s --polloperation merge_thin %s/%s", LVM_POLL_OPTS, vg,
+			origin);
+}
+
+int lvm_pool_metadata_extend(struct lvm *l, const char *vg, const char *pool, uint64_t bytes)
+{
+	int r = check_vg_lv(vg, pool);
+
+	if (r < 0)
+		return r;
+	if (bytes == 0)
+		return -EINVAL;
+	return lvm_runf(l, NULL, "lvextend --poolmetadatasize +%" PRIu64 "b %s/%s", bytes, vg,
+			pool);
+}
+
+int lvm_thin_merge(struct lvm *l, const char *vg, const char *snapshot)
+{
+	int r = check_vg_lv(vg, snapshot);
+
+	if (r < 0)
+		return r;
+	return lvm_runf(l, NULL, "lvconvert --mergethin %s/%s", vg, snapshot);
 }
 
 int lvm_merge_resume(struct lvm *l, const char *vg, const char *origin)

@@ -20,6 +20,14 @@ struct lvm_lv {
 	double snap_percent; /* -1 when not known */
 	bool snapshot_invalid;
 	bool merging;
+	/* Thin provisioning: a thin volume (lv_attr 'V' with a pool) lives in pool; its snapshots
+	 * are thin volumes too, with origin set and no size of their own. (Only LV-level fields:
+	 * a segment field such as segtype or thin_id turns the report into one row per segment.) */
+	bool thin;
+	char *pool;	     /* "" unless thin */
+	double data_percent; /* a thin pool's data and metadata fill; -1 unknown (inactive) */
+	double metadata_percent;
+	uint64_t metadata_size; /* a thin pool's metadata LV, bytes */
 };
 
 struct lvm_vg {
@@ -60,8 +68,23 @@ bool lvm_lv_is_open(const struct lvm_lv *lv);
 /* The device-mapper name, from lv_dm_path; NULL when unknown. */
 const char *lvm_lv_dm_name(const struct lvm_lv *lv);
 
+/* bytes 0: a thin snapshot (the origin is thin), which LVM creates inactive (activation skip).
+ * chunk_kib: lvcreate -c of a thick one; 0: LVM's default. */
 int lvm_snapshot_create(struct lvm *l, const char *vg, const char *origin, const char *name,
-			uint64_t bytes, char *const *tags);
+			uint64_t bytes, uint32_t chunk_kib, char *const *tags);
+/* The thin pool that holds lv (its report entry), or NULL. */
+const struct lvm_lv *lvm_report_thin_pool(const struct lvm_report *r, const struct lvm_lv *lv);
+/* A thin pool that cannot take metadata changes now: failed ('F') or read-only metadata ('M'). */
+bool lvm_pool_unusable(const struct lvm_lv *pool);
+/* The pool's device id of a thin volume (a report of its own: thin_id is a segment field). */
+int lvm_thin_id(struct lvm *l, const char *vg, const char *lv, uint64_t *ret);
+/* Merge a thin snapshot: with origin and snapshot closed, LVM swaps them in the metadata at
+ * once (the snapshot's device takes the origin's name, UUID and tags; the old one is deleted). */
+int lvm_thin_merge(struct lvm *l, const char *vg, const char *snapshot);
+/* Finish a thin merge LVM deferred to the origin's activation (lvpoll merge_thin). */
+int lvm_thin_merge_resume(struct lvm *l, const char *vg, const char *origin);
+/* lvextend --poolmetadatasize +<bytes>b VG/POOL */
+int lvm_pool_metadata_extend(struct lvm *l, const char *vg, const char *pool, uint64_t bytes);
 int lvm_lv_remove(struct lvm *l, const char *vg, const char *lv);
 /* lvextend -L +<bytes>b VG/LV (LVM rounds up to whole extents). */
 int lvm_lv_extend(struct lvm *l, const char *vg, const char *lv, uint64_t bytes);

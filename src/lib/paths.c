@@ -95,3 +95,8 @@ const char *path_initrd_override(void)
 {
 	return env_or("REWIND_INITRD", NULL);
 }
+
+const char *path_health_dir(void)
+{
+	return env_or("REWIND_HEALTH_DIR", "/etc/rewind/health.d");
+}

@@ -28,3 +28,5 @@ const char *path_dev(void);   /* REWIND_DEV         /dev (disk/by-partuuid/ in i
  * REWIND_ESP set: that directory is the ESP, bootctl is not asked. */
 const char *path_esp(void);	/* REWIND_ESP */
 const char *path_efivars(void); /* REWIND_EFIVARS */
+/* The health checks: required.d/ and wanted.d/ in it (health.h). */
+const char *path_health_dir(void); /* REWIND_HEALTH_DIR  /etc/rewind/health.d */

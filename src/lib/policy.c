@@ -22,7 +22,49 @@ static int parse_percent(const char *s, const char *suffix, uint64_t max, uint64
 	return 0;
 }
 
+/* "C" or "CK": KiB, a power of two from 4 to 512 (what lvcreate -c takes for a snapshot). */
+static int parse_chunk(const char *s, uint32_t *ret)
+{
+	_cleanup_free_ char *num = NULL;
+	size_t n = strspn(s, "0123456789");
+	uint64_t v;
+
+	if (n == 0 || (s[n] && (toupper((unsigned char)s[n]) != 'K' || s[n + 1])))
+		return -EINVAL;
+	num = strndup(s, n);
+	if (!num)
+		return -ENOMEM;
+	if (safe_atou64(num, &v) < 0 || v < 4 || v > 512 || (v & (v - 1)))
+		return -EINVAL;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+static int parse_size(const char *s, struct policy *ret);
+
 int policy_parse(const char *s, struct policy *ret)
+{
+	_cleanup_free_ char *size = NULL;
+	const char *comma = s ? strchr(s, ',') : NULL;
+	struct policy p = {};
+	int r;
+
+	if (!comma)
+		r = parse_size(s, &p);
+	else if (!startswith(comma, ",chunk=") || !(size = strndup(s, comma - s)))
+		r = size || !startswith(comma, ",chunk=") ? -EINVAL : -ENOMEM;
+	else {
+		r = parse_size(size, &p);
+		if (r >= 0)
+			r = parse_chunk(comma + strlen(",chunk="), &p.chunk_kib);
+	}
+	if (r < 0)
+		return r;
+	*ret = p;
+	return 0;
+}
+
+static int parse_size(const char *s, struct policy *ret)
 {
 	static const struct {
 		const char *suffix;
@@ -110,6 +152,10 @@ const char *policy_format(const struct policy *p, char *buf, size_t size)
 	case POLICY_PCT_FREE:
 		snprintf(buf, size, "%" PRIu64 "%%FREE", p->value);
 		break;
+	}
+	if (p->chunk_kib) {
+		size_t n = strlen(buf);
+		snprintf(buf + n, size - n, ",chunk=%" PRIu32 "K", p->chunk_kib);
 	}
 	return buf;
 }

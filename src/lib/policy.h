@@ -15,6 +15,9 @@ enum policy_kind {
 struct policy {
 	enum policy_kind kind;
 	uint64_t value; /* bytes for POLICY_SIZE, else percent */
+	/* The snapshot's chunk size (lvcreate -c), in KiB: a power of two from 4 to 512; 0: LVM's
+	 * default (4 KiB). Not used for a thin snapshot (its pool's chunk size applies). */
+	uint32_t chunk_kib;
 };
 
 #define POLICY_DEFAULT	 "20%SIZE"
@@ -23,7 +26,8 @@ struct policy {
 
 /*
  * SIZE is a number with an optional fraction and unit B, K, M, G, T (binary; case-insensitive;
- * M when omitted, as for lvcreate -L). N is an integer 1..1000 (1..100 for FREE).
+ * M when omitted, as for lvcreate -L). N is an integer 1..1000 (1..100 for FREE). Any of them may
+ * end in ",chunk=C": C a power of two from 4K to 512K (K optional).
  */
 int policy_parse(const char *s, struct policy *ret);
 /* Format back to the canonical text (buffer of at least 32 bytes). */

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <time.h>
 
+#include "health.h"
 #include "log.h"
 #include "txn-auto.h"
 #include "util.h"
@@ -77,6 +78,11 @@ int txn_auto_commit(struct lvm *l, const struct conf *c, char **ret_txid)
 	}
 	if (s.n_txns == 0)
 		goto out;
+	/* With health checks installed, this boot's must have run and passed (health.h). */
+	r = health_allows_commit();
+	if (r <= 0)
+		goto out;
+	r = 0;
 	log_info("Transaction %s is %s old and its boots succeeded: committing.", s.txns[0].txid,
 		 fmt_duration(now - MIN(now, txn_began(&s.txns[0])), a, sizeof(a)));
 	txn_set_done(&s);

@@ -46,7 +46,8 @@ int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const struct cmdli
 /*
  * rewind auto-commit: commits when auto_commit_after is set, no transaction is armed, each is
  * older than auto_commit_after, had a boot reach boot-complete.target (good >= 1) and its last
- * boot was confirmed (pending = 0). 1 committed, 0 not (the reason is logged), or negative errno.
+ * boot was confirmed (pending = 0), and, when health checks are installed, this boot's ran and
+ * passed (health_allows_commit()). 1 committed, 0 not (the reason is logged), or negative errno.
  */
 int txn_auto_commit(struct lvm *l, const struct conf *c, char **ret_txid);
 

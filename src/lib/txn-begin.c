@@ -36,6 +36,15 @@ static void vols_free(struct vol *v, size_t n)
 	free(v);
 }
 
+/* A thin snapshot of ours (a thin one of anyone else's, a clone of a base image, is a volume). */
+static bool is_rewind_snapshot(const struct lvm_lv *lv)
+{
+	for (size_t i = 0; *lv->origin && lv->tags && lv->tags[i]; i++)
+		if (startswith(lv->tags[i], TAG_PREFIX "txn="))
+			return true;
+	return false;
+}
+
 static int resolve(const struct lvm_report *rep, struct mount_table *mt, const char *target,
 		   const struct lvm_lv **ret)
 {
@@ -64,8 +73,8 @@ static int resolve(const struct lvm_report *rep, struct mount_table *mt, const c
 		if (!lv)
 			return log_err_errno(-REFUSE_INPUT, "Logical volume %s not found.", target);
 	}
-	if (lvm_lv_is_snapshot(lv) || lv->attr[0] == 'v' || lv->attr[0] == 't' ||
-	    lv->attr[0] == 'e' || lv->attr[0] == 'p')
+	if (lvm_lv_is_snapshot(lv) || is_rewind_snapshot(lv) || lv->attr[0] == 'v' ||
+	    lv->attr[0] == 't' || lv->attr[0] == 'e' || lv->attr[0] == 'p')
 		return log_err_errno(-REFUSE_INPUT,
 				     "%s/%s is not a volume that can be snapshotted.", lv->vg,
 				     lv->name);
@@ -154,7 +163,49 @@ fail:
 	return r;
 }
 
-static int size_and_check_space(const struct lvm_report *rep, struct vol *v, size_t n)
+/* A thin snapshot takes nothing from the pool until blocks change: what can run out is the pool,
+ * and then every thin volume in it fails its writes. A pool this full is refused. */
+#define THIN_POOL_REFUSE_PERCENT 90.0
+
+static int check_thin_pool(const struct lvm_report *rep, const struct vol *v, const struct conf *c)
+{
+	const struct lvm_lv *pool = lvm_report_thin_pool(rep, v->lv);
+	double fill;
+
+	if (!pool)
+		return log_err_errno(-REFUSE_INPUT,
+				     "The thin pool of %s/%s is not in LVM's report.", v->lv->vg,
+				     v->lv->name);
+	if (lvm_pool_unusable(pool) || pool->attr[8] == 'D')
+		return log_err_errno(-REFUSE_NO_SPACE,
+				     "Thin pool %s/%s of %s/%s is %s: repair or extend it first "
+				     "(lvs -o lv_health_status %s/%s).",
+				     pool->vg, pool->name, v->lv->vg, v->lv->name,
+				     pool->attr[8] == 'D'   ? "out of data space"
+				     : pool->attr[8] == 'M' ? "read-only (metadata)"
+							    : "failed",
+				     pool->vg, pool->name);
+	fill = MAX(pool->data_percent, pool->metadata_percent);
+	if (fill < 0)
+		log_warning("Thin pool %s/%s is not active: its fill is unknown.", pool->vg,
+			    pool->name);
+	if (fill >= THIN_POOL_REFUSE_PERCENT)
+		return log_err_errno(
+		    -REFUSE_NO_SPACE,
+		    "Thin pool %s/%s of %s/%s is %.0f%% full (data %.0f%%, metadata "
+		    "%.0f%%): extend it first ('lvextend -L +SIZE %s/%s', "
+		    "'lvextend --poolmetadatasize +SIZE %s/%s').",
+		    pool->vg, pool->name, v->lv->vg, v->lv->name, fill, pool->data_percent,
+		    pool->metadata_percent, pool->vg, pool->name, pool->vg, pool->name);
+	if (c->monitor_warn_percent && fill >= c->monitor_warn_percent)
+		log_warning("Thin pool %s/%s is %.0f%% full: everything the upgrade writes to "
+			    "%s/%s takes new blocks from it.",
+			    pool->vg, pool->name, fill, v->lv->vg, v->lv->name);
+	return 0;
+}
+
+static int size_and_check_space(const struct lvm_report *rep, const struct conf *c, struct vol *v,
+				size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct lvm_vg *vg = lvm_report_find_vg(rep, v[i].lv->vg);
@@ -162,6 +213,19 @@ static int size_and_check_space(const struct lvm_report *rep, struct vol *v, siz
 		char buf[32];
 		int fallback, r;
 
+		if (v[i].lv->thin) {
+			/* bytes 0: a thin snapshot, which has no size; its chunks are the pool's.
+			 */
+			if (v[i].policy.chunk_kib)
+				log_warning(
+				    "%s/%s is a thin volume: its snapshot has no size, and the "
+				    "chunk size is its pool's; the policy does not apply.",
+				    v[i].lv->vg, v[i].lv->name);
+			r = check_thin_pool(rep, &v[i], c);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (!vg)
 			return log_err_errno(-REFUSE_INPUT, "Volume group %s not found.",
 					     v[i].lv->vg);
@@ -242,11 +306,19 @@ static int create_one(struct lvm *l, struct vol *v, const struct begin_ctx *ctx)
 	r = txn_tags_encode(&t, &tags);
 	if (r < 0)
 		return log_err_errno(r, "Cannot encode the tags of %s/%s.", v->lv->vg, v->snap);
-	r = lvm_snapshot_create(l, v->lv->vg, v->lv->name, v->snap, v->bytes, tags);
+	r = lvm_snapshot_create(l, v->lv->vg, v->lv->name, v->snap, v->bytes, v->policy.chunk_kib,
+				tags);
 	if (r < 0)
 		return log_err_errno(r, "Failed to create snapshot %s/%s.", v->lv->vg, v->snap);
 	v->created = true;
-	log_info("Created snapshot %s/%s (%" PRIu64 " MiB).", v->lv->vg, v->snap, v->bytes >> 20);
+	if (v->bytes && v->policy.chunk_kib)
+		log_info("Created snapshot %s/%s (%" PRIu64 " MiB, chunk %" PRIu32 " KiB).",
+			 v->lv->vg, v->snap, v->bytes >> 20, v->policy.chunk_kib);
+	else if (v->bytes)
+		log_info("Created snapshot %s/%s (%" PRIu64 " MiB).", v->lv->vg, v->snap,
+			 v->bytes >> 20);
+	else
+		log_info("Created thin snapshot %s/%s.", v->lv->vg, v->snap);
 	return 0;
 }
 
@@ -395,7 +467,7 @@ int txn_begin(struct lvm *l, const struct conf *c, const struct txn_begin_opts *
 	r = plan(&s.rep, c, o, txid, &v, &n);
 	if (r < 0)
 		goto out;
-	r = size_and_check_space(&s.rep, v, n);
+	r = size_and_check_space(&s.rep, c, v, n);
 	if (r < 0 || o->dry_run)
 		goto out;
 	for (size_t i = 0; i < n; i++) {

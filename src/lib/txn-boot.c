@@ -43,7 +43,8 @@ static int boot_one(struct lvm *l, const struct txn_snap *s, const struct txn_me
 {
 	int r;
 
-	if (!lvm_lv_is_active(s->origin)) {
+	/* A thin merge needs no activation: inactive, it is metadata alone. */
+	if (!s->thin && !lvm_lv_is_active(s->origin)) {
 		/* dracut activates only the root LV; data LVs are ours to activate. */
 		r = lvm_lv_activate(l, s->lv->vg, s->origin->name, true);
 		if (r < 0)
@@ -99,7 +100,10 @@ static int activate_members(struct lvm *l, struct txn_set *s, struct txn **t)
 	for (size_t j = 0; j < (*t)->n_snaps; j++) {
 		const struct txn_snap *sn = &(*t)->snaps[j];
 
-		if (!sn->origin || (lvm_lv_is_active(sn->origin) && lvm_lv_is_active(sn->lv)))
+		/* A thin snapshot has no validity of its own to read, and LVM never activates
+		 * it with its origin (activation skip). */
+		if (!sn->origin || sn->thin ||
+		    (lvm_lv_is_active(sn->origin) && lvm_lv_is_active(sn->lv)))
 			continue;
 		if (lvm_lv_activate(l, sn->lv->vg, sn->origin->name, true) < 0)
 			log_err("Failed to activate %s/%s.", sn->lv->vg, sn->origin->name);
@@ -154,7 +158,7 @@ static bool txn_is_whole_active(const struct txn *t, char member[static TXN_MEMB
 	if (!txn_is_whole(t, member, why))
 		return false;
 	for (size_t j = 0; j < t->n_snaps; j++)
-		if (!lvm_lv_is_active(t->snaps[j].lv)) {
+		if (!t->snaps[j].thin && !lvm_lv_is_active(t->snaps[j].lv)) {
 			snprintf(member, TXN_MEMBER_MAX, "%s/%s", t->snaps[j].lv->vg,
 				 t->snaps[j].lv->origin);
 			*why = "could not be activated (its snapshot's validity is unknown)";
@@ -185,12 +189,18 @@ static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
 		return r;
 	if (!merging && !txn_is_whole_active(t, member, &why)) {
 		bool invalid = !t->missing;
+
+		/* A thin pool that failed or went read-only can be repaired: stay armed. */
+		for (size_t j = 0; j < t->n_snaps; j++)
+			if (t->snaps[j].thin && t->snaps[j].pool &&
+			    lvm_pool_unusable(t->snaps[j].pool))
+				invalid = false;
 		log_err("NOT ROLLING BACK transaction %s: %s %s. Nothing was merged: every volume "
 			"keeps its current content. %s",
 			t->txid, member, why,
 			invalid ? "It can never be rolled back: run 'rewind commit' to drop it."
-				: "Make its volume group visible and boot again, or run 'rewind "
-				  "cancel' (keep the transaction) or 'rewind commit' (drop it).");
+				: "Make it available and boot again, or run 'rewind cancel' (keep "
+				  "the transaction) or 'rewind commit' (drop it).");
 		for (size_t j = 0; j < t->n_snaps; j++) {
 			r = txn_result_add(res, &t->snaps[j], TXN_FAILED,
 					   t->snaps[j].invalid ? "snapshot invalid (overflowed)"

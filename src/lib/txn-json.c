@@ -10,11 +10,15 @@
 
 #include "boot.h"
 #include "escape.h"
+#include "health.h"
 #include "json-util.h"
 #include "txn-diff.h"
 #include "txn-history.h"
+#include "txn-packages.h"
 #include "txn.h"
 #include "util.h"
+
+static json_object *health_json(const struct health_report *h);
 
 /* r, with o freed on failure; o otherwise. */
 static json_object *built(int r, json_object *o)
@@ -69,6 +73,9 @@ static json_object *volume_json(const struct txn_status_volume *v)
 	r = r ?: jadd_str(o, "mount", v->mount);
 	r = r ?: jadd(o, "root", json_object_new_boolean(v->root));
 	r = r ?: jadd_u64(o, "time", v->time);
+	r = r
+		?: jadd_or_null(o, "thin_pool", v->pool,
+				v->pool ? json_object_new_string(v->pool) : NULL);
 	return built(r, o);
 }
 
@@ -171,6 +178,44 @@ static json_object *outcome_json(const struct txn_outcome *x)
 	return built(r, o);
 }
 
+/* ---- the package record of a transaction (txn-packages.h) ---- */
+
+static json_object *package_json(const struct txn_package *p)
+{
+	json_object *o = json_object_new_object();
+	int r = o ? 0 : -ENOMEM;
+
+	r = r ?: jadd_str(o, "name", p->name);
+	r = r ?: jadd_str(o, "arch", p->arch);
+	r = r ?: jadd_str(o, "action", txn_pkg_action_to_string(p->action));
+	r = r ?: jadd_str(o, "old_version", p->old_version);
+	r = r ?: jadd_str(o, "new_version", p->new_version);
+	return built(r, o);
+}
+
+static json_object *package_run_json(const struct txn_package_run *run)
+{
+	json_object *o = json_object_new_object();
+	int r = o ? 0 : -ENOMEM;
+
+	r = r ?: jadd_u64(o, "time", run->time);
+	r = r ?: add_array_of(o, "packages", run->packages, run->n_packages, package_json);
+	return built(r, o);
+}
+
+/* The record file's object, and status's "packages" of a transaction. */
+static json_object *packages_json(const struct txn_packages *p)
+{
+	json_object *o = json_object_new_object();
+	int r = o ? 0 : -ENOMEM;
+
+	r = r ?: jadd_str(o, "txid", p->txid);
+	r = r ?: jadd_str(o, "begun_by", p->begun_by_apt ? "apt" : "hand");
+	r = r ?: jadd_u64(o, "began", p->began);
+	r = r ?: add_array_of(o, "runs", p->runs, p->n_runs, package_run_json);
+	return built(r, o);
+}
+
 static json_object *txn_json(const struct txn_status_txn *t)
 {
 	json_object *o = json_object_new_object();
@@ -185,6 +230,10 @@ static json_object *txn_json(const struct txn_status_txn *t)
 	/* null without a rollback entry */
 	r = r ?: jadd_or_null(o, "boot", t->boot, t->boot ? boot_json(t->boot) : NULL);
 	r = r ?: jadd(o, "auto", auto_json(&t->automatic));
+	/* null without a package record (no apt run since it began) */
+	r = r
+		?: jadd_or_null(o, "packages", t->packages,
+				t->packages ? packages_json(t->packages) : NULL);
 	return built(r, o);
 }
 
@@ -202,6 +251,8 @@ int txn_status_to_json(const struct txn_status *s, bool transactions_only, char 
 	r = r
 		?: jadd_or_null(o, "last_boot", s->last_boot,
 				s->last_boot ? outcome_json(s->last_boot) : NULL);
+	/* null: no transaction open, or no health check ran at this boot */
+	r = r ?: jadd_or_null(o, "health", s->health, s->health ? health_json(s->health) : NULL);
 	return r < 0 ? r : to_string(o, JSON_C_TO_STRING_PRETTY, ret);
 }
 
@@ -409,4 +460,231 @@ int txn_history_to_json(const struct txn_outcome *o, size_t n, char **ret)
 	if (r < 0)
 		return r;
 	return to_string(a, JSON_C_TO_STRING_PRETTY, ret);
+}
+
+int txn_packages_to_json(const struct txn_packages *p, bool one_line, char **ret)
+{
+	_cleanup_(json_object_putp) json_object *o = packages_json(p);
+
+	return to_string(o, one_line ? JSON_C_TO_STRING_PLAIN : JSON_C_TO_STRING_PRETTY, ret);
+}
+
+static uint64_t u64_member(json_object *o, const char *key)
+{
+	json_object *v = jget(o, key, json_type_int);
+	int64_t n = v ? json_object_get_int64(v) : 0;
+
+	return n > 0 ? (uint64_t)n : 0;
+}
+
+/* An optional field of a package: absent, null or a valid field (else -EBADMSG). */
+static int package_field(json_object *o, const char *key, char **ret)
+{
+	const char *s = jget_str(o, key);
+
+	*ret = NULL;
+	if (!s)
+		return 0;
+	if (!apt_field_valid(s))
+		return -EBADMSG;
+	*ret = strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* One package: 0, -EBADMSG when it is none (skipped), -ENOMEM. */
+static int package_from_object(json_object *o, struct txn_package *ret)
+{
+	struct txn_package p = {
+	    .action = txn_pkg_action_from_string(jget_str(o, "action")),
+	};
+	int r;
+
+	if (p.action < 0)
+		return -EBADMSG;
+	r = package_field(o, "name", &p.name);
+	r = r ?: package_field(o, "arch", &p.arch);
+	r = r ?: package_field(o, "old_version", &p.old_version);
+	r = r ?: package_field(o, "new_version", &p.new_version);
+	if (r == 0 && !p.name)
+		r = -EBADMSG;
+	if (r < 0) {
+		txn_package_done(&p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+static int package_run_from_object(json_object *o, struct txn_package_run *ret)
+{
+	json_object *pkgs = jget(o, "packages", json_type_array);
+	size_t n = pkgs ? MIN(json_object_array_length(pkgs), (size_t)APT_PACKAGES_MAX) : 0;
+	struct txn_package_run run = {.time = u64_member(o, "time")};
+	int r = 0;
+
+	if (n > 0 && !(run.packages = calloc(n, sizeof(*run.packages))))
+		return -ENOMEM;
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		r = package_from_object(json_object_array_get_idx(pkgs, i),
+					&run.packages[run.n_packages]);
+		if (r == 0)
+			run.n_packages++;
+		else if (r == -EBADMSG)
+			r = 0; /* skipped */
+	}
+	if (r < 0) {
+		txn_package_run_done(&run);
+		return r;
+	}
+	*ret = run;
+	return 0;
+}
+
+/* Defensively: a record is an object with a valid txid; runs and packages that are no such
+ * thing are skipped. */
+static int packages_from_object(json_object *o, struct txn_packages *ret)
+{
+	json_object *runs = jget(o, "runs", json_type_array);
+	size_t n = runs ? MIN(json_object_array_length(runs), (size_t)TXN_PACKAGES_RUNS_MAX) : 0;
+	const char *txid = jget_str(o, "txid");
+	struct txn_packages p = {
+	    .begun_by_apt = streq(jget_str(o, "begun_by") ?: "", "apt"),
+	    .began = u64_member(o, "began"),
+	};
+	int r = 0;
+
+	if (!json_object_is_type(o, json_type_object) || !txid || name_valid_txid(txid) < 0)
+		return -EBADMSG;
+	p.txid = strdup(txid);
+	if (!p.txid || (n > 0 && !(p.runs = calloc(n, sizeof(*p.runs)))))
+		r = -ENOMEM;
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		json_object *x = json_object_array_get_idx(runs, i);
+
+		if (!json_object_is_type(x, json_type_object))
+			continue;
+		r = package_run_from_object(x, &p.runs[p.n_runs]);
+		if (r == 0)
+			p.n_runs++;
+	}
+	if (r < 0) {
+		txn_packages_done(&p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+int txn_packages_from_json(const char *text, struct txn_packages *ret)
+{
+	_cleanup_(json_object_putp) json_object *o = json_tokener_parse(text);
+
+	return packages_from_object(o, ret);
+}
+
+/* ---- the health checks' results (health.h), path_rundir()/health.json ---- */
+
+static json_object *health_check_json(const struct health_check *c)
+{
+	json_object *o = json_object_new_object();
+	int r = o ? 0 : -ENOMEM;
+
+	r = r ?: jadd_str(o, "name", c->name);
+	r = r ?: jadd_str(o, "type", health_type_to_string(c->type));
+	r = r ?: jadd_str(o, "result", health_result_to_string(c->result));
+	r = r
+		?: jadd_or_null(o, "exit_status", c->exit_status >= 0,
+				json_object_new_int(c->exit_status));
+	r = r ?: jadd_or_null(o, "signal", c->signal >= 0, json_object_new_int(c->signal));
+	r = r ?: jadd_or_null(o, "seconds", c->seconds >= 0, json_object_new_double(c->seconds));
+	return built(r, o);
+}
+
+static json_object *health_json(const struct health_report *h)
+{
+	json_object *o = json_object_new_object();
+	int r = o ? 0 : -ENOMEM;
+
+	r = r ?: jadd_str(o, "boot_id", h->boot_id);
+	r = r ?: jadd_u64(o, "time", h->time);
+	r = r ?: jadd_u64(o, "timeout", h->timeout);
+	r = r ?: jadd_str(o, "result", health_result_to_string(h->result));
+	r = r ?: add_array_of(o, "checks", h->checks, h->n_checks, health_check_json);
+	return built(r, o);
+}
+
+int health_report_to_json(const struct health_report *h, bool one_line, char **ret)
+{
+	_cleanup_(json_object_putp) json_object *o = health_json(h);
+
+	return to_string(o, one_line ? JSON_C_TO_STRING_PLAIN : JSON_C_TO_STRING_PRETTY, ret);
+}
+
+/* A non-negative int member that fits an int; -1 when absent or out of range. */
+static int small_int_member(json_object *o, const char *key)
+{
+	json_object *v = jget(o, key, json_type_int);
+	int64_t n = v ? json_object_get_int64(v) : -1;
+
+	return n >= 0 && n <= INT32_MAX ? (int)n : -1;
+}
+
+static int health_from_object(json_object *o, struct health_report *ret)
+{
+	json_object *checks = jget(o, "checks", json_type_array);
+	size_t n = checks ? json_object_array_length(checks) : 0;
+	const char *boot_id = jget_str(o, "boot_id");
+	struct health_report h = {
+	    .time = u64_member(o, "time"),
+	    .timeout = u64_member(o, "timeout"),
+	    .result = health_result_from_string(jget_str(o, "result")),
+	};
+	int r = 0;
+
+	if (!json_object_is_type(o, json_type_object))
+		return -EBADMSG;
+	/* Only what a boot ID can be; anything else is unknown (never this boot's). */
+	if (boot_id && strlen(boot_id) <= BOOT_ID_LEN)
+		snprintf(h.boot_id, sizeof(h.boot_id), "%s", boot_id);
+	if (n > 0 && !(h.checks = calloc(n, sizeof(*h.checks))))
+		r = -ENOMEM;
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		json_object *c = json_object_array_get_idx(checks, i);
+		struct health_check *x;
+
+		if (!json_object_is_type(c, json_type_object))
+			continue;
+		x = &h.checks[h.n_checks++];
+		*x = (struct health_check){
+		    .type = health_type_from_string(jget_str(c, "type")),
+		    .result = health_result_from_string(jget_str(c, "result")),
+		    .exit_status = small_int_member(c, "exit_status"),
+		    .signal = small_int_member(c, "signal"),
+		    .seconds = number_member(c, "seconds"),
+		};
+		r = jget_strdup(c, "name", &x->name);
+	}
+	if (r < 0) {
+		health_report_done(&h);
+		return r;
+	}
+	*ret = h;
+	return 0;
+}
+
+int health_report_from_json(const char *text, struct health_report *ret)
+{
+	_cleanup_(json_object_putp) json_object *o = json_tokener_parse(text);
+
+	return health_from_object(o, ret);
+}
+
+int health_report_read(const char *path, struct health_report *ret)
+{
+	_cleanup_(json_object_putp) json_object *o = NULL;
+
+	if (access(path, F_OK) < 0)
+		return -errno;
+	o = json_object_from_file(path);
+	return health_from_object(o, ret);
 }

@@ -15,6 +15,13 @@
  *
  * Foreground (merge = foreground): the same start, then wait in this process until the
  * snapshot is gone, with progress from device-mapper.
+ *
+ * Thin snapshots have nothing to copy: with origin and snapshot closed, LVM swaps the two in one
+ * metadata commit (the snapshot's thin device becomes the origin, with the origin's name, UUID,
+ * tags and flags; the old device is deleted). Before or after that commit, never between: a
+ * power cut leaves either the armed snapshot or the merged origin. Background or foreground, it
+ * is done when LVM returns, and we check that it was (the origin's thin device id is the
+ * snapshot's). The origin need not be active: inactive, the merge is metadata alone.
  */
 #include <signal.h>
 #include <sys/wait.h>
@@ -68,6 +75,81 @@ static int wait_child(pid_t pid, int *status)
 		if (errno != EINTR)
 			return -errno;
 	return 0;
+}
+
+/*
+ * Merge the thin snapshot s. LVM refuses nothing we could have checked first: a pool that cannot
+ * take metadata changes (failed, read-only metadata) is refused here, since LVM would commit the
+ * swap, fail the pool's delete message and leave the origin inactive.
+ */
+static int thin_merge(struct lvm *l, const struct txn_snap *s)
+{
+	const char *vg = s->lv->vg;
+	bool was_active = lvm_lv_is_active(s->origin);
+	struct lvm_report rep = {};
+	const struct lvm_lv *o, *sn;
+	uint64_t id = 0, now = 0;
+	int r;
+
+	if (s->pool && lvm_pool_unusable(s->pool))
+		return log_err_errno(-EROFS,
+				     "Thin pool %s/%s has failed or its metadata is read-only: "
+				     "nothing can be merged until it is repaired ('lvconvert "
+				     "--repair %s/%s').",
+				     vg, s->pool->name, vg, s->pool->name);
+	r = lvm_thin_id(l, vg, s->lv->name, &id);
+	if (r < 0)
+		return r;
+	if (s->merging)
+		/* Deferred by LVM to the origin's activation (the origin was open then). */
+		r = lvm_thin_merge_resume(l, vg, s->origin->name);
+	else
+		r = lvm_thin_merge(l, vg, s->lv->name);
+	if (r < 0)
+		log_warning("LVM reported an error merging %s/%s.", vg, s->lv->name);
+	/* What counts is what LVM did: the snapshot gone, its thin device now the origin. */
+	r = lvm_report(l, false, &rep);
+	if (r < 0)
+		return r;
+	o = lvm_report_find_lv(&rep, vg, s->origin->name);
+	sn = lvm_report_find_lv(&rep, vg, s->lv->name);
+	if (sn && sn->merging && !s->merging && o && !lvm_lv_is_open(o)) {
+		/* Deferred although we found both closed (udev probing the device, say): the
+		 * origin's next activation maps the snapshot's device, then the poll finishes the
+		 * swap in the metadata. --sysinit: LVM starts no poller of its own. */
+		bool active = lvm_lv_is_active(o);
+
+		lvm_report_done(&rep);
+		if ((!active || lvm_lv_deactivate(l, vg, s->origin->name) >= 0) &&
+		    lvm_lv_activate(l, vg, s->origin->name, true) >= 0)
+			(void)lvm_thin_merge_resume(l, vg, s->origin->name);
+		r = lvm_report(l, false, &rep);
+		if (r < 0)
+			return r;
+		o = lvm_report_find_lv(&rep, vg, s->origin->name);
+		sn = lvm_report_find_lv(&rep, vg, s->lv->name);
+	}
+	if (sn && sn->merging)
+		r = log_err_errno(
+		    -EAGAIN,
+		    "LVM deferred the merge of %s/%s to the next activation of %s/%s, "
+		    "which would undo everything written to it until then. Do not use "
+		    "it; reboot to finish the rollback.",
+		    vg, s->lv->name, vg, s->origin->name);
+	else if (sn || !o || !o->thin || lvm_thin_id(l, vg, o->name, &now) < 0 || now != id)
+		r = log_err_errno(-EIO, "LVM did not merge %s/%s into %s/%s.", vg, s->lv->name, vg,
+				  s->origin->name);
+	/* LVM re-activates what it deactivated, unless a step after its commit failed. */
+	else if (was_active && !lvm_lv_is_active(o) &&
+		 (r = lvm_lv_activate(l, vg, o->name, false)) < 0)
+		r = log_err_errno(r,
+				  "%s/%s is rolled back but LVM left it inactive: activate it "
+				  "('lvchange -ay %s/%s').",
+				  vg, o->name, vg, o->name);
+	else
+		r = 0;
+	lvm_report_done(&rep);
+	return r;
 }
 
 int txn_merge_start(struct lvm *l, const struct txn_snap *s, const struct txn_merge_opts *o)
@@ -219,6 +301,18 @@ int txn_merge_one(struct lvm *l, const struct txn_snap *s, const struct txn_merg
 	double t0 = txn_now();
 	int r;
 
+	if (s->thin) {
+		log_info("Rolling back %s/%s from the thin snapshot %s.", s->lv->vg,
+			 s->origin->name, s->lv->name);
+		r = thin_merge(l, s);
+		if (r < 0)
+			return txn_result_add(res, s, TXN_FAILED,
+					      r == -EAGAIN ? "merge deferred to the next activation"
+					      : r == -EROFS ? "thin pool failed or read-only"
+							    : "merge failed",
+					      txn_now() - t0);
+		return txn_result_add(res, s, TXN_MERGED, NULL, txn_now() - t0);
+	}
 	if (!o->foreground) {
 		log_info("%s %s/%s from %s; the merge goes on in the background.",
 			 s->merging ? "Resuming the merge of" : "Rolling back", s->lv->vg,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * rewind monitor: the fill of every snapshot, warned about and extended before it overflows (an
- * overflowed snapshot can never be rolled back).
+ * overflowed snapshot can never be rolled back). A thin snapshot has no space of its own: its
+ * pool is watched and extended instead (a full pool fails the writes of every thin volume in it).
  */
 #include "log.h"
 #include "txn-auto.h"
@@ -24,11 +25,12 @@ static struct lvm_vg *find_vg(struct lvm_report *rep, const char *name)
 	return NULL;
 }
 
-/* Extend one snapshot at or above monitor_extend_percent; 0 extended, 1 could not. */
+/* Extend one snapshot (a thin one: its pool) at or above monitor_extend_percent; 0 extended, 1
+ * could not. */
 static int monitor_extend(struct lvm *l, const struct txn *t, const struct txn_snap *sn,
 			  struct lvm_report *vgs)
 {
-	const struct lvm_lv *lv = sn->lv;
+	const struct lvm_lv *lv = sn->thin ? sn->pool : sn->lv;
 	struct lvm_vg *vg;
 	uint64_t extent, want, avail;
 	char x[32], y[32];
@@ -48,23 +50,44 @@ static int monitor_extend(struct lvm *l, const struct txn *t, const struct txn_s
 	want = (want + extent - 1) / extent * extent;
 	avail = vg ? vg->free / extent * extent : 0;
 	if (avail == 0) {
-		log_err("SNAPSHOT %s/%s IS %.1f%% FULL AND VOLUME GROUP %s HAS NO FREE SPACE: it "
-			"will overflow, and an overflowed snapshot can no longer be rolled back "
+		log_err("%s %s/%s IS %.1f%% FULL AND VOLUME GROUP %s HAS NO FREE SPACE: %s "
 			"(transaction %s). Add space to %s (vgextend) or commit the transaction "
 			"(rewind commit).",
-			lv->vg, lv->name, sn->fill, lv->vg, t->txid, lv->vg);
+			sn->thin ? "THIN POOL" : "SNAPSHOT", lv->vg, lv->name, sn->fill, lv->vg,
+			sn->thin ? "once full, every write to its thin volumes fails"
+				 : "it will overflow, and an overflowed snapshot can no longer "
+				   "be rolled back",
+			t->txid, lv->vg);
 		return 1;
 	}
-	r = lvm_lv_extend(l, lv->vg, lv->name, MIN(want, avail));
+	/* A pool whose metadata fills first needs metadata: lvextend -L grows it only as far as
+	 * LVM's estimate for the data. */
+	if (sn->thin && lv->metadata_percent >= lv->data_percent && lv->metadata_size) {
+		want = (MAX(lv->metadata_size / 2, extent) + extent - 1) / extent * extent;
+		r = lvm_pool_metadata_extend(l, lv->vg, lv->name, MIN(want, avail));
+		if (r >= 0) {
+			vg->free -= MIN(want, avail);
+			log_warning(
+			    "Thin pool %s/%s's metadata was %.1f%% full: extended it by %s.",
+			    lv->vg, lv->name, lv->metadata_percent,
+			    fmt_bytes(MIN(want, avail), x, sizeof(x)));
+			return 0;
+		}
+	} else
+		r = lvm_lv_extend(l, lv->vg, lv->name, MIN(want, avail));
 	if (r < 0) {
-		log_err("Failed to extend snapshot %s/%s (%.1f%% full): it may overflow, and an "
-			"overflowed snapshot can no longer be rolled back (transaction %s).",
-			lv->vg, lv->name, sn->fill, t->txid);
+		log_err("Failed to extend %s %s/%s (%.1f%% full): %s (transaction %s).",
+			sn->thin ? "thin pool" : "snapshot", lv->vg, lv->name, sn->fill,
+			sn->thin ? "once full, every write to its thin volumes fails"
+				 : "it may overflow, and an overflowed snapshot can no longer be "
+				   "rolled back",
+			t->txid);
 		return 1;
 	}
 	vg->free -= MIN(want, avail);
-	log_warning("Snapshot %s/%s was %.1f%% full: extended it by %s to %s.", lv->vg, lv->name,
-		    sn->fill, fmt_bytes(MIN(want, avail), x, sizeof(x)),
+	log_warning("%s %s/%s was %.1f%% full: extended it by %s to %s.",
+		    sn->thin ? "Thin pool" : "Snapshot", lv->vg, lv->name, sn->fill,
+		    fmt_bytes(MIN(want, avail), x, sizeof(x)),
 		    fmt_bytes(lv->size + MIN(want, avail), y, sizeof(y)));
 	if (avail < want)
 		log_warning("Volume group %s is now full: snapshot %s/%s cannot grow further.",
@@ -76,6 +99,7 @@ int txn_monitor(struct lvm *l, const struct conf *c)
 {
 	struct lvm_report vgs = {};
 	struct txn_set s = {};
+	_cleanup_strv_ char **pools = NULL;
 	int r, ret = 0;
 
 	r = txn_set_load(l, false, &s);
@@ -88,8 +112,19 @@ int txn_monitor(struct lvm *l, const struct conf *c)
 			const struct txn_snap *sn = &t->snaps[j];
 			const struct lvm_lv *lv = sn->lv;
 
-			if (sn->merging)
+			if (sn->merging || (sn->thin && !sn->pool))
 				continue;
+			if (sn->thin) {
+				/* One pool, however many thin snapshots it holds. */
+				_cleanup_free_ char *p =
+				    strdup_printf("%s/%s", sn->pool->vg, sn->pool->name);
+				if (!p || strv_contains(pools, p))
+					continue;
+				if ((r = strv_extend(&pools, p)) < 0) {
+					ret = r;
+					break;
+				}
+			}
 			if (sn->invalid) {
 				log_err(
 				    "Snapshot %s/%s is invalid (overflowed): transaction %s can no "

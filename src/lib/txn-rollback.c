@@ -138,7 +138,8 @@ static int merge_now(struct lvm *l, const struct txn_snap *s, const struct txn_m
 
 	if (inactive_before)
 		m.foreground = true;
-	if (!lvm_lv_is_active(s->origin)) {
+	/* A thin merge of an inactive origin is metadata alone. */
+	if (!s->thin && !lvm_lv_is_active(s->origin)) {
 		r = lvm_lv_activate(l, s->lv->vg, s->origin->name, false);
 		if (r < 0)
 			return txn_result_add(res, s, TXN_FAILED, "could not activate the origin",
@@ -256,7 +257,9 @@ static int activate_inactive(struct lvm *l, struct txn_set *s, struct txn **t, c
 
 	for (size_t i = 0; i < (*t)->n_snaps; i++) {
 		const struct txn_snap *sn = &(*t)->snaps[i];
-		if (!sn->origin || lvm_lv_is_active(sn->origin))
+		/* A thin snapshot's validity does not depend on activation (its pool's does not
+		 * either: LVM reports the pool's health when active). */
+		if (!sn->origin || sn->thin || lvm_lv_is_active(sn->origin))
 			continue;
 		r = lvm_lv_activate(l, sn->lv->vg, sn->origin->name, false);
 		if (r < 0)

@@ -2,9 +2,11 @@
 /* status: the transactions as structs (txn.h); txn-json.c makes JSON of them, the CLI a table. */
 #include "boot.h"
 #include "dm.h"
+#include "health.h"
 #include "log.h"
 #include "paths.h"
 #include "txn-esp.h"
+#include "txn-packages.h"
 #include "txn.h"
 #include "util.h"
 
@@ -36,7 +38,6 @@ static int volume_fill(const struct txn_snap *s, struct txn_status_volume *v)
 	    .origin = strdup(s->lv->origin),
 	    .snapshot = strdup(s->lv->name),
 	    .state = s->tags.state,
-	    .size = s->lv->size,
 	    .fill = s->fill,
 	    .invalid = s->invalid,
 	    .merging = s->merging,
@@ -44,8 +45,11 @@ static int volume_fill(const struct txn_snap *s, struct txn_status_volume *v)
 	    .mount = s->tags.mnt ? strdup(s->tags.mnt) : NULL,
 	    .root = s->tags.root,
 	    .time = s->tags.time,
+	    .size = s->thin ? 0 : s->lv->size,
+	    .pool = s->thin && s->pool ? strdup_printf("%s/%s", s->pool->vg, s->pool->name) : NULL,
 	};
-	if (!v->vg || !v->origin || !v->snapshot || (s->tags.mnt && !v->mount))
+	if (!v->vg || !v->origin || !v->snapshot || (s->tags.mnt && !v->mount) ||
+	    (s->thin && s->pool && !v->pool))
 		return -ENOMEM;
 	return 0;
 }
@@ -62,6 +66,23 @@ static void auto_fill(const struct txn *t, const struct conf *c, struct txn_stat
 	    .auto_commit_not_before =
 		c->auto_commit_after > 0 ? txn_began(t) + c->auto_commit_after : 0,
 	};
+}
+
+/* What apt changed since t began (rewind apt-hook), when it recorded that. */
+static int packages_fill(const struct txn *t, struct txn_status_txn *x)
+{
+	struct txn_packages p;
+	int r = txn_packages_of(t->txid, txn_began(t), &p);
+
+	if (r <= 0)
+		return r;
+	x->packages = malloc(sizeof(*x->packages));
+	if (!x->packages) {
+		txn_packages_done(&p);
+		return -ENOMEM;
+	}
+	*x->packages = p;
+	return 0;
 }
 
 static int txn_fill(const struct txn *t, const struct conf *c, struct txn_status_txn *x)
@@ -88,7 +109,7 @@ static int txn_fill(const struct txn *t, const struct conf *c, struct txn_status
 		return r;
 	if (r < 0)
 		log_warning("Cannot describe the rollback entry of %s: %s", t->txid, strerror(-r));
-	return 0;
+	return packages_fill(t, x);
 }
 
 static int last_boot_fill(struct txn_status *s)
@@ -110,6 +131,32 @@ static int last_boot_fill(struct txn_status *s)
 	return 0;
 }
 
+/* This boot's health results, when there are some (rewind-health.service ran). */
+static int health_fill(struct txn_status *s)
+{
+	struct health_report h;
+	char boot_id[BOOT_ID_LEN + 1];
+	int r;
+
+	r = health_load(&h);
+	if (r == -EBADMSG)
+		log_warning("Ignoring %s/" HEALTH_FILE ": not valid JSON.", path_rundir());
+	if (r <= 0)
+		return r == -ENOMEM ? r : 0;
+	txn_boot_id(boot_id);
+	if (!*boot_id || !streq(h.boot_id, boot_id)) {
+		health_report_done(&h);
+		return 0;
+	}
+	s->health = malloc(sizeof(*s->health));
+	if (!s->health) {
+		health_report_done(&h);
+		return -ENOMEM;
+	}
+	*s->health = h;
+	return 0;
+}
+
 void txn_status_done(struct txn_status *s)
 {
 	for (size_t i = 0; i < s->n_txns; i++) {
@@ -120,17 +167,24 @@ void txn_status_done(struct txn_status *s)
 			free(t->volumes[j].origin);
 			free(t->volumes[j].snapshot);
 			free(t->volumes[j].mount);
+			free(t->volumes[j].pool);
 		}
 		free(t->volumes);
 		strv_free(t->members);
 		strv_free(t->missing);
 		boot_rollback_entry_free(t->boot);
+		if (t->packages)
+			txn_packages_done(t->packages);
+		free(t->packages);
 	}
 	free(s->txns);
 	strv_free(s->esp_restore_pending);
 	if (s->last_boot)
 		txn_outcome_done(s->last_boot);
 	free(s->last_boot);
+	if (s->health)
+		health_report_done(s->health);
+	free(s->health);
 	*s = (struct txn_status){};
 }
 
@@ -157,6 +211,8 @@ int txn_status(struct lvm *l, struct txn_status *ret)
 		r = strv_extend(&st.esp_restore_pending, s.restores[i].txid);
 	if (r >= 0)
 		r = last_boot_fill(&st);
+	if (r >= 0 && st.n_txns > 0)
+		r = health_fill(&st);
 	conf_done(&c);
 	txn_set_done(&s);
 	if (r < 0) {

@@ -82,6 +82,9 @@ bool txn_is_whole(const struct txn *t, char ret_member[static TXN_MEMBER_MAX], c
 		const struct txn_snap *s = &t->snaps[i];
 		if (s->invalid)
 			*ret_why = "has an invalid (overflowed) snapshot";
+		else if (s->thin && s->pool && lvm_pool_unusable(s->pool))
+			*ret_why = "is in a thin pool that failed or whose metadata is read-only "
+				   "(repair it: 'lvconvert --repair')";
 		else if (!s->origin)
 			*ret_why = "has a snapshot whose origin is missing";
 		else
@@ -133,7 +136,7 @@ static int txn_summarise(struct txn *t)
 }
 
 /* Validity and fill: device-mapper when the snapshot is mapped, LVM's report otherwise. */
-static void snap_probe(struct txn_snap *s)
+static void snap_probe(struct txn_snap *s, const struct lvm_lv *pool)
 {
 	const struct lvm_lv *lv = s->lv;
 	struct devmap_snap_status st;
@@ -146,6 +149,15 @@ static void snap_probe(struct txn_snap *s)
 	    streq(st.target, "snapshot")) {
 		s->invalid = s->invalid || st.invalid || st.overflow;
 		s->fill = devmap_snap_fill_percent(&st);
+	}
+	if (lv->thin) {
+		/* Nothing of its own to overflow: the pool is what fills, for every thin volume. */
+		s->thin = true;
+		s->pool = pool;
+		/* A full or failed pool fails writes, not the snapshot: it stays a valid rollback
+		 * (a failed pool is refused when merging: txn_is_whole()). */
+		s->invalid = false;
+		s->fill = pool ? MAX(pool->data_percent, pool->metadata_percent) : -1;
 	}
 	if (s->invalid)
 		s->fill = 100.0;
@@ -236,7 +248,8 @@ int txn_set_load(struct lvm *l, bool with_vgs, struct txn_set *ret)
 		}
 		if (!tags.present)
 			continue;
-		if ((!lvm_lv_is_snapshot(lv) || !*lv->origin) && !half_created(lv, &tags)) {
+		if ((!(lvm_lv_is_snapshot(lv) || lv->thin) || !*lv->origin) &&
+		    !half_created(lv, &tags)) {
 			log_warning("Ignoring %s/%s: it carries rewind tags but is not a snapshot.",
 				    lv->vg, lv->name);
 			txn_tags_done(&tags);
@@ -253,7 +266,7 @@ int txn_set_load(struct lvm *l, bool with_vgs, struct txn_set *ret)
 		sn = &t->snaps[t->n_snaps++];
 		*sn = (struct txn_snap){.lv = lv, .tags = tags};
 		sn->origin = lvm_report_find_lv(&s.rep, lv->vg, lv->origin);
-		snap_probe(sn);
+		snap_probe(sn, lvm_report_thin_pool(&s.rep, lv));
 	}
 	for (size_t i = 0; i < s.n_txns; i++)
 		if ((r = txn_summarise(&s.txns[i])) < 0)

@@ -30,6 +30,11 @@ struct txn_snap {
 	bool invalid; /* overflowed or otherwise invalid: cannot be merged */
 	double fill;  /* percent, -1 when unknown (inactive) */
 	bool merging; /* a merge was started (power cut, or deferred by LVM) */
+	/* A thin snapshot: no size and no overflow of its own (never invalid); fill is its pool's
+	 * (the larger of data and metadata). Merged by a metadata swap; it needs no activation,
+	 * and LVM never activates it with its origin (activation skip). */
+	bool thin;
+	const struct lvm_lv *pool;
 };
 
 struct txn {
@@ -294,6 +299,8 @@ struct txn_status_volume {
 	char *mount; /* where the origin was mounted at begin; NULL when unknown */
 	bool root;
 	uint64_t time; /* UNIX time begin created the snapshot */
+	/* A thin snapshot: size is 0, fill is the pool's, pool is "VG/POOL". NULL when thick. */
+	char *pool;
 };
 
 /* The unattended units (txn-auto.h) for one transaction. */
@@ -308,6 +315,7 @@ struct txn_status_auto {
 };
 
 struct boot_rollback_entry;
+struct txn_packages;
 
 struct txn_status_txn {
 	char txid[TXID_MAX + 1];
@@ -319,6 +327,7 @@ struct txn_status_txn {
 	size_t n_volumes;
 	struct boot_rollback_entry *boot; /* the rollback entry (boot.h); NULL when none */
 	struct txn_status_auto automatic;
+	struct txn_packages *packages; /* what apt changed (txn-packages.h); NULL when none */
 };
 
 struct txn_status {
@@ -327,6 +336,9 @@ struct txn_status {
 	/* Root rolled back to these transactions, the ESP not yet put back. NULL when none. */
 	char **esp_restore_pending;
 	struct txn_outcome *last_boot; /* path_rundir()/outcome.json; NULL when none */
+	/* This boot's health checks (health.h, path_rundir()/health.json), with a transaction
+	 * open; NULL when none ran at this boot. */
+	struct health_report *health;
 };
 
 /* Every transaction, the ESP restores pending and the last boot's outcome. As JSON:

@@ -29,6 +29,7 @@ static char fail_prefix[64];
 static int fail_nth, fail_seen;
 static bool fail_leave;
 static char report_warning[256];
+static unsigned next_thin_id;
 
 void fake_report_warning(const char *line)
 {
@@ -43,6 +44,7 @@ void fake_reset(void)
 	fail_prefix[0] = '\0';
 	fail_nth = fail_seen = 0;
 	report_warning[0] = '\0';
+	next_thin_id = 1;
 	fake_events_reset();
 }
 
@@ -81,6 +83,29 @@ struct fake_lv *fake_add_lv(const char *vg, const char *name, uint64_t size, con
 			return &lvs[i];
 		}
 	return NULL;
+}
+
+struct fake_lv *fake_add_thin_pool(const char *vg, const char *name, uint64_t size, double data_pct)
+{
+	struct fake_lv *p = fake_add_lv(vg, name, size, "twi-aotz--");
+
+	if (p) {
+		p->data_pct = data_pct;
+		p->meta_pct = data_pct / 4;
+	}
+	return p;
+}
+
+struct fake_lv *fake_add_thin_lv(const char *vg, const char *name, const char *pool, uint64_t size,
+				 bool open)
+{
+	struct fake_lv *lv = fake_add_lv(vg, name, size, open ? "Vwi-aotz--" : "Vwi-a-tz--");
+
+	if (lv) {
+		snprintf(lv->pool, sizeof(lv->pool), "%s", pool);
+		lv->thin_id = next_thin_id++;
+	}
+	return lv;
 }
 
 struct fake_lv *fake_find_lv(const char *vg, const char *name)
@@ -260,7 +285,15 @@ static int report(bool vg_report)
 				       jstr(lv->origin[0] && lv->attr[4] == 'a'
 						? (lv->snapshot_invalid ? "1" : "0")
 						: "-1"));
-		json_object_object_add(o, "lv_merging", jstr(lv->attr[0] == 'S' ? "1" : "0"));
+		json_object_object_add(o, "lv_merging",
+				       jstr(lv->attr[0] == 'S' || lv->thin_merging ? "1" : "0"));
+		json_object_object_add(o, "pool_lv", jstr(lv->pool));
+		snprintf(buf, sizeof(buf), "%" PRIu64, lv->attr[0] == 't' ? lv->size / 64 : 0);
+		json_object_object_add(o, "lv_metadata_size", jstr(buf));
+		snprintf(buf, sizeof(buf), "%.2f", lv->data_pct);
+		json_object_object_add(o, "data_percent", jstr(lv->attr[0] == 't' ? buf : ""));
+		snprintf(buf, sizeof(buf), "%.2f", lv->meta_pct);
+		json_object_object_add(o, "metadata_percent", jstr(lv->attr[0] == 't' ? buf : ""));
 		json_object_array_add(arr, o);
 	}
 	for (int i = 0; vg_report && i < n_vgs; i++) {
@@ -272,6 +305,29 @@ static int report(bool vg_report)
 		json_object_object_add(o, "vg_extent_size", jstr(buf));
 		json_object_array_add(arr, o);
 	}
+	emit_json(root);
+	json_object_put(root);
+	return LVM2_COMMAND_SUCCEEDED;
+}
+
+static struct fake_lv *lv_arg(const char *s);
+
+/* lvs -o thin_id VG/LV: a segment field, one row per segment (one for a thin volume). */
+static int report_thin_id(const struct fake_lv *lv)
+{
+	struct json_object *root = json_object_new_object(), *rep = json_object_new_array();
+	struct json_object *item = json_object_new_object(), *arr = json_object_new_array();
+	struct json_object *o = json_object_new_object();
+	char buf[32];
+
+	if (!lv)
+		return LVM2_PROCESSING_FAILED;
+	json_object_object_add(root, "report", rep);
+	json_object_array_add(rep, item);
+	json_object_object_add(item, "lv", arr);
+	snprintf(buf, sizeof(buf), "%u", lv->thin_id);
+	json_object_object_add(o, "thin_id", jstr(lv->thin_id ? buf : ""));
+	json_object_array_add(arr, o);
 	emit_json(root);
 	json_object_put(root);
 	return LVM2_COMMAND_SUCCEEDED;
@@ -329,19 +385,41 @@ static int cmd_lvcreate(int argc, char **argv, bool fail)
 				return LVM2_INVALID_PARAMETERS;
 		} else if (strcmp(argv[i], "--addtag") == 0 && i + 1 < argc)
 			snprintf(tags[n_tags++], 256, "%s", argv[++i]);
-		else if (strcmp(argv[i], "-s") == 0)
+		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			char *end;
+			unsigned long k = strtoul(argv[++i], &end, 10);
+			if (strcmp(end, "k") != 0 || k < 4 || k > 512 || (k & (k - 1)))
+				return LVM2_INVALID_PARAMETERS;
+		} else if (strcmp(argv[i], "-s") == 0)
 			continue;
 		else if (argv[i][0] == '-')
 			return LVM2_INVALID_PARAMETERS;
 		else
 			target = argv[i];
 	}
-	if (!name || !target || !size)
+	if (!name || !target)
 		return LVM2_INVALID_PARAMETERS;
 	origin = lv_arg(target);
 	if (!origin) {
 		fake_lvm2_log(LVM2_LOG_ERROR, "Failed to find origin.");
 		return LVM2_PROCESSING_FAILED;
+	}
+	if (!size) {
+		/* A thin snapshot: of a thin origin only; inactive (activation skip). */
+		if (origin->attr[0] != 'V' || fake_find_lv(origin->vg, name))
+			return LVM2_INVALID_PARAMETERS;
+		if (fail) {
+			fake_lvm2_log(LVM2_LOG_ERROR, "Injected failure.");
+			return LVM2_PROCESSING_FAILED;
+		}
+		snap = fake_add_thin_lv(origin->vg, name, origin->pool, origin->size, false);
+		snap->attr[4] = '-';
+		snap->attr[9] = 'k';
+		snprintf(snap->origin, sizeof(snap->origin), "%s", origin->name);
+		for (int i = 0; i < n_tags; i++)
+			fake_lv_add_tag(snap, tags[i]);
+		origin->suspended = false;
+		return LVM2_COMMAND_SUCCEEDED;
 	}
 	vg = find_vg(origin->vg);
 	if (fake_find_lv(origin->vg, name) || !vg || vg->free < size) {
@@ -392,7 +470,8 @@ static int cmd_lvchange(int argc, char **argv)
 			lv->attr[4] = a;
 			for (int k = 0; k < MAX_LVS; k++)
 				if (lvs[k].used && strcmp(lvs[k].vg, lv->vg) == 0 &&
-				    strcmp(lvs[k].origin, lv->name) == 0) {
+				    strcmp(lvs[k].origin, lv->name) == 0 &&
+				    !(lvs[k].attr[0] == 'V' && lvs[k].attr[9] == 'k')) {
 					lvs[k].attr[4] = a;
 					if (a == 'a' && lvs[k].attr[0] == 'S') {
 						snprintf(lv->dm_target, sizeof(lv->dm_target),
@@ -407,11 +486,44 @@ static int cmd_lvchange(int argc, char **argv)
 	return LVM2_COMMAND_SUCCEEDED;
 }
 
+/* LVM's thin_merge_finish(): the snapshot's device takes the origin's name, UUID, flags and
+ * tags (2.03.16: _move_lv_attributes()); the origin's device goes. */
+static void thin_merge_finish(struct fake_lv *origin, struct fake_lv *snap)
+{
+	snprintf(snap->name, sizeof(snap->name), "%s", origin->name);
+	snap->origin[0] = '\0';
+	memcpy(snap->attr, origin->attr, sizeof(snap->attr));
+	snap->attr[5] = '-';
+	snap->thin_merging = false;
+	memcpy(snap->tags, origin->tags, sizeof(snap->tags));
+	snap->n_tags = origin->n_tags;
+	origin->used = false;
+}
+
+static int cmd_mergethin(struct fake_lv *snap)
+{
+	struct fake_lv *origin =
+	    snap && snap->origin[0] ? fake_find_lv(snap->vg, snap->origin) : NULL;
+
+	if (!origin || snap->attr[0] != 'V')
+		return LVM2_INVALID_PARAMETERS;
+	if (snap->attr[5] == 'o' || origin->attr[5] == 'o' || origin->holders) {
+		/* Marked merging: finished by the poll of the origin (lvpoll). */
+		fake_lvm2_log(LVM2_LOG_PRINT, "Delaying merge since origin volume is open.");
+		snap->thin_merging = true;
+		return LVM2_COMMAND_SUCCEEDED;
+	}
+	thin_merge_finish(origin, snap);
+	return LVM2_COMMAND_SUCCEEDED;
+}
+
 static int cmd_lvconvert(int argc, char **argv)
 {
 	struct fake_lv *snap = lv_arg(argv[argc - 1]), *origin;
 	bool merge = false, background = false;
 
+	if (argc == 3 && strcmp(argv[1], "--mergethin") == 0)
+		return cmd_mergethin(snap);
 	for (int i = 1; i < argc - 1; i++)
 		if (strcmp(argv[i], "--mergesnapshot") == 0)
 			merge = true;
@@ -447,6 +559,15 @@ static int cmd_lvpoll(int argc, char **argv)
 	if (!origin)
 		return LVM2_PROCESSING_FAILED;
 	for (int i = 0; i < MAX_LVS; i++)
+		if (lvs[i].used && lvs[i].thin_merging &&
+		    strcmp(argv[argc - 2], "merge_thin") == 0 &&
+		    strcmp(lvs[i].vg, origin->vg) == 0 &&
+		    strcmp(lvs[i].origin, origin->name) == 0 && origin->attr[5] != 'o' &&
+		    !origin->holders) {
+			thin_merge_finish(origin, &lvs[i]);
+			return LVM2_COMMAND_SUCCEEDED;
+		}
+	for (int i = 0; i < MAX_LVS; i++)
 		if (lvs[i].used && lvs[i].attr[0] == 'S' && strcmp(lvs[i].vg, origin->vg) == 0 &&
 		    strcmp(lvs[i].origin, origin->name) == 0) {
 			lv_remove(&lvs[i]);
@@ -463,7 +584,8 @@ static int cmd_lvextend(int argc, char **argv)
 	uint64_t add;
 	char *end;
 
-	if (!lv || strcmp(argv[1], "-L") != 0 || argv[2][0] != '+')
+	if (!lv || (strcmp(argv[1], "-L") != 0 && strcmp(argv[1], "--poolmetadatasize") != 0) ||
+	    argv[2][0] != '+')
 		return LVM2_INVALID_PARAMETERS;
 	add = strtoull(argv[2] + 1, &end, 10);
 	if (strcmp(end, "b") != 0 || add == 0)
@@ -492,7 +614,9 @@ int lvm2_run(void *handle, const char *cmdline)
 	if (fail && strcmp(argv[0], "lvcreate") != 0) {
 		fake_lvm2_log(LVM2_LOG_ERROR, "Injected failure.");
 		rc = LVM2_PROCESSING_FAILED;
-	} else if (strcmp(argv[0], "lvs") == 0)
+	} else if (strcmp(argv[0], "lvs") == 0 && argc == 6 && strcmp(argv[4], "thin_id") == 0)
+		rc = report_thin_id(lv_arg(argv[5]));
+	else if (strcmp(argv[0], "lvs") == 0)
 		rc = report(false);
 	else if (strcmp(argv[0], "vgs") == 0)
 		rc = report(true);

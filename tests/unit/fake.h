@@ -24,7 +24,18 @@ struct fake_lv {
 	char dm_target[32];   /* "" means: derive (snapshot / snapshot-origin / linear) */
 	char dm_params[64];
 	int holders; /* openers besides its own mount ("o"): another mount namespace */
+	/* Thin provisioning: a thin volume (attr 'V') in pool, or a pool (attr 't'). */
+	char pool[128];
+	unsigned thin_id;
+	double data_pct, meta_pct; /* a pool's fill */
+	bool thin_merging;	   /* a thin merge LVM deferred to the next activation */
 };
+
+/* A thin pool and a thin volume in it (active, open when open). */
+struct fake_lv *fake_add_thin_pool(const char *vg, const char *name, uint64_t size,
+				   double data_pct);
+struct fake_lv *fake_add_thin_lv(const char *vg, const char *name, const char *pool, uint64_t size,
+				 bool open);
 
 void fake_reset(void);
 void fake_add_vg(const char *name, uint64_t free, uint64_t extent);

@@ -71,6 +71,13 @@ void test_setup(void)
 	p = strdup_printf("%s/run/merging", dir);
 	unlink(p);
 	free(p);
+	p = strdup_printf("%s/run/health.json", dir);
+	unlink(p);
+	free(p);
+	/* No health checks unless a test installs some (test-health.c); never the build host's. */
+	p = strdup_printf("%s/health.d", dir);
+	setenv("REWIND_HEALTH_DIR", p, 1);
+	free(p);
 	/* Not under systemd unless a test says so; never the build host's systemctl. */
 	p = strdup_printf("%s/systemd-system", dir);
 	rmdir(p);

@@ -182,13 +182,14 @@ TEST(test_status_json_shape)
 	if (!root)
 		return;
 	members(root,
-		(const char *const[]){"transactions", "esp_restore_pending", "last_boot", NULL},
-		(const json_type[]){A, A, O});
+		(const char *const[]){"transactions", "esp_restore_pending", "last_boot", "health",
+				      NULL},
+		(const json_type[]){A, A, O, N});
 	t = json_object_array_get_idx(member(root, "transactions", A), 0);
 	members(t,
 		(const char *const[]){"txid", "state", "members", "missing", "time", "volumes",
-				      "boot", "auto", NULL},
-		(const json_type[]){S, S, A, A, I, A, N, O});
+				      "boot", "auto", "packages", NULL},
+		(const json_type[]){S, S, A, A, I, A, N, O, N});
 	CHECK_STREQ(json_object_get_string(member(t, "state", S)), "open");
 	members(member(t, "auto", O),
 		(const char *const[]){"pending_boots", "good_boots", "auto_rollback_boots",
@@ -199,8 +200,8 @@ TEST(test_status_json_shape)
 	members(v,
 		(const char *const[]){"vg", "origin", "snapshot", "state", "size", "fill_percent",
 				      "invalid", "merging", "merge_remaining_sectors", "mount",
-				      "root", "time", NULL},
-		(const json_type[]){S, S, S, S, I, D, B, B, N, S, B, I});
+				      "root", "time", "thin_pool", NULL},
+		(const json_type[]){S, S, S, S, I, D, B, B, N, S, B, I, N});
 	CHECK_STREQ(json_object_get_string(member(v, "fill_percent", D)), "3.20");
 	CHECK_STREQ(json_object_get_string(member(v, "mount", S)), "/");
 	/* last_boot is the outcome as the file has it */

@@ -31,11 +31,53 @@ TEST(test_parse)
 	CHECK_EQ_INT(p.value, 200);
 	CHECK_EQ_INT(policy_parse("50%free", &p), 0);
 	CHECK_EQ_INT(p.kind, POLICY_PCT_FREE);
+	CHECK_EQ_INT(p.chunk_kib, 0);
+	/* The chunk size rides on any policy. */
+	CHECK_EQ_INT(policy_parse("25%SIZE,chunk=64K", &p), 0);
+	CHECK_EQ_INT(p.kind, POLICY_PCT_SIZE);
+	CHECK_EQ_INT(p.value, 25);
+	CHECK_EQ_INT(p.chunk_kib, 64);
+	CHECK_EQ_INT(policy_parse("2G,chunk=4", &p), 0);
+	CHECK_EQ_INT(p.value, 2 * GiB);
+	CHECK_EQ_INT(p.chunk_kib, 4);
+	CHECK_EQ_INT(policy_parse("1G,chunk=512k", &p), 0);
+	CHECK_EQ_INT(p.chunk_kib, 512);
+	{
+		char buf[32];
+		p = (struct policy){.kind = POLICY_SIZE, .value = 1ULL << 60, .chunk_kib = 512};
+		CHECK_STREQ(policy_format(&p, buf, sizeof(buf)), "1152921504606846976B,chunk=512K");
+		CHECK_EQ_INT(policy_parse("20%SIZE,chunk=16K", &p), 0);
+		CHECK_STREQ(policy_format(&p, buf, sizeof(buf)), "20%SIZE,chunk=16K");
+	}
 
-	static const char *const bad[] = {"",	      "G",	"-1G",	   "1X",	"1GG",
-					  "0",	      "0%SIZE", "%SIZE",   "10%",	"10%ALL",
-					  "101%FREE", "1e3",	"2 G",	   "1001%SIZE", "x%SIZE",
-					  "1.G",      ".5G",	"10%SIZEx"};
+	static const char *const bad[] = {"",
+					  "G",
+					  "-1G",
+					  "1X",
+					  "1GG",
+					  "0",
+					  "0%SIZE",
+					  "%SIZE",
+					  "10%",
+					  "10%ALL",
+					  "101%FREE",
+					  "1e3",
+					  "2 G",
+					  "1001%SIZE",
+					  "x%SIZE",
+					  "1.G",
+					  ".5G",
+					  "10%SIZEx",
+					  "2G,chunk=3K",
+					  "2G,chunk=2K",
+					  "2G,chunk=1024K",
+					  "2G,chunk=",
+					  "2G,chunk=64M",
+					  "2G,",
+					  ",chunk=64K",
+					  "2G,size=4",
+					  "2G,chunk=64K,chunk=64K",
+					  "2G,chunk=-64K"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int r = policy_parse(bad[i], &p);
 		if (r != -EINVAL)
@@ -109,6 +151,10 @@ TEST(test_volume_spec)
 	volume_spec_done(&v);
 	CHECK_EQ_INT(volume_spec_parse("/srv/a:b", &v), 0); /* a colon in a path, no policy */
 	CHECK_STREQ(v.target, "/srv/a:b");
+	volume_spec_done(&v);
+	CHECK_EQ_INT(volume_spec_parse("/srv/db:25%SIZE,chunk=64K", &v), 0);
+	CHECK_STREQ(v.target, "/srv/db");
+	CHECK(v.has_policy && v.policy.chunk_kib == 64);
 	volume_spec_done(&v);
 	CHECK_EQ_INT(volume_spec_parse("vg0/root:lots", &v), -EINVAL);
 	CHECK_EQ_INT(volume_spec_parse(":2G", &v), -EINVAL);

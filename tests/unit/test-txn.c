@@ -100,6 +100,21 @@ TEST(test_begin_root_and_data)
 	CHECK(fake_lv_has_tag(ds, "rewind:state=open"));
 }
 
+/* A per-volume chunk size reaches lvcreate -c; the others keep LVM's default. */
+TEST(test_begin_chunk_policy)
+{
+	struct fake_lv *ds;
+
+	test_machine();
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"/", "/srv:10%SIZE,chunk=64K", NULL}, NULL),
+		     0);
+	CHECK(fake_event_find("lvm lvcreate -s -n data-rewind-T1 -L 432013312b -c 64k ", 0) >= 0);
+	CHECK(fake_event_find("lvm lvcreate -s -n root-rewind-T1 -L 1719664640b --addtag", 0) >= 0);
+	CHECK(test_log_contains("Created snapshot vg1/data-rewind-T1 (412 MiB, chunk 64 KiB)."));
+	ds = fake_find_lv("vg1", "data-rewind-T1");
+	CHECK(ds != NULL);
+}
+
 TEST(test_begin_single_volume_no_suspend)
 {
 	test_machine();
@@ -717,6 +732,7 @@ int main(void)
 	if (lvm_new(&L) < 0)
 		return 1;
 	RUN(test_begin_root_and_data);
+	RUN(test_begin_chunk_policy);
 	RUN(test_begin_single_volume_no_suspend);
 	RUN(test_begin_default_is_root);
 	RUN(test_begin_fails_partway);

@@ -2,7 +2,7 @@
 # Shared helpers for tests/vm/run: messages, paths, hashing.
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-REPO_TOP=${REWIND_VM_SRC:-$(cd "$VM_DIR/../.." && pwd)}   # the tree whose "make install" is the project layer
+REPO_TOP=${REWIND_VM_SRC:-$(cd "$VM_DIR/../.." && pwd)}   # the tree whose Debian package the guest installs
 CACHE_ROOT=${REWIND_VM_CACHE:-/var/cache/rewind-vm}
 LOG_ROOT=${REWIND_VM_LOGS:-/var/tmp/rewind-vm-logs}
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# The system disk: the cached OS tree + the project layer (make install) + the guest harness files,
+# The system disk: the cached OS tree + the project's Debian package (installed with dpkg -i, so
+# the package is what is tested) + the guest harness files,
 # with a fresh initramfs, as a raw GPT disk: p1 ESP (systemd-boot, BLS entry), p2 PV vg0 (vg0/root).
 # Cached in $BASE_DIR/sys-<key>/sys.img, key = hash of the layer tree (which holds the guest files
 # and config) and of the functions that assemble the disk.
@@ -11,14 +12,19 @@ ESP_END_S=526335                 # 256 MiB ESP
 PV_START_S=526336
 PV_END_S=8386559                 # 4 GiB disk, aligned, before the backup GPT
 
-# build_layer DIR: make install of the project plus the harness's guest files into DIR.
+# build_layer DIR: the project's .deb (tools/deb, no tests) and the harness's guest files in DIR;
+# assemble_sys installs the package in the guest tree.
 build_layer() {
-	local l=$1 log=$2 g=$VM_DIR/guest u
-	info "make install DESTDIR=$l"
-	if ! make -C "$REPO_TOP" install DESTDIR="$l" PREFIX=/usr >"$log" 2>&1; then
-		tail -n 30 "$log" >&2
-		die "make install failed (log: $log)"
+	local l=$1 log=$2 g=$VM_DIR/guest u b deb
+	b=$(mktemp -d /var/tmp/rewind-vm-deb.XXXXXX)
+	info "the Debian package (tools/deb, without its tests)"
+	deb=$(cd "$REPO_TOP" && B=$b REWIND_DEB_BUILD_ONLY=1 tools/deb 2>"$log" | tail -n 1)
+	if [ -z "$deb" ] || [ ! -f "$deb" ]; then
+		cat "$log" "$b/deb/build.log" 2>/dev/null | tail -n 40 >&2
+		die "building the package failed (log: $log)"
 	fi
+	install -Dm644 "$deb" "$l/var/cache/vmtest/rewind.deb"
+	rm -rf "$b"
 	install -Dm755 "$g/vmtest-stage" "$l/usr/local/lib/vmtest/vmtest-stage"
 	install -Dm644 "$g/vmtest.sh" "$l/usr/local/lib/vmtest/vmtest.sh"
 	install -Dm644 "$g/vmtest-stage.service" "$l/etc/systemd/system/vmtest-stage.service"
@@ -48,8 +54,8 @@ build_layer() {
 	EOT
 	# image/dracut.conf is baked into the cached base; here it gets slim: only these drivers
 	{ cat "$VM_DIR/image/dracut.conf"; echo 'compress="zstd"'
-	  echo 'drivers=" virtio_pci virtio_blk virtio_scsi virtio_console sd_mod ext4 dm_mod dm_snapshot dm_bufio vfat "'
-	  [ -e "$l/usr/lib/dracut/modules.d/90rewind/module-setup.sh" ] && echo 'add_dracutmodules+=" rewind "'
+	  echo 'drivers=" virtio_pci virtio_blk virtio_scsi virtio_console sd_mod ext4 dm_mod dm_snapshot dm_bufio dm_thin_pool vfat "'
+	  echo 'add_dracutmodules+=" rewind "'
 	} >"$l/etc/dracut.conf.d/50-vmtest.conf"
 }
 
@@ -99,6 +105,11 @@ assemble_sys() {
 	mount -t overlay overlay -o "lowerdir=$BASE_DIR/tree,upperdir=$w/upper,workdir=$w/work" "$m" ||
 		die "overlay mount"
 	cp -a "$layer/." "$m/" || { umount "$m"; die "copy layer"; }
+	info "dpkg -i rewind.deb in the guest tree"
+	if ! chroot_run "$m" env REWIND_NO_INITRAMFS=1 dpkg -i /var/cache/vmtest/rewind.deb \
+		>"$log/dpkg.log" 2>&1; then
+		umount "$m"; tail -20 "$log/dpkg.log" >&2; die "dpkg -i failed (log: $log/dpkg.log)"
+	fi
 	info "dracut (kernel $KVER) in the guest tree"
 	if ! chroot_run "$m" dracut -f --kver "$KVER" "/boot/initrd.img-$KVER" >"$log/dracut.log" 2>&1; then
 		umount "$m"; tail -20 "$log/dracut.log" >&2; die "dracut failed (log: $log/dracut.log)"
@@ -125,7 +136,7 @@ ensure_system() {
 	t0=$(now_ms)
 	layer=$(mktemp -d /var/tmp/rewind-vm-layer.XXXXXX)
 	log=$(mktemp -d /var/tmp/rewind-vm-buildlog.XXXXXX)
-	build_layer "$layer" "$log/make-install.log"
+	build_layer "$layer" "$log/deb.log"
 	key=$(hash_tree "$layer")-$({ declare -f make_esp assemble_sys chroot_run make_lvm_disk
 		echo "$SYS_DISK_MB $ROOT_LV_MB $ESP_END_S $PV_END_S $GUEST_CMDLINE $GUEST_MACHINE_ID $ESP_VOLID"
 	} | sha256sum | cut -c1-16)
