@@ -13,7 +13,8 @@ DRACUTDIR  ?= $(LIBDIR)/dracut/modules.d
 UNITDIR    ?= $(LIBDIR)/systemd/system
 PRESETDIR  ?= $(LIBDIR)/systemd/system-preset
 MANDIR     ?= $(PREFIX)/share/man
-COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+# bash-completion's own directory when its .pc says, else the usual one.
+COMPLETIONDIR ?= $(or $(shell pkg-config --variable=completionsdir bash-completion 2>/dev/null),$(PREFIX)/share/bash-completion/completions)
 SYSCONFDIR ?= /etc
 DESTDIR    ?=
 # make install enables the units as units/90-rewind.preset says; a package's own tools do it
@@ -43,7 +44,7 @@ HARNESS_OBJ := $(B)/tests/unit/harness.o
 TEST_SRC   := $(wildcard tests/unit/test-*.c)
 TEST_BIN   := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps install deb check unit unit-asan fuzz fuzz-build fuzz-check vm-smoke vm-check demo bench format format-check clean
+.PHONY: all deps install deb check unit unit-asan fuzz fuzz-build fuzz-check vm-smoke vm-check demo bench format format-check clean bench-diff
 
 all: $(B)/rewind
 
@@ -80,7 +81,8 @@ $(B)/rewind-test-hooks: $(CLI_OBJ) $(B)/librewind-test.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/librewind-test.a $(LIBS)
 
 unit: deps $(B)/rewind $(B)/rewind-test-hooks $(TEST_BIN)
-	@B=$(B) tests/unit/run $(TEST_BIN) tests/unit/test-kernel-install.sh tests/unit/test-apt-hook.sh
+	@B=$(B) tests/unit/run $(TEST_BIN) tests/unit/test-kernel-install.sh tests/unit/test-apt-hook.sh \
+		tests/unit/test-completion.sh
 
 # The unit tests again under ASan (leaks included) and UBSan, built in $(B)/asan; any finding
 # aborts the binary (no recovery), which counts as a failure.
@@ -176,3 +178,12 @@ format-check:
 
 clean:
 	rm -rf $(B)
+
+# rewind diff's comparison engine on two 100k-file trees on the host (bench/diff-tree.sh); not
+# part of make check or make bench (those are VM benchmarks).
+$(B)/bench/diff-tree: bench/diff-tree.c $(B)/librewind.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(B)/librewind.a $(LIBS)
+
+bench-diff: $(B)/bench/diff-tree
+	bench/diff-tree.sh $(B)/bench/diff-tree

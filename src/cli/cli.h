@@ -73,6 +73,9 @@ int verb_boot_good(const struct verb *v, int argc, char **argv);
 int verb_boot_failed(const struct verb *v, int argc, char **argv);
 int verb_auto_commit(const struct verb *v, int argc, char **argv);
 int verb_monitor(const struct verb *v, int argc, char **argv);
+/* verb-diff.c: what changed since begin, and the rollbacks recorded */
+int verb_diff(const struct verb *v, int argc, char **argv);
+int verb_history(const struct verb *v, int argc, char **argv);
 /* Under systemd (stderr is the journal stream): each line with its syslog priority ("<3>"). */
 void cli_log_to_journal(void);
 /* verb-health.c: run the health checks; status's lines about this boot's results. */

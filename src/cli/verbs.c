@@ -28,6 +28,9 @@ static const struct verb verbs[] = {
     {"rollback", 0, 0, VERB_ROOT | VERB_LOCK, verb_rollback, "roll back the transaction"},
     {"cancel", 0, 0, VERB_ROOT | VERB_LOCK, verb_cancel, "cancel the armed rollback"},
     {"check", 0, 0, VERB_ROOT, verb_check, "check the system"},
+    /* Its own lock, while the snapshots are mounted only (verb-diff.c). */
+    {"diff", 0, 64, VERB_ROOT, verb_diff, "compare the volumes with their snapshots"},
+    {"history", 0, 0, 0, verb_history, "show the rollback history"},
     {"boot", 0, 0, VERB_ROOT | VERB_LOCK, verb_boot, "roll back at boot"},
     {"boot-kernel-check", 0, 1, VERB_ROOT, verb_boot_kernel_check,
      "check the kernel of a rolled-back root"},
@@ -211,6 +214,8 @@ static void help(void)
 	       "  rewind rollback [--now] [--reboot]\n"
 	       "  rewind cancel\n"
 	       "  rewind check\n"
+	       "  rewind diff [--json] [--verbose] [--checksum] [VOLUME...]\n"
+	       "  rewind history [--json]\n"
 	       "  rewind boot              (the initramfs stage)\n"
 	       "  rewind boot-kernel-check [SYSROOT]  (the initramfs, root mounted)\n"
 	       "  rewind boot-finish       (after the boot that rolled back)\n"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
 #include <libmount/libmount.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -296,3 +297,44 @@ int fs_unmount(const char *target)
 		return 0;
 	return -errno;
 }
+
+int mounts_private_namespace(void)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return log_err_errno(-errno, "Failed to create a mount namespace: %m");
+	/* Nothing mounted from now on propagates back to the namespace it came from. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return log_err_errno(-errno, "Failed to make the mount namespace private: %m");
+	return 0;
+}
+
+int fs_mount_readonly(const char *source, const char *target, const char *fstype, const char *data)
+{
+	if (mount(source, target, fstype, MS_RDONLY | MS_NOEXEC | MS_NOSUID | MS_NODEV, data) < 0)
+		return log_err_errno(-errno, "Failed to mount %s (%s, ro,%s) at %s: %m", source,
+				     fstype, data ?: "", target);
+	return 0;
+}
+
+int fs_probe_type(const char *device, char **ret)
+{
+	int ambiguous = 0;
+	char *type = mnt_get_fstype(device, &ambiguous, NULL);
+
+	if (!type)
+		return -ENOENT;
+	if (ambiguous) {
+		free(type);
+		return log_err_errno(-EINVAL, "Failed to tell the file system on %s: ambiguous.",
+				     device);
+	}
+	*ret = type;
+	return 0;
+}
+
+const struct diff_mount_ops diff_mount_ops_real = {
+    .probe = fs_probe_type,
+    .private_namespace = mounts_private_namespace,
+    .mount_readonly = fs_mount_readonly,
+    .unmount = fs_unmount,
+};

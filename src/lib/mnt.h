@@ -67,3 +67,26 @@ extern const struct mount_ops *txn_mount_ops;
  */
 int fs_mount_private(const char *source, const char *target, const char *fstype, const char *data);
 int fs_unmount(const char *target);
+
+/*
+ * rewind diff (txn-diff.c): the snapshot looked at without writing to it, in a mount namespace of
+ * the child's own. mounts_private_namespace(): unshare(CLONE_NEWNS), then everything MS_PRIVATE
+ * (MS_REC), so nothing mounted afterwards propagates out: the mounts end with the namespace,
+ * when its last process does (a SIGKILL too). fs_mount_readonly(): MS_RDONLY with nosuid, nodev,
+ * noexec and data as given (ext4 "noload", XFS "norecovery,nouuid"). fs_probe_type(): the file
+ * system on a device (libblkid through libmount), -ENOENT when none is recognised.
+ */
+int mounts_private_namespace(void);
+int fs_mount_readonly(const char *source, const char *target, const char *fstype, const char *data);
+int fs_probe_type(const char *device, char **ret);
+
+/* The calls rewind diff makes; the unit tests replace them. */
+struct diff_mount_ops {
+	int (*probe)(const char *device, char **ret);
+	int (*private_namespace)(void);
+	int (*mount_readonly)(const char *source, const char *target, const char *fstype,
+			      const char *data);
+	int (*unmount)(const char *target);
+};
+extern const struct diff_mount_ops diff_mount_ops_real;
+extern const struct diff_mount_ops *txn_diff_mount_ops;

@@ -5,9 +5,15 @@
  * outcome file read back. The field names and shapes are an interface (scripts, rewind(8),
  * rewind-units(7), the VM scenarios): add fields, never rename one.
  */
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include "boot.h"
+#include "escape.h"
 #include "health.h"
 #include "json-util.h"
+#include "txn-diff.h"
+#include "txn-history.h"
 #include "txn-packages.h"
 #include "txn.h"
 #include "util.h"
@@ -334,6 +340,126 @@ int txn_outcome_read(const char *path, struct txn_outcome *ret)
 		return -errno;
 	o = json_object_from_file(path);
 	return outcome_from_object(o, ret);
+}
+
+/* ---- rewind diff --json (txn-diff.h) ---- */
+
+/* A file name or symlink target: a string when it is valid UTF-8, else the array of its bytes
+ * (as journalctl -o json writes a field that is not): JSON text stays valid, nothing is lost. */
+static json_object *bytes_json(const char *s)
+{
+	json_object *a;
+
+	if (utf8_valid(s))
+		return json_object_new_string(s);
+	a = json_object_new_array();
+	for (const unsigned char *p = (const unsigned char *)s; a && *p; p++)
+		if (jappend(a, json_object_new_int(*p)) < 0) {
+			json_object_put(a);
+			return NULL;
+		}
+	return a;
+}
+
+static json_object *diff_node_json(const struct tree_node *n)
+{
+	json_object *o = json_object_new_object();
+	char mode[16], rdev[32];
+	int r = o ? 0 : -ENOMEM;
+
+	snprintf(mode, sizeof(mode), "%04o", (unsigned)(n->mode & 07777));
+	r = r ?: jadd_str(o, "type", tree_type_to_string(n->mode));
+	r = r ?: jadd_str(o, "mode", mode);
+	r = r ?: jadd_u64(o, "uid", n->uid);
+	r = r ?: jadd_u64(o, "gid", n->gid);
+	r = r ?: jadd_u64(o, "size", n->size);
+	r = r ?: jadd(o, "mtime", json_object_new_int64(n->mtime_sec));
+	r = r ?: jadd(o, "mtime_nsec", json_object_new_int64(n->mtime_nsec));
+	if (S_ISLNK(n->mode))
+		r = r ?: jadd(o, "target", bytes_json(n->target ?: ""));
+	if (S_ISBLK(n->mode) || S_ISCHR(n->mode)) {
+		snprintf(rdev, sizeof(rdev), "%u:%u", major(n->rdev), minor(n->rdev));
+		r = r ?: jadd_str(o, "rdev", rdev);
+	}
+	return built(r, o);
+}
+
+static json_object *diff_change_json(const struct txn_diff_change *c)
+{
+	json_object *o = json_object_new_object(), *what;
+	int r = o ? 0 : -ENOMEM;
+
+	r = r ?: jadd(o, "path", bytes_json(c->path));
+	r = r ?: jadd_str(o, "change", tree_change_to_string(c->change));
+	what = r >= 0 ? jadd_array(o, "what") : NULL;
+	if (!what)
+		r = -ENOMEM;
+	for (unsigned b = 0; r >= 0 && b < _TREE_DIFF_BITS; b++)
+		if (c->what & (1u << b)) {
+			char name[16];
+
+			tree_diff_what_to_string(1u << b, name, sizeof(name));
+			r = jappend(what, json_object_new_string(name));
+		}
+	if (c->change != TREE_ADDED)
+		r = r ?: jadd(o, "old", diff_node_json(&c->old_node));
+	if (c->change != TREE_REMOVED)
+		r = r ?: jadd(o, "new", diff_node_json(&c->new_node));
+	return built(r, o);
+}
+
+static json_object *diff_volume_json(const struct txn_diff_volume *v)
+{
+	json_object *o = json_object_new_object(), *sum = json_object_new_object();
+	int r = o && sum ? 0 : -ENOMEM;
+
+	r = r ?: jadd_str(o, "volume", v->m.volume);
+	r = r ?: jadd_str(o, "snapshot", v->m.snapshot);
+	r = r ?: jadd_str(o, "fstype", v->m.fstype);
+	r = r ?: jadd_or_null(o, "mount", v->m.mount, v->m.mount ? bytes_json(v->m.mount) : NULL);
+	r = r
+		?: jadd_or_null(o, "error", v->m.result < 0,
+				v->m.result < 0
+				    ? json_object_new_string(rewind_strerror(v->m.result))
+				    : NULL);
+	r = r ?: add_array_of(o, "changes", v->changes, v->n_changes, diff_change_json);
+	r = r ?: jadd_u64(sum, "compared", v->m.stats.compared);
+	r = r ?: jadd_u64(sum, "added", v->m.stats.added);
+	r = r ?: jadd_u64(sum, "removed", v->m.stats.removed);
+	r = r ?: jadd_u64(sum, "modified", v->m.stats.modified);
+	r = r ?: jadd_u64(sum, "errors", v->m.stats.errors);
+	if (r >= 0) {
+		r = jadd(o, "summary", sum);
+		sum = NULL;
+	}
+	json_object_put(sum);
+	return built(r, o);
+}
+
+int txn_diff_to_json(const struct txn_diff_result *d, char **ret)
+{
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	int r = o ? 0 : -ENOMEM;
+
+	r = r ?: jadd_str(o, "transaction", d->txid);
+	r = r ?: add_array_of(o, "volumes", d->volumes, d->n_volumes, diff_volume_json);
+	if (r < 0)
+		return r;
+	return to_string(o, JSON_C_TO_STRING_PRETTY, ret);
+}
+
+/* ---- rewind history --json: the outcomes of history.jsonl as one array ---- */
+
+int txn_history_to_json(const struct txn_outcome *o, size_t n, char **ret)
+{
+	_cleanup_(json_object_putp) json_object *a = json_object_new_array();
+	int r = a ? 0 : -ENOMEM;
+
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = jappend(a, outcome_json(&o[i]));
+	if (r < 0)
+		return r;
+	return to_string(a, JSON_C_TO_STRING_PRETTY, ret);
 }
 
 int txn_packages_to_json(const struct txn_packages *p, bool one_line, char **ret)

@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fake.h"
 #include "mnt.h"
@@ -60,4 +62,76 @@ static int fake_remount(const struct mount_saved *s)
 const struct mount_ops fake_mount_ops = {
     .unmount = fake_unmount,
     .remount = fake_remount,
+};
+
+/*
+ * rewind diff's mounts, faked: "mounting" a device makes the mount point a symlink to the
+ * directory fake_diff_tree() gave for it (rmdir, symlink; the unmount undoes it), so the real
+ * comparison runs on test trees. Events: "mnt namespace", "mnt mount-ro DEVICE FSTYPE DATA",
+ * "mnt unmount TARGET". fake_diff_fstype: what the probe says (NULL: nothing recognised).
+ */
+static char diff_dev[4][256], diff_dir[4][512];
+static const char *diff_fstype = "ext4";
+
+void fake_diff_tree(const char *device, const char *dir)
+{
+	for (size_t i = 0; i < 4; i++)
+		if (!*diff_dev[i] || streq(diff_dev[i], device)) {
+			snprintf(diff_dev[i], sizeof(diff_dev[i]), "%s", device);
+			snprintf(diff_dir[i], sizeof(diff_dir[i]), "%s", dir);
+			return;
+		}
+}
+
+void fake_diff_reset(void)
+{
+	memset(diff_dev, 0, sizeof(diff_dev));
+	diff_fstype = "ext4";
+}
+
+void fake_diff_fstype(const char *fstype)
+{
+	diff_fstype = fstype;
+}
+
+static int fake_probe(const char *device, char **ret)
+{
+	if (!diff_fstype)
+		return -ENOENT;
+	*ret = strdup(diff_fstype);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int fake_namespace(void)
+{
+	fake_event("mnt namespace");
+	return 0;
+}
+
+static int fake_mount_ro(const char *source, const char *target, const char *fstype,
+			 const char *data)
+{
+	fake_event("mnt mount-ro %s %s %s", source, fstype, data ?: "");
+	for (size_t i = 0; i < 4; i++)
+		if (streq(diff_dev[i], source)) {
+			if (rmdir(target) < 0 || symlink(diff_dir[i], target) < 0)
+				return -errno;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static int fake_unmount_target(const char *target)
+{
+	fake_event("mnt unmount %s", target);
+	if (unlink(target) < 0 || mkdir(target, 0700) < 0)
+		return -errno;
+	return 0;
+}
+
+const struct diff_mount_ops fake_diff_mount_ops = {
+    .probe = fake_probe,
+    .private_namespace = fake_namespace,
+    .mount_readonly = fake_mount_ro,
+    .unmount = fake_unmount_target,
 };

@@ -64,6 +64,12 @@ void fake_dm_share(const char *dir);
 void fake_mnt_busy(const char *target);
 void fake_mnt_fail(const char *target, int err);
 extern const struct mount_ops fake_mount_ops;
+/* rewind diff's mounts (fake-mnt.c): mounting device shows dir; the probe says fstype (NULL:
+ * none); reset: no trees, ext4. */
+void fake_diff_tree(const char *device, const char *dir);
+void fake_diff_fstype(const char *fstype);
+void fake_diff_reset(void);
+extern const struct diff_mount_ops fake_diff_mount_ops;
 
 /* Event log: "lvm <command line>", "dm suspend NAME", "dm resume NAME", "kmod NAME". */
 void fake_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
