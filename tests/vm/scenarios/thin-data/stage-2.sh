@@ -17,7 +17,7 @@ journalctl -b -o short-monotonic --no-pager | grep -E 'rewind|sysroot.mount' | t
 merged=$(grep -n 'Rolling back vg1/tdata from the thin snapshot tdata-rewind-th1' "$VMTEST_STATE/journal" | head -n 1 | cut -d: -f1)
 mounted=$(grep -n -E 'Mounted sysroot.mount|Mounted /sysroot' "$VMTEST_STATE/journal" | head -n 1 | cut -d: -f1)
 [ -n "$merged" ] && [ -n "$mounted" ] && [ "$merged" -lt "$mounted" ]
-jq -e '.volumes[] | select(.origin == "tdata") | .action == "merged"' /run/rewind/outcome.json
+jq -e '.volumes[] | select(.volume == "vg1/tdata") | .result == "rolled-back" and (has("merging") | not)' /run/rewind/outcome.json
 # Root (thick) merges in the background: wait for rewind-merge.service.
 for _ in $(seq 1 150); do
 	[ "$(systemctl show -P ExecMainExitTimestampMonotonic rewind-merge.service)" != 0 ] && break

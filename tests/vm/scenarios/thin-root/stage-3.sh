@@ -18,7 +18,7 @@ for v in troot tdata; do
 	mounted=$(grep -n -E 'Mounted sysroot.mount|Mounted /sysroot' "$VMTEST_STATE/journal" | head -n 1 | cut -d: -f1)
 	[ -n "$merged" ] && [ -n "$mounted" ] && [ "$merged" -lt "$mounted" ]
 done
-jq -e '[.volumes[] | .action] == ["merged", "merged"]' /run/rewind/outcome.json
+jq -e '[.volumes[] | .result] == ["rolled-back", "rolled-back"] and ([.volumes[] | has("merging")] | any | not)' /run/rewind/outcome.json
 # Nothing merges in the background: rewind-merge.service had nothing to do.
 [ ! -e /run/rewind/merging ]
 rewind status | tee "$VMTEST_STATE/status-after"
