@@ -9,7 +9,7 @@ lvcreate -q -V 2560M -T vg0/pool -n troot
 mkfs.ext4 -q /dev/vg0/troot
 mkdir -p /mnt/troot
 mount /dev/vg0/troot /mnt/troot
-cp -ax / /mnt/troot/
+cp -ax /. /mnt/troot/
 sed -i 's|^/dev/mapper/vg0-root |/dev/mapper/vg0-troot |' /mnt/troot/etc/fstab
 lvcreate -q --type thin-pool -L 320M -n pool vg1
 lvcreate -q -V 1G -T vg1/pool -n tdata
