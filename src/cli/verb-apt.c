@@ -169,6 +169,16 @@ static int begin_and_record(struct lvm *l, const struct conf *c, struct txn_pack
 	return 0;
 }
 
+/* This run removes rewind itself: a transaction begun now would make its prerm refuse. */
+static bool removes_rewind(const struct txn_package_run *run)
+{
+	for (size_t i = 0; i < run->n_packages; i++)
+		if (streq(run->packages[i].name, "rewind") &&
+		    run->packages[i].action == TXN_PKG_REMOVE)
+			return true;
+	return false;
+}
+
 int verb_apt_hook(const struct verb *v, int argc, char **argv)
 {
 	_cleanup_(txn_package_run_done) struct txn_package_run run = {};
@@ -246,7 +256,10 @@ int verb_apt_hook(const struct verb *v, int argc, char **argv)
 	t = open_txn(&s);
 	if (t)
 		r = record_in_open(t, &run);
-	else
+	else if (removes_rewind(&run)) {
+		printf("rewind: this apt run removes rewind: no transaction.\n");
+		r = 0;
+	} else
 		r = begin_and_record(l, &c, &run);
 	txn_set_done(&s);
 	if (r < 0)

@@ -11,6 +11,7 @@
 #include "health.h"
 #include "log.h"
 #include "paths.h"
+#include "refusal.h"
 #include "util.h"
 
 /* "exit status 1", "killed by signal 9", "timed out after 60 s". */
@@ -100,8 +101,14 @@ int verb_health_check(const struct verb *v, int argc, char **argv)
 		return r;
 	conf_init(&c);
 	r = conf_load(path_conf(), &c, NULL);
-	if (r < 0)
-		return cli_fail(v, r);
+	if (r < 0) {
+		/* A typo in rewind.conf must not fail the boot (and so roll back after N boots):
+		 * only a check's result does. */
+		log_warning("Cannot use %s (%s): the checks run with the default timeout.",
+			    path_conf(), rewind_strerror(r));
+		conf_done(&c);
+		conf_init(&c);
+	}
 	r = health_run(c.health_check_timeout, &h);
 	conf_done(&c);
 	if (r < 0)

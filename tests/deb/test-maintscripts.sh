@@ -39,7 +39,9 @@ fake() {
 }
 fake rewind '
 case "$1 ${2:-}" in
-"status --json") cat "$FAKE_JSON"; exit "${FAKE_REWIND_RC:-0}" ;;
+"status --json")
+	[ -z "${FAKE_STDERR:-}" ] || echo "$FAKE_STDERR" >&2
+	cat "$FAKE_JSON"; exit "${FAKE_REWIND_RC:-0}" ;;
 "status ") echo "Transaction t1: armed, begun 2026-12-01 06:00:00, 1 volume(s)" ;;
 "check ")
 	echo "ok    kernel: dm_snapshot is available"
@@ -97,6 +99,11 @@ has() { grep -qF -- "$1" <<<"$2"; }
 name=prerm_remove_no_transaction case_env=() && json "$empty" && run prerm remove
 ok eval '[ $rc -eq 0 ] && has "deb-systemd-invoke stop rewind-boot-deadline.timer rewind-failed-boot.timer" "$log"'
 
+# A warning on stderr (an unknown rewind.conf key) is not part of the answer.
+name=prerm_remove_warning_on_stderr case_env=(FAKE_STDERR="Warning: /etc/rewind/rewind.conf:3: unknown key 'foo'") &&
+	json "$empty" && run prerm remove
+ok eval '[ $rc -eq 0 ]'
+
 name=prerm_remove_refused_open case_env=() && json "$open" && run prerm remove
 ok eval '[ $rc -ne 0 ] && has "a transaction is not finished" "$out" && has "Transaction t1: armed" "$out" &&
 	has "rewind commit" "$out" && has "rewind rollback" "$out" && has "rewind cancel" "$out" &&
@@ -105,7 +112,7 @@ ok eval '[ $rc -ne 0 ] && has "a transaction is not finished" "$out" && has "Tra
 name=prerm_remove_refused_esp_restore_pending case_env=() && json "$pending" && run prerm remove
 ok eval '[ $rc -ne 0 ] && has "a transaction is not finished" "$out"'
 
-name=prerm_remove_refused_rewind_fails case_env=(FAKE_REWIND_RC=1) && json "Failed to open LVM" && run prerm remove
+name=prerm_remove_refused_rewind_fails case_env=(FAKE_REWIND_RC=1 FAKE_STDERR="Failed to open LVM") && json "" && run prerm remove
 ok eval '[ $rc -ne 0 ] && has "cannot tell" "$out" && has "Failed to open LVM" "$out"'
 
 name=prerm_remove_refused_rewind_missing
@@ -170,7 +177,8 @@ ok eval '[ $rc -eq 0 ] && ! has "dracut " "$log" && has "REWIND_NO_INITRAMFS=1" 
 
 name=postrm_remove_rebuilds case_env=() && run postrm remove
 ok eval '[ $rc -eq 0 ] && has "dracut -q --force /boot/initrd.img-$kother" "$log" &&
-	has "kernel-install add $kother" "$log" && has "systemctl --system daemon-reload" "$log"'
+	has "kernel-install add $kother" "$log" && has "systemctl --system daemon-reload" "$log" &&
+	has "deb-systemd-helper purge rewind-health.service" "$log"'
 
 name=postrm_purge_removes_state
 mkdir -p /var/lib/rewind && echo '{}' >/var/lib/rewind/history.jsonl
