@@ -423,6 +423,23 @@ TEST(test_hook_off)
 	close(fd);
 }
 
+/* The apt run that removes rewind opens nothing: the prerm would refuse the removal for ever. */
+TEST(test_hook_removing_rewind)
+{
+	const char *err = NULL;
+
+	test_machine();
+	remove_records();
+	test_write("rewind.conf", "volumes = / /srv\nauto_begin = apt\n");
+	test_stdout_begin();
+	CHECK_EQ_INT(hook(V3 "rewind 0.1 amd64 none > - - none **REMOVE**\n", &err), 0);
+	CHECK(strstr(test_stdout_end(), "this apt run removes rewind: no transaction"));
+	CHECK_EQ_INT(fake_event_count("lvm lvcreate"), 0);
+	/* Anything else in the same run still begins one. */
+	CHECK_EQ_INT(hook(V3 "rewindx 0.1 amd64 none > - - none **REMOVE**\n", &err), 0);
+	CHECK_EQ_INT(fake_event_count("lvm lvcreate"), 2);
+}
+
 TEST(test_hook_begins)
 {
 	_cleanup_(txn_status_done) struct txn_status st = {};
@@ -666,6 +683,7 @@ int main(void)
 	RUN(test_read_drains);
 	RUN(test_record_round_trip);
 	RUN(test_hook_off);
+	RUN(test_hook_removing_rewind);
 	RUN(test_hook_begins);
 	RUN(test_hook_open_by_hand);
 	RUN(test_hook_begin_fails);
