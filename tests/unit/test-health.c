@@ -318,7 +318,8 @@ TEST(test_none_installed)
 	CHECK(strstr(test_stdout_end(), "No health checks installed"));
 	CHECK_EQ_INT(health_load(&h), 1); /* recorded all the same, for status */
 	CHECK_EQ_INT(h.n_checks, 0);
-	/* A rewind.conf that does not parse fails no boot (it warns, the timeout is the default). */
+	/* A rewind.conf that does not parse fails no boot (it warns, the timeout is the default).
+	 */
 	test_write("rewind.conf", "foo bar\n");
 	test_log_reset();
 	test_stdout_begin();
