@@ -89,7 +89,7 @@ int verb_diff(const struct verb *v, int argc, char **argv)
 	_cleanup_free_ char *text = NULL;
 	struct txn_diff_ops ops = txn_diff_collect_ops;
 	struct txn_diff_opts o = {.fork = true};
-	int r, lock_fd, k;
+	int r, k;
 
 	r = cli_parse_flags(v, argc, argv, opts);
 	if (r != 0)
@@ -100,11 +100,9 @@ int verb_diff(const struct verb *v, int argc, char **argv)
 	o.volumes = argv + optind;
 	o.checksum = checksum;
 	ops.userdata = &res;
-	lock_fd = rewind_lock();
-	if (lock_fd < 0)
-		return cli_fail(v, lock_fd);
+	/* rewind's lock: txn_diff() takes it around each member's activation and mounts only. */
+	o.lock = true;
 	r = txn_diff(l, &o, &ops, &res.txid);
-	rewind_lock_forget();
 	/* What was compared is printed even when a member failed. */
 	if (res.txid) {
 		k = json ? txn_diff_to_json(&res, &text) : print_text(&res, verbose);

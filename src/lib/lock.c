@@ -9,6 +9,11 @@
 
 static int held = -1;
 
+bool rewind_lock_held(void)
+{
+	return held >= 0;
+}
+
 void rewind_lock_forget(void)
 {
 	if (held >= 0)

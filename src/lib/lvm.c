@@ -492,6 +492,15 @@ int lvm_lv_activate(struct lvm *l, const char *vg, const char *lv, bool sysinit)
 	return lvm_runf(l, NULL, "lvchange -ay%s %s/%s", sysinit ? " --sysinit" : "", vg, lv);
 }
 
+int lvm_lv_activate_skipped(struct lvm *l, const char *vg, const char *lv)
+{
+	int r = check_vg_lv(vg, lv);
+
+	if (r < 0)
+		return r;
+	return lvm_runf(l, NULL, "lvchange -ay -K %s/%s", vg, lv);
+}
+
 int lvm_lv_deactivate(struct lvm *l, const char *vg, const char *lv)
 {
 	int r = check_vg_lv(vg, lv);

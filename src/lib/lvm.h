@@ -93,6 +93,8 @@ int lvm_lv_change_tags(struct lvm *l, const char *vg, const char *lv, char *cons
 /* sysinit: the initramfs form (no polling, no monitoring, like dracut's activation). */
 int lvm_lv_activate(struct lvm *l, const char *vg, const char *lv, bool sysinit);
 int lvm_lv_deactivate(struct lvm *l, const char *vg, const char *lv);
+/* lvchange -ay -K: a thin snapshot, which LVM creates with the activation-skip flag. */
+int lvm_lv_activate_skipped(struct lvm *l, const char *vg, const char *lv);
 /* Start a snapshot merge and poll it to the end in this process (no lvmpolld). */
 int lvm_merge(struct lvm *l, const char *vg, const char *snapshot);
 /* Start a snapshot merge and return: LVM's background polling removes the snapshot at its end

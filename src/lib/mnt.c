@@ -2,6 +2,9 @@
 #include <dirent.h>
 #include <libmount/libmount.h>
 #include <sched.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -316,6 +319,21 @@ int fs_mount_readonly(const char *source, const char *target, const char *fstype
 	return 0;
 }
 
+static int blockdev_set_readonly(const char *device, bool ro, bool *ret_was)
+{
+	_cleanup_close_ int fd = open(device, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	int was = 0, v = ro;
+
+	if (fd < 0)
+		return log_err_errno(-errno, "Failed to open %s: %m", device);
+	if (ioctl(fd, BLKROGET, &was) < 0 || ioctl(fd, BLKROSET, &v) < 0)
+		return log_err_errno(-errno, "Failed to make %s %s: %m", device,
+				     ro ? "read-only" : "writable again");
+	if (ret_was)
+		*ret_was = was;
+	return 0;
+}
+
 int fs_probe_type(const char *device, char **ret)
 {
 	int ambiguous = 0;
@@ -337,4 +355,5 @@ const struct diff_mount_ops diff_mount_ops_real = {
     .private_namespace = mounts_private_namespace,
     .mount_readonly = fs_mount_readonly,
     .unmount = fs_unmount,
+    .set_readonly = blockdev_set_readonly,
 };

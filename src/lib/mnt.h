@@ -87,6 +87,9 @@ struct diff_mount_ops {
 	int (*mount_readonly)(const char *source, const char *target, const char *fstype,
 			      const char *data);
 	int (*unmount)(const char *target);
+	/* BLKROSET: ext4 deletes orphan inodes even on a read-only mount, unless the device
+	 * itself is read-only. *ret_was: the flag before (to put back). */
+	int (*set_readonly)(const char *device, bool ro, bool *ret_was);
 };
 extern const struct diff_mount_ops diff_mount_ops_real;
 extern const struct diff_mount_ops *txn_diff_mount_ops;

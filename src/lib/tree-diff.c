@@ -143,13 +143,26 @@ static unsigned node_compare(const struct tree_node *a, const struct tree_node *
 }
 
 /* Open name in dir to read, without writing its access time where that is allowed. */
+/* A regular file, opened without blocking: what was a file at the stat may be a FIFO (or a
+ * device) by now, on the live side, and opening that could wait for ever. */
 static int open_read(int dir, const char *name)
 {
-	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NOATIME);
+	const int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	_cleanup_close_ int fd = openat(dir, name, flags | O_NOATIME);
+	struct stat st;
 
 	if (fd < 0 && errno == EPERM)
-		fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	return fd < 0 ? -errno : fd;
+		fd = openat(dir, name, flags);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -ESTALE; /* changed type since the walk saw it */
+	/* Blocking reads again: a regular file's never wait. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		return -errno;
+	return TAKE_FD(fd);
 }
 
 #define CONTENT_CHUNK (1u << 16)

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include "escape.h"
+#include "lock.h"
 #include "log.h"
 #include "mnt.h"
 #include "paths.h"
@@ -45,7 +46,7 @@ struct wire_node {
 };
 
 struct wire {
-	uint32_t kind; /* 1 change, 2 end */
+	uint32_t kind; /* 1 change, 2 end, 3 mounted */
 	int32_t result;
 	uint32_t change, what, path_len;
 	struct wire_node o, n;
@@ -124,7 +125,7 @@ static void wire_node_get(const struct wire_node *w, struct tree_node *n, char *
 
 /* Mount what the member needs in the namespace we are in, and compare. */
 static int diff_mounted(const struct plan *p, tree_diff_fn fn, void *userdata,
-			struct tree_diff_stats *stats)
+			struct tree_diff_stats *stats, int (*mounted)(void *userdata))
 {
 	const struct diff_mount_ops *ops = txn_diff_mount_ops;
 	_cleanup_free_ char *base = strdup_printf("%s/diff", path_rundir());
@@ -132,6 +133,7 @@ static int diff_mounted(const struct plan *p, tree_diff_fn fn, void *userdata,
 	_cleanup_free_ char *orig = base ? strdup_printf("%s/origin", base) : NULL;
 	_cleanup_close_ int a = -1, b = -1;
 	bool snap_mounted = false, orig_mounted = false;
+	bool snap_ro = false, orig_ro = false, snap_was_ro = false, orig_was_ro = false;
 	int r;
 
 	if (!snap || !orig)
@@ -145,6 +147,17 @@ static int diff_mounted(const struct plan *p, tree_diff_fn fn, void *userdata,
 		r = mkdir_p(orig, 0700);
 	if (r < 0)
 		return log_err_errno(r, "Failed to create %s: %s", base, strerror(-r));
+	/* The devices read-only first: the snapshot is what a rollback restores. */
+	r = ops->set_readonly(p->snapshot_dev, true, &snap_was_ro);
+	if (r < 0)
+		goto out;
+	snap_ro = true;
+	if (!p->mount) {
+		r = ops->set_readonly(p->origin_dev, true, &orig_was_ro);
+		if (r < 0)
+			goto out;
+		orig_ro = true;
+	}
 	r = ops->mount_readonly(p->snapshot_dev, snap, p->fstype, p->options);
 	if (r < 0)
 		goto out;
@@ -155,6 +168,9 @@ static int diff_mounted(const struct plan *p, tree_diff_fn fn, void *userdata,
 			goto out;
 		orig_mounted = true;
 	}
+	/* Mounted: the walk, however long, needs rewind's lock no more (the parent lets it go). */
+	if (mounted && (r = mounted(userdata)) < 0)
+		goto out;
 	a = open(snap, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	b = open(p->mount ?: orig, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (a < 0 || b < 0) {
@@ -173,7 +189,20 @@ out:
 		(void)ops->unmount(orig);
 	if (snap_mounted)
 		(void)ops->unmount(snap);
+	/* Writable again as they were (a diff killed here leaves them read-only until their
+	 * next activation: nothing writes to them meanwhile). */
+	if (orig_ro && !orig_was_ro)
+		(void)ops->set_readonly(p->origin_dev, false, NULL);
+	if (snap_ro && !snap_was_ro)
+		(void)ops->set_readonly(p->snapshot_dev, false, NULL);
 	return r;
+}
+
+static int wire_mounted(void *userdata)
+{
+	struct wire w = {.kind = 3};
+
+	return fwrite(&w, sizeof(w), 1, userdata) == 1 && fflush(userdata) == 0 ? 0 : -EPIPE;
 }
 
 /* The child: a namespace of its own, the changes through fd, then the end record. */
@@ -182,13 +211,15 @@ static _noreturn_ void diff_child(const struct plan *p, int fd, pid_t parent)
 	struct wire end = {.kind = 2};
 	FILE *f;
 
+	/* The parent's lock is the parent's: a copy here would hold it for the whole walk. */
+	rewind_lock_forget();
 	/* The parent killed: so are we, and our namespace with its mounts. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(EXIT_FAILURE);
 	f = fdopen(fd, "w");
 	if (!f)
 		_exit(EXIT_FAILURE);
-	end.result = diff_mounted(p, wire_write, f, &end.stats);
+	end.result = diff_mounted(p, wire_write, f, &end.stats, wire_mounted);
 	if (fwrite(&end, sizeof(end), 1, f) != 1 || fclose(f) != 0)
 		_exit(EXIT_FAILURE);
 	_exit(EXIT_SUCCESS);
@@ -208,6 +239,10 @@ static int diff_read(FILE *f, const struct txn_diff_ops *ops, struct txn_diff_me
 		if (w.kind == 2) {
 			m->stats = w.stats;
 			return w.result;
+		}
+		if (w.kind == 3) {
+			rewind_lock_forget();
+			continue;
 		}
 		if (w.kind != 1 || w.change >= _TREE_CHANGE_MAX)
 			return -EBADMSG;
@@ -250,7 +285,7 @@ static int diff_run(const struct plan *p, const struct txn_diff_opts *o,
 
 	if (!o->fork) {
 		struct direct d = {ops, m};
-		return diff_mounted(p, direct_change, &d, &m->stats);
+		return diff_mounted(p, direct_change, &d, &m->stats, NULL);
 	}
 	if (pipe2(fd, O_CLOEXEC) < 0)
 		return -errno;
@@ -298,7 +333,7 @@ static int diff_member(struct lvm *l, const struct txn_snap *s, struct mount_tab
 {
 	struct txn_diff_member m = {};
 	struct plan p = {};
-	bool activated = false;
+	bool activated = false, snap_activated = false;
 	int r;
 
 	m.volume = strdup_printf("%s/%s", s->lv->vg, s->lv->origin);
@@ -321,7 +356,30 @@ static int diff_member(struct lvm *l, const struct txn_snap *s, struct mount_tab
 				  s->invalid ? "invalid (overflowed)" : "without its origin");
 		goto end;
 	}
-	if (!lvm_lv_is_active(s->lv)) {
+	if (o->lock && (r = rewind_lock()) < 0)
+		goto end;
+	if (s->thin) {
+		/* Never activated with its origin (activation skip): on its own, and the origin
+		 * only when it has to be mounted here. */
+		if (!lvm_lv_is_active(s->lv)) {
+			r = lvm_lv_activate_skipped(l, s->lv->vg, s->lv->name);
+			if (r < 0) {
+				log_err_errno(r, "Failed to activate %s/%s: %s", s->lv->vg,
+					      m.snapshot, rewind_strerror(r));
+				goto end;
+			}
+			snap_activated = true;
+		}
+		if (!m.mount && !lvm_lv_is_active(s->origin)) {
+			r = lvm_lv_activate(l, s->lv->vg, s->lv->origin, false);
+			if (r < 0) {
+				log_err_errno(r, "Failed to activate %s: %s", m.volume,
+					      rewind_strerror(r));
+				goto end;
+			}
+			activated = true;
+		}
+	} else if (!lvm_lv_is_active(s->lv)) {
 		/* A snapshot is active with its origin: activating the origin activates both. */
 		r = lvm_lv_activate(l, s->lv->vg, s->lv->origin, false);
 		if (r < 0) {
@@ -330,6 +388,7 @@ static int diff_member(struct lvm *l, const struct txn_snap *s, struct mount_tab
 		}
 		activated = true;
 	}
+	/* The LVM report of before activation has the device paths already. */
 	p.snapshot_dev = s->lv->dm_path;
 	p.origin_dev = s->origin->dm_path;
 	p.mount = m.mount;
@@ -352,12 +411,23 @@ static int diff_member(struct lvm *l, const struct txn_snap *s, struct mount_tab
 	}
 	r = diff_run(&p, o, ops, &m);
 end:
+	/* What this run activated, and nothing else, under the lock again. */
+	if ((activated || snap_activated) && o->lock && !rewind_lock_held() && rewind_lock() < 0)
+		activated = snap_activated = false;
+	if (snap_activated) {
+		int k = lvm_lv_deactivate(l, s->lv->vg, s->lv->name);
+		if (k < 0)
+			log_warning("Failed to deactivate %s/%s again: %s", s->lv->vg, m.snapshot,
+				    rewind_strerror(k));
+	}
 	if (activated) {
 		int k = lvm_lv_deactivate(l, s->lv->vg, s->lv->origin);
 		if (k < 0)
 			log_warning("Failed to deactivate %s again: %s", m.volume,
 				    rewind_strerror(k));
 	}
+	if (o->lock)
+		rewind_lock_forget();
 	m.result = r;
 	if (ops->member_end) {
 		int k = ops->member_end(ops->userdata, &m);

@@ -43,6 +43,10 @@ struct txn_diff_opts {
 	/* Compare in a child (the CLI). Unit tests with faked mounts pass false. */
 	bool fork;
 	bool checksum; /* TREE_DIFF_CHECKSUM: read files of the same size */
+	/* Take rewind's lock to activate and mount each member, and again to deactivate it; let
+	 * it go while the trees are walked (a long diff must not hold up the monitor's extension
+	 * of a filling snapshot). The CLI; unit tests pass false. */
+	bool lock;
 };
 
 /*

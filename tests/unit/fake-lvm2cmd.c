@@ -480,7 +480,9 @@ static int cmd_lvchange(int argc, char **argv)
 							 "64/2000 16");
 					}
 				}
-		} else if (strcmp(argv[i], "--sysinit") != 0)
+		} else if (strcmp(argv[i], "-K") == 0)
+			lv->attr[4] = 'a'; /* -ay -K: the LV named, activation skip or not */
+		else if (strcmp(argv[i], "--sysinit") != 0)
 			return LVM2_INVALID_PARAMETERS;
 	}
 	return LVM2_COMMAND_SUCCEEDED;

@@ -129,9 +129,18 @@ static int fake_unmount_target(const char *target)
 	return 0;
 }
 
+static int fake_set_readonly(const char *device, bool ro, bool *ret_was)
+{
+	fake_event("mnt blockdev %s %s", ro ? "ro" : "rw", device);
+	if (ret_was)
+		*ret_was = false;
+	return 0;
+}
+
 const struct diff_mount_ops fake_diff_mount_ops = {
     .probe = fake_probe,
     .private_namespace = fake_namespace,
     .mount_readonly = fake_mount_ro,
     .unmount = fake_unmount_target,
+    .set_readonly = fake_set_readonly,
 };

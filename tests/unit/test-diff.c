@@ -168,6 +168,16 @@ TEST(test_diff_members)
 	CHECK_EQ_INT(fake_event_count("mnt mount-ro /dev/mapper/vg1-data "), 0);
 	CHECK_EQ_INT(fake_event_count("mnt unmount"), 2);
 	CHECK_EQ_INT(fake_event_count("lvm lvchange"), 0);
+	/* The snapshot's device read-only before the mount (ext4 deletes orphans even on a
+	 * read-only mount), writable again after; the mounted origins untouched. */
+	{
+		int ro = fake_event_find("mnt blockdev ro /dev/mapper/vg1-data--rewind--T1", 0);
+		int mnt = fake_event_find("mnt mount-ro /dev/mapper/vg1-data--rewind--T1", 0);
+		int un = fake_event_find("mnt unmount", mnt);
+		int rw = fake_event_find("mnt blockdev rw /dev/mapper/vg1-data--rewind--T1", 0);
+		CHECK(ro >= 0 && ro < mnt && un > mnt && rw > un);
+		CHECK_EQ_INT(fake_event_count("mnt blockdev ro /dev/mapper/vg1-data "), 0);
+	}
 }
 
 /* An origin that is not mounted is mounted read-only too; XFS gets norecovery,nouuid. */
@@ -186,6 +196,10 @@ TEST(test_diff_origin_not_mounted_xfs)
 			      0) >= 0);
 	CHECK(fake_event_find("mnt mount-ro /dev/mapper/vg1-data xfs norecovery,nouuid", 0) >= 0);
 	CHECK_EQ_INT(fake_event_count("mnt unmount"), 2);
+	/* The origin mounted here is read-only at the device too. */
+	CHECK(fake_event_find("mnt blockdev ro /dev/mapper/vg1-data", 0) >= 0 &&
+	      fake_event_find("mnt blockdev ro /dev/mapper/vg1-data", 0) <
+		  fake_event_find("mnt mount-ro /dev/mapper/vg1-data xfs", 0));
 }
 
 /* Neither ext4 nor XFS: refused for that member, the others compared; the first error returned. */
