@@ -56,7 +56,7 @@ $(B)/%.o: %.c $(wildcard src/*/*.h)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/librewind.a: $(LIB_OBJ)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 # The test build: the same library with the REWIND_* path overrides of paths.c compiled in.
 $(B)/test-hooks/%.o: %.c $(wildcard src/*/*.h)
@@ -64,7 +64,7 @@ $(B)/test-hooks/%.o: %.c $(wildcard src/*/*.h)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -DREWIND_TEST_HOOKS -c -o $@ $<
 
 $(B)/librewind-test.a: $(filter-out $(B)/src/lib/paths.o,$(LIB_OBJ)) $(B)/test-hooks/src/lib/paths.o
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(B)/rewind: $(CLI_OBJ) $(B)/librewind.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/librewind.a $(LIBS)
@@ -112,7 +112,7 @@ $(B)/fuzz/src/%.o: src/%.c $(wildcard src/*/*.h)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(B)/fuzz/librewind.a: $(FUZZ_LIB_OBJ)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 # A target's other sources (tests/unit/*.c) are prerequisites of its own, compiled in with it.
 $(B)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(B)/fuzz/librewind.a

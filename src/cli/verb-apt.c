@@ -20,6 +20,7 @@
 #include "lock.h"
 #include "log.h"
 #include "paths.h"
+#include "txn-auto.h"
 #include "txn-packages.h"
 #include "txn.h"
 #include "util.h"
@@ -109,10 +110,15 @@ static void warn_if_no_root(const struct txn *t)
 }
 
 /* A transaction is open: record this run in it, say so. */
-static int record_in_open(const struct txn *t, struct txn_package_run *run)
+static int record_in_open(struct lvm *l, const struct txn *t, struct txn_package_run *run)
 {
-	bool by_apt = false;
+	bool by_apt = false, changes = run->n_packages > 0;
 	int r = record_run(t->txid, txn_began(t), false, run, &by_apt);
+
+	/* Changes no boot has proven yet: auto-commit waits for one after them. */
+	if (changes && t->phase == TXN_STATE_OPEN && txn_auto_new_changes(l, t) < 0)
+		fprintf(stderr, "rewind: Warning: auto-commit may count boots from before this "
+				"upgrade.\n");
 
 	printf("rewind: Transaction %s (begun %s) is open already: no new one; %s.\n", t->txid,
 	       by_apt ? "by apt" : "by hand",
@@ -255,7 +261,7 @@ int verb_apt_hook(const struct verb *v, int argc, char **argv)
 		goto fail;
 	t = open_txn(&s);
 	if (t)
-		r = record_in_open(t, &run);
+		r = record_in_open(l, t, &run);
 	else if (removes_rewind(&run)) {
 		printf("rewind: this apt run removes rewind: no transaction.\n");
 		r = 0;

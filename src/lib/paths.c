@@ -23,6 +23,11 @@ const char *path_conf(void)
 	return env_or("REWIND_CONF", "/etc/rewind/rewind.conf");
 }
 
+const char *path_dpkg_lock(void)
+{
+	return env_or("REWIND_DPKG_LOCK", "/var/lib/dpkg/lock-frontend");
+}
+
 const char *path_rundir(void)
 {
 	return env_or("REWIND_RUNDIR", "/run/rewind");

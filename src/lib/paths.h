@@ -5,11 +5,15 @@
  * Files the library reads or writes. Each can be moved by an environment variable so the unit
  * tests run without root in a temporary directory; production never sets them.
  */
-const char *path_conf(void);	   /* REWIND_CONF       /etc/rewind/rewind.conf */
-const char *path_rundir(void);	   /* REWIND_RUNDIR     /run/rewind */
-const char *path_cmdline(void);	   /* REWIND_CMDLINE    /proc/cmdline */
-const char *path_mountinfo(void);  /* REWIND_MOUNTINFO  /proc/self/mountinfo */
-const char *path_statedir(void);   /* REWIND_STATEDIR   /var/lib/rewind */
+const char *path_conf(void);
+/* dpkg's frontend lock (apt and dpkg hold it while they change packages). */
+const char *path_dpkg_lock(void);
+/* REWIND_DPKG_LOCK  /var/lib/dpkg/lock-frontend */ /* REWIND_CONF       /etc/rewind/rewind.conf
+						     */
+const char *path_rundir(void);			    /* REWIND_RUNDIR     /run/rewind */
+const char *path_cmdline(void);			    /* REWIND_CMDLINE    /proc/cmdline */
+const char *path_mountinfo(void);		    /* REWIND_MOUNTINFO  /proc/self/mountinfo */
+const char *path_statedir(void);		    /* REWIND_STATEDIR   /var/lib/rewind */
 const char *path_bless_boot(void); /* REWIND_BLESS_BOOT /usr/lib/systemd/systemd-bless-boot */
 const char *path_boot_id(void);	   /* REWIND_BOOT_ID    /proc/sys/kernel/random/boot_id */
 /* rollback --now starts rewind-merge.service when systemd runs (the directory exists). */

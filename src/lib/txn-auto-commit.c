@@ -3,12 +3,15 @@
  * rewind auto-commit: a transaction old enough whose boots were confirmed is committed, so that
  * an unattended server does not keep its snapshots (and their write cost) for ever.
  */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <time.h>
 
 #include "health.h"
 #include "log.h"
+#include "paths.h"
 #include "txn-auto.h"
+#include "txn-packages.h"
 #include "util.h"
 
 static const char *fmt_duration(uint64_t s, char *buf, size_t size)
@@ -22,6 +25,27 @@ static const char *fmt_duration(uint64_t s, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%" PRIu64 "s", s);
 	return buf;
+}
+
+/* Another process holds dpkg's frontend lock (a write lock, as apt and dpkg take it). */
+static bool dpkg_busy(void)
+{
+	_cleanup_close_ int fd = open(path_dpkg_lock(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+
+	return fd >= 0 && fcntl(fd, F_GETLK, &fl) >= 0 && fl.l_type != F_UNLCK;
+}
+
+/* When t last changed: its begin, or the last apt run recorded in it since. */
+static uint64_t last_change(const struct txn *t)
+{
+	_cleanup_(txn_packages_done) struct txn_packages p = {};
+	uint64_t when = txn_began(t);
+
+	if (txn_packages_of(t->txid, when, &p) > 0)
+		for (size_t i = 0; i < p.n_runs; i++)
+			when = MAX(when, p.runs[i].time);
+	return when;
 }
 
 int txn_auto_commit(struct lvm *l, const struct conf *c, char **ret_txid)
@@ -41,9 +65,15 @@ int txn_auto_commit(struct lvm *l, const struct conf *c, char **ret_txid)
 	r = 0;
 	if (s.n_txns == 0)
 		log_info("No transaction is open: nothing to commit.");
+	/* Never in the middle of an upgrade: apt or dpkg holds its frontend lock. */
+	if (s.n_txns > 0 && dpkg_busy()) {
+		log_info("apt or dpkg is running (%s is locked): not committing now.",
+			 path_dpkg_lock());
+		goto out;
+	}
 	for (size_t i = 0; i < s.n_txns; i++) {
 		const struct txn *t = &s.txns[i];
-		uint64_t began = txn_began(t), age = now > began ? now - began : 0;
+		uint64_t began = last_change(t), age = now > began ? now - began : 0;
 
 		if (txn_is_armed(t)) {
 			log_info("Transaction %s is armed for rollback: not committing.", t->txid);
@@ -56,15 +86,16 @@ int txn_auto_commit(struct lvm *l, const struct conf *c, char **ret_txid)
 			return r < 0 ? r : 0;
 		}
 		if (age < c->auto_commit_after) {
-			log_info("Transaction %s is %s old: committing once it is %s old (in %s).",
+			log_info("Transaction %s changed %s ago (begin, or its last apt run): "
+				 "committing once that is %s (in %s).",
 				 t->txid, fmt_duration(age, a, sizeof(a)),
 				 fmt_duration(c->auto_commit_after, b, sizeof(b)),
 				 fmt_duration(c->auto_commit_after - age, d, sizeof(d)));
 			goto out;
 		}
 		if (txn_good_boots(t) == 0) {
-			log_info("Transaction %s: no boot since it began has reached "
-				 "boot-complete.target: not committing.",
+			log_info("Transaction %s: no boot since it began (or since its last apt "
+				 "run) has reached boot-complete.target: not committing.",
 				 t->txid);
 			goto out;
 		}

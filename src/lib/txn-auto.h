@@ -50,6 +50,10 @@ int txn_auto_boot_failed(struct lvm *l, const struct conf *c, const struct cmdli
  * passed (health_allows_commit()). 1 committed, 0 not (the reason is logged), or negative errno.
  */
 int txn_auto_commit(struct lvm *l, const struct conf *c, char **ret_txid);
+/* Changes were made in the open transaction t after its begin (a later apt run): no boot has
+ * proven them yet. Its good-boot counters go back to 0, so auto-commit waits for a boot after
+ * them too. 0, or a negative errno (logged). */
+int txn_auto_new_changes(struct lvm *l, const struct txn *t);
 
 /*
  * rewind monitor: warns at monitor_warn_percent, extends by half the snapshot's size (at least

@@ -65,6 +65,20 @@ static int snap_set_counters(struct lvm *l, const struct txn_snap *sn, int pendi
 	return lvm_lv_change_tags(l, sn->lv->vg, sn->lv->name, add, del);
 }
 
+int txn_auto_new_changes(struct lvm *l, const struct txn *t)
+{
+	int r, ret = 0;
+
+	for (size_t j = 0; j < t->n_snaps; j++) {
+		r = snap_set_counters(l, &t->snaps[j], -1, 0);
+		if (r < 0)
+			ret = ret
+				  ?: log_err_errno(r, "Failed to reset the good boots of %s/%s.",
+						   t->snaps[j].lv->vg, t->snaps[j].lv->name);
+	}
+	return ret;
+}
+
 /* The initramfs counted this boot as unconfirmed for txid (boot-failed's condition); /run
  * survives switch-root and is gone at the next boot, so it is this boot's. */
 static char *counted_path(void)

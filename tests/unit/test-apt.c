@@ -485,11 +485,21 @@ TEST(test_hook_begins)
 	CHECK(strstr(out, "\"action\":\"install\""));
 
 	/* A second apt run (unattended-upgrades makes one per package): no new transaction, the
-	 * run is added. */
-	fake_events_reset();
-	test_stdout_begin();
-	CHECK_EQ_INT(hook(UPGRADE_B, &err), 0);
-	out = test_stdout_end();
+	 * run is added, and the good boots before it no longer count for auto-commit. */
+	{
+		_cleanup_free_ char *name = strdup_printf("root-rewind-%s", st.txns[0].txid);
+		struct fake_lv *rs = name ? fake_find_lv("vg0", name) : NULL;
+
+		CHECK(rs != NULL);
+		if (rs)
+			fake_lv_add_tag(rs, "rewind:good=2");
+		fake_events_reset();
+		test_stdout_begin();
+		CHECK_EQ_INT(hook(UPGRADE_B, &err), 0);
+		out = test_stdout_end();
+		CHECK(rs && !fake_lv_has_tag(rs, "rewind:good=2") &&
+		      fake_lv_has_tag(rs, "rewind:good=0"));
+	}
 	CHECK_EQ_INT(fake_event_count("lvm lvcreate"), 0);
 	CHECK(strstr(out, "is open already"));
 	CHECK(strstr(out, "begun by apt"));

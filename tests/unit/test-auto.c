@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unattended servers: boot counting and automatic rollback, boot-good, auto-commit, monitor. */
+#include <unistd.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <time.h>
@@ -312,7 +316,8 @@ TEST(test_auto_commit)
 	c.auto_commit_after = 3600;
 	age(60);
 	CHECK_EQ_INT(txn_auto_commit(L, &c, NULL), 0); /* too young */
-	CHECK(test_log_contains("is 1min old: committing once it is 1h 0min old (in 59min)"));
+	CHECK(test_log_contains("changed 1min ago (begin, or its last apt run): committing once "
+				"that is 1h 0min (in 59min)"));
 	age(7200);
 	CHECK_EQ_INT(txn_auto_commit(L, &c, NULL), 0); /* no good boot */
 	CHECK(test_log_contains("no boot since it began"));
@@ -325,7 +330,35 @@ TEST(test_auto_commit)
 	CHECK(test_log_contains("the last boot has not reached"));
 	CHECK(rsnap() && dsnap());
 	good_boot();
+	/* Not while apt or dpkg runs (another process holds dpkg's frontend lock). */
+	{
+		const char *lock = test_write("lock-frontend", "");
+		int fds[2];
+		pid_t pid;
+		char x;
+
+		setenv("REWIND_DPKG_LOCK", lock, 1);
+		if (pipe(fds) < 0 || (pid = fork()) < 0)
+			abort();
+		if (pid == 0) {
+			int fd = open(lock, O_RDWR | O_CLOEXEC);
+			struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+			if (fd < 0 || fcntl(fd, F_SETLK, &fl) < 0 || write(fds[1], "x", 1) != 1)
+				_exit(1);
+			pause();
+			_exit(0);
+		}
+		CHECK(read(fds[0], &x, 1) == 1);
+		CHECK_EQ_INT(txn_auto_commit(L, &c, NULL), 0);
+		CHECK(test_log_contains("apt or dpkg is running"));
+		CHECK(rsnap() && dsnap());
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(fds[0]);
+		close(fds[1]);
+	}
 	CHECK_EQ_INT(txn_auto_commit(L, &c, NULL), 1);
+	unsetenv("REWIND_DPKG_LOCK");
 	CHECK(rsnap() == NULL && dsnap() == NULL);
 	CHECK_EQ_INT(txn_auto_commit(L, &c, NULL), 0); /* nothing open */
 }
