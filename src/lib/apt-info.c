@@ -39,10 +39,9 @@ const char *txn_pkg_action_to_string(enum txn_pkg_action a)
 
 enum txn_pkg_action txn_pkg_action_from_string(const char *s)
 {
-	for (int i = 0; s && i < _TXN_PKG_ACTION_MAX; i++)
-		if (streq(s, action_names[i]))
-			return i;
-	return _TXN_PKG_ACTION_INVALID;
+	int i = string_table_lookup(action_names, ELEMENTSOF(action_names), s);
+
+	return i < 0 ? _TXN_PKG_ACTION_INVALID : (enum txn_pkg_action)i;
 }
 
 void txn_package_done(struct txn_package *p)

@@ -43,10 +43,9 @@ const char *health_type_to_string(enum health_type t)
 
 enum health_type health_type_from_string(const char *s)
 {
-	for (size_t i = 0; s && i < ELEMENTSOF(type_names); i++)
-		if (streq(s, type_names[i]))
-			return (enum health_type)i;
-	return _HEALTH_TYPE_UNKNOWN;
+	int i = string_table_lookup(type_names, ELEMENTSOF(type_names), s);
+
+	return i < 0 ? _HEALTH_TYPE_UNKNOWN : (enum health_type)i;
 }
 
 const char *health_result_to_string(enum health_result r)
@@ -56,10 +55,9 @@ const char *health_result_to_string(enum health_result r)
 
 enum health_result health_result_from_string(const char *s)
 {
-	for (size_t i = 0; s && i < ELEMENTSOF(result_names); i++)
-		if (streq(s, result_names[i]))
-			return (enum health_result)i;
-	return _HEALTH_RESULT_UNKNOWN;
+	int i = string_table_lookup(result_names, ELEMENTSOF(result_names), s);
+
+	return i < 0 ? _HEALTH_RESULT_UNKNOWN : (enum health_result)i;
 }
 
 void health_report_done(struct health_report *r)

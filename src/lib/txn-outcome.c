@@ -24,10 +24,9 @@ const char *txn_outcome_result_to_string(enum txn_outcome_result r)
 
 enum txn_outcome_result txn_outcome_result_from_string(const char *s)
 {
-	for (size_t i = 0; s && i < ELEMENTSOF(result_names); i++)
-		if (streq(s, result_names[i]))
-			return (enum txn_outcome_result)i;
-	return _TXN_OUTCOME_RESULT_UNKNOWN;
+	int i = string_table_lookup(result_names, ELEMENTSOF(result_names), s);
+
+	return i < 0 ? _TXN_OUTCOME_RESULT_UNKNOWN : (enum txn_outcome_result)i;
 }
 
 void txn_outcome_done(struct txn_outcome *o)

@@ -409,3 +409,11 @@ int read_chunks(int fd, int (*fn)(const void *buf, size_t len, void *userdata), 
 			return r;
 	}
 }
+
+int string_table_lookup(const char *const *table, size_t n, const char *s)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (table[i] && streq(s, table[i]))
+			return (int)i;
+	return -1;
+}

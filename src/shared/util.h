@@ -54,6 +54,10 @@ int write_file_atomic_full(const char *path, const char *tmp, int (*fill)(int fd
 /* write_file_atomic_full() with contents, through path.tmp.PID. */
 int write_file_atomic(const char *path, const char *contents);
 
+/* The index of s in table (n names, NULL entries skipped), or -1 (also for s NULL): the reverse
+ * of a designated-initializer name table of an enum. */
+int string_table_lookup(const char *const *table, size_t n, const char *s);
+
 /*
  * Run argv[0] (from PATH when it has no '/') with argv, without a shell; stdin and stderr are
  * /dev/null, no signal blocked. Its standard output, up to max bytes, in *ret (NUL-terminated;
