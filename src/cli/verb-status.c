@@ -141,6 +141,10 @@ static void print_table(const struct txn_status *st, bool details)
 		format_time((int64_t)t->time, when, sizeof(when));
 		printf("Transaction %s: %s, begun %s, %zu volume(s)\n", t->txid,
 		       txn_state_to_string(t->state), when, t->n_volumes);
+		if (t->baseline)
+			printf("Baseline: every rollback returns to it and keeps it (restored %u "
+			       "time%s); 'rewind commit' ends baseline mode.\n",
+			       t->restores, t->restores == 1 ? "" : "s");
 		print_phase(t);
 		if (!details)
 			continue;

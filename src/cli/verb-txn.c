@@ -16,6 +16,7 @@ int verb_begin(const struct verb *v, int argc, char **argv)
 	static const struct option opts[] = {
 	    {"name", required_argument, NULL, 'n'},
 	    {"size", required_argument, NULL, 's'},
+	    {"baseline", no_argument, NULL, 'b'},
 	    {},
 	};
 	_cleanup_(lvm_freep) struct lvm *l = NULL;
@@ -38,6 +39,9 @@ int verb_begin(const struct verb *v, int argc, char **argv)
 						       "with '-')",
 						       optarg);
 			o.txid = optarg;
+			break;
+		case 'b':
+			o.baseline = true;
 			break;
 		case 's':
 			if (policy_parse(optarg, &size) < 0)
@@ -82,9 +86,14 @@ int verb_begin(const struct verb *v, int argc, char **argv)
 		r = cli_fail(v, r);
 		goto out;
 	}
-	printf("Transaction %s is open. 'rewind commit' keeps the changes, 'rewind rollback' "
-	       "undoes them.\n",
-	       txid);
+	if (o.baseline)
+		printf("Baseline %s is open. Every 'rewind rollback' returns to it and keeps it; "
+		       "'rewind commit' ends baseline mode.\n",
+		       txid);
+	else
+		printf("Transaction %s is open. 'rewind commit' keeps the changes, 'rewind "
+		       "rollback' undoes them.\n",
+		       txid);
 	r = 0;
 out:
 	for (size_t i = 0; i < o.n_volumes; i++)

@@ -207,7 +207,7 @@ static void help(void)
 {
 	printf("rewind - an upgrade safety net on LVM snapshots\n\n"
 	       "Usage:\n"
-	       "  rewind begin [--name TXID] [--size POLICY] [VOLUME[:POLICY]...]\n"
+	       "  rewind begin [--name TXID] [--size POLICY] [--baseline] [VOLUME[:POLICY]...]\n"
 	       "  rewind status [--json]\n"
 	       "  rewind list [--json]\n"
 	       "  rewind commit\n"

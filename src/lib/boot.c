@@ -163,7 +163,7 @@ finish:
 	return r;
 }
 
-int boot_restore(struct boot *b, const char *txid)
+int boot_restore(struct boot *b, const char *txid, bool keep_pin)
 {
 	_cleanup_(json_object_putp) json_object *m = NULL;
 	int r;
@@ -185,6 +185,8 @@ int boot_restore(struct boot *b, const char *txid)
 		/* Keep the pin and the manifest: running this again retries. */
 		return log_err_errno(r, "Failed to restore the ESP %s as it was before %s", b->esp,
 				     txid);
+	if (keep_pin)
+		return 1;
 	r = pin_remove(b, txid);
 	return r < 0 ? r : 1;
 }

@@ -47,8 +47,9 @@ int boot_count(struct boot *b, const char *txid, unsigned tries);
 /* After a root rollback: put the boot menu back as it was at begin (the BLS entries, loader.conf
  * and the files Linux entries load; nothing else on the ESP is touched), then drop the pin.
  * Idempotent: 1 when it put the ESP back, 0 when there was no record to do it from (done
- * before: only leftovers are removed). */
-int boot_restore(struct boot *b, const char *txid);
+ * before: only leftovers are removed). keep_pin (a baseline transaction, which stays open):
+ * the pin, its record and the rollback entry stay for the next restore. */
+int boot_restore(struct boot *b, const char *txid, bool keep_pin);
 /* After commit: take back the boot counters (an entry systemd-boot marked bad stays bad, warned),
  * remove the rollback entry and the pinned files. Idempotent. */
 int boot_unpin(struct boot *b, const char *txid);

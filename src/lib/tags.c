@@ -149,6 +149,16 @@ int txn_tags_encode(const struct txn_tags *t, char ***ret)
 			: -EINVAL;
 	if (r >= 0 && t->auto_boots >= 0)
 		r = strv_push(&l, strdup_printf(TAG_PREFIX "autoboots=%d", t->auto_boots));
+	if (r >= 0 && t->baseline)
+		r = strv_extend(&l, TAG_PREFIX "baseline");
+	if (r >= 0 && t->restores)
+		r = strv_push(&l, strdup_printf(TAG_PREFIX "restores=%u", t->restores));
+	if (r >= 0 && t->chunk_kib)
+		r = strv_push(&l, strdup_printf(TAG_PREFIX "chunk=%" PRIu32, t->chunk_kib));
+	if (r >= 0 && t->pending)
+		r = strv_push(&l, strdup_printf(TAG_PENDING "%u", t->pending));
+	if (r >= 0 && t->good)
+		r = strv_push(&l, strdup_printf(TAG_GOOD "%u", t->good));
 	if (r < 0)
 		return r;
 	for (size_t i = 0; l[i]; i++)
@@ -227,6 +237,20 @@ int txn_tags_decode(char *const *tags, struct txn_tags *t)
 			if (t->auto_boots >= 0 || safe_atou64(v, &n) < 0 || n > 1000)
 				goto bad;
 			t->auto_boots = (int)n;
+		} else if ((v = startswith(tag, "restores=") ? tag + 9 : NULL)) {
+			uint64_t n;
+			if (t->restores || safe_atou64(v, &n) < 0 || n == 0 || n > 1000000)
+				goto bad;
+			t->restores = (unsigned)n;
+		} else if ((v = startswith(tag, "chunk=") ? tag + 6 : NULL)) {
+			uint64_t n;
+			/* LVM's range for a snapshot's chunk: 4 KiB to 512 KiB, a power of 2. */
+			if (t->chunk_kib || safe_atou64(v, &n) < 0 || n < 4 || n > 512 ||
+			    (n & (n - 1)))
+				goto bad;
+			t->chunk_kib = (uint32_t)n;
+		} else if (streq(tag, "baseline")) {
+			t->baseline = true;
 		} else if (streq(tag, "pinned")) {
 			t->pinned = true;
 		} else if (streq(tag, "root")) {
@@ -250,4 +274,63 @@ bad:
 	txn_tags_done(t);
 	*t = (struct txn_tags){.auto_boots = -1};
 	return -EBADMSG;
+}
+
+int txn_rebase_encode(const struct txn_tags *t, uint64_t size, char ***ret)
+{
+	_cleanup_strv_ char **plain = NULL, **l = NULL;
+	int r;
+
+	r = txn_tags_encode(t, &plain);
+	for (size_t i = 0; r >= 0 && plain[i]; i++)
+		r = strv_push(&l,
+			      strdup_printf(TAG_REBASE_PREFIX "%s", plain[i] + strlen(TAG_PREFIX)));
+	if (r >= 0)
+		r = strv_push(&l, strdup_printf(TAG_REBASE_PREFIX "size=%" PRIu64, size));
+	if (r < 0)
+		return r;
+	for (size_t i = 0; l[i]; i++)
+		if (name_valid_tag(l[i]) < 0)
+			return -EINVAL;
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
+int txn_rebase_decode(char *const *tags, struct txn_tags *t, uint64_t *ret_size)
+{
+	_cleanup_strv_ char **plain = NULL;
+	bool seen_size = false;
+	int r = 0;
+
+	*t = (struct txn_tags){.auto_boots = -1};
+	*ret_size = 0;
+	for (size_t i = 0; tags && tags[i]; i++) {
+		const char *v = startswith(tags[i], TAG_REBASE_PREFIX)
+				    ? tags[i] + strlen(TAG_REBASE_PREFIX)
+				    : NULL;
+
+		if (!v)
+			continue;
+		if (startswith(v, "size=")) {
+			if (seen_size || safe_atou64(v + 5, ret_size) < 0)
+				return -EBADMSG;
+			seen_size = true;
+			continue;
+		}
+		r = strv_push(&plain, strdup_printf(TAG_PREFIX "%s", v));
+		if (r < 0)
+			return r;
+	}
+	if (!plain)
+		return 0;
+	r = txn_tags_decode(plain, t);
+	if (r < 0)
+		return r;
+	/* The next baseline snapshot: open, in baseline mode; anything else is not ours. */
+	if (!t->present || !seen_size || !t->baseline || t->state != TXN_STATE_OPEN) {
+		txn_tags_done(t);
+		*t = (struct txn_tags){.auto_boots = -1};
+		return -EBADMSG;
+	}
+	return 0;
 }

@@ -44,6 +44,11 @@ struct txn_tags {
 	/* Unattended servers (txn-auto.c); absent tags read as 0. */
 	unsigned pending; /* rewind:pending=K  boots since the last confirmed one */
 	unsigned good;	  /* rewind:good=M     boots that reached boot-complete.target */
+	/* Baseline mode (txn-baseline.c): every rollback takes a new snapshot of the same
+	 * content, and the transaction stays open. restores: how many rollbacks so far. */
+	bool baseline;	    /* rewind:baseline */
+	unsigned restores;  /* rewind:restores=N; absent: 0 */
+	uint32_t chunk_kib; /* rewind:chunk=KIB: the chunk size begin chose; 0: LVM's */
 };
 
 void txn_tags_done(struct txn_tags *t);
@@ -70,6 +75,19 @@ int txn_tags_decode(char *const *tags, struct txn_tags *t);
 /* The counter tags (txn-auto.c): "rewind:pending=" and "rewind:good=". */
 #define TAG_PENDING TAG_PREFIX "pending="
 #define TAG_GOOD    TAG_PREFIX "good="
+
+/*
+ * On an origin while a baseline restore runs (txn-baseline.c): the tags of the snapshot that is
+ * to replace the one being merged, each "rewind:" tag written as "rewind-base:", and its size in
+ * "rewind-base:size=BYTES" (0: thin). Written before the merge starts; dropped once the new
+ * snapshot exists. Outside "rewind:", so that no transaction is read from an origin.
+ */
+#define TAG_REBASE_PREFIX "rewind-base:"
+/* The origin's tags for the next baseline snapshot t, of size bytes (NULL-terminated). */
+int txn_rebase_encode(const struct txn_tags *t, uint64_t size, char ***ret);
+/* Those tags back (others are skipped): 0 with t->present false when there are none, -EBADMSG
+ * when they are damaged (as txn_tags_decode()). */
+int txn_rebase_decode(char *const *tags, struct txn_tags *t, uint64_t *ret_size);
 
 /* VG/LV of a member, valid per LVM's name rules: 0 or -EINVAL. */
 int txn_member_valid(const char *m);

@@ -286,6 +286,7 @@ struct begin_ctx {
 	char **members;
 	const char *boot_id;
 	int auto_boots;
+	bool baseline;
 };
 
 static int create_one(struct lvm *l, struct vol *v, const struct begin_ctx *ctx)
@@ -297,6 +298,9 @@ static int create_one(struct lvm *l, struct vol *v, const struct begin_ctx *ctx)
 	    .root = v->root,
 	    .members = ctx->members,
 	    .auto_boots = ctx->auto_boots,
+	    .baseline = ctx->baseline,
+	    /* Recorded for a baseline restore, which takes the snapshot again. */
+	    .chunk_kib = v->bytes ? v->policy.chunk_kib : 0,
 	};
 	int r;
 
@@ -433,7 +437,7 @@ int txn_begin(struct lvm *l, const struct conf *c, const struct txn_begin_opts *
 	size_t n = 0;
 	char txid[TXID_MAX + 1], boot_id[BOOT_ID_LEN + 1];
 	_cleanup_strv_ char **members = NULL;
-	struct begin_ctx ctx = {.txid = txid, .boot_id = boot_id};
+	struct begin_ctx ctx = {.txid = txid, .boot_id = boot_id, .baseline = o->baseline};
 	bool has_root = false;
 	int r;
 
@@ -463,6 +467,15 @@ int txn_begin(struct lvm *l, const struct conf *c, const struct txn_begin_opts *
 				return r;
 			break;
 		}
+	if (s.n_rebases > 0) {
+		r = log_err_errno(
+		    -REFUSE_UNFINISHED,
+		    "The baseline restore of transaction %s is unfinished (%s/%s has no new "
+		    "baseline snapshot yet): the next boot finishes it; 'rewind commit' ends "
+		    "baseline mode instead.",
+		    s.rebases[0].tags.txid, s.rebases[0].origin->vg, s.rebases[0].origin->name);
+		goto out;
+	}
 	if (s.n_txns > 0 && s.txns[0].phase == TXN_STATE_ROLLING_BACK) {
 		r = log_err_errno(
 		    -REFUSE_TXN_EXISTS,

@@ -172,6 +172,7 @@ static bool txn_is_whole_active(const struct txn *t, char member[static TXN_MEMB
 static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
 			const struct txn_merge_opts *o, unsigned wait, struct txn_results *res)
 {
+	struct txn_merge_opts m = *o;
 	char member[TXN_MEMBER_MAX];
 	const char *why;
 	bool merging;
@@ -179,6 +180,9 @@ static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
 
 	strcpy(res->txid, t->txid);
 	res->pinned = t->pinned;
+	res->baseline = t->baseline;
+	/* A baseline restore takes its new snapshots once the merges ended (txn-baseline.c). */
+	m.foreground = m.foreground || t->baseline;
 	/* A rollback under way (rolling-back, or a merge a power cut interrupted): members that
 	 * are gone are merged already; roll the rest forward, whatever is missing. */
 	merging = t->phase == TXN_STATE_ROLLING_BACK || txn_is_merging(t);
@@ -223,6 +227,17 @@ static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
 			(void)txn_set_state(l, t, TXN_STATE_OPEN, NULL);
 		return 0;
 	}
+	/* Baseline: before the point of no return, what replaces each snapshot. */
+	r = t->baseline ? txn_rebase_mark(l, t) : 0;
+	if (r < 0 && !merging) {
+		log_err("NOT ROLLING BACK transaction %s: its new baseline could not be recorded. "
+			"Nothing was merged.",
+			t->txid);
+		for (size_t j = 0; j < t->n_snaps && r != -ENOMEM; j++)
+			(void)txn_result_add(res, &t->snaps[j], TXN_FAILED,
+					     "could not record the baseline; nothing merged", 0);
+		return r == -ENOMEM ? r : 0;
+	}
 	/* Also when rolling forward: every member marked, the ESP tag and one-shot again. */
 	r = start_rollback(l, t);
 	if (!merging) {
@@ -242,7 +257,7 @@ static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
 			    res, sn, TXN_FAILED,
 			    sn->invalid ? "snapshot invalid (overflowed)" : "origin missing", 0);
 		} else
-			r = boot_one(l, sn, o, res);
+			r = boot_one(l, sn, &m, res);
 		if (r < 0)
 			return r;
 	}
@@ -322,7 +337,7 @@ int txn_boot(struct lvm *l, const struct txn_merge_opts *o, struct txn_results *
 {
 	char cmdline_txid[TXID_MAX + 1];
 	struct txn_set s = {};
-	bool disabled, known = false;
+	bool disabled, known = false, rebase;
 	unsigned wait;
 	int r;
 
@@ -338,6 +353,8 @@ int txn_boot(struct lvm *l, const struct txn_merge_opts *o, struct txn_results *
 	if (r < 0)
 		return r;
 	flag_unfinished(&s);
+	/* A baseline restore a power cut interrupted after its merges: finished below. */
+	rebase = s.n_rebases > 0;
 	/* Root rolled back at an earlier boot, its ESP not yet put back: the kernel of before
 	 * boots next time too, until boot-finish has put the ESP back. */
 	for (size_t i = 0; i < s.n_restores; i++) {
@@ -373,6 +390,7 @@ int txn_boot(struct lvm *l, const struct txn_merge_opts *o, struct txn_results *
 		/* Armed, chosen on the boot menu, or a merge a power cut interrupted. */
 		if (!chosen && t->phase != TXN_STATE_ARMED && !merging)
 			continue;
+		rebase = rebase || t->baseline;
 		r = rollback_txn(l, &s, t, o, wait, res);
 		if (r < 0)
 			goto out;
@@ -381,6 +399,9 @@ int txn_boot(struct lvm *l, const struct txn_merge_opts *o, struct txn_results *
 	}
 	if (*cmdline_txid && !known)
 		log_warning("rd.rewind.rollback=%s: no such transaction, ignoring.", cmdline_txid);
+	/* Before anything mounts the origins: the new baseline snapshots. */
+	if (rebase)
+		(void)txn_rebase_finish(l, NULL);
 	if (res->n > 0)
 		(void)write_outcome(res);
 	for (size_t i = 0; i < res->n; i++)

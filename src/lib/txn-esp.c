@@ -132,7 +132,7 @@ int txn_esp_oneshot_early(const char *txid)
 	return 0;
 }
 
-int txn_esp_restore(const char *txid)
+int txn_esp_restore(const char *txid, bool keep_pin)
 {
 	_cleanup_(esp_unmountp) char *mounted = NULL;
 	_cleanup_(boot_freep) struct boot *b = NULL;
@@ -147,7 +147,7 @@ int txn_esp_restore(const char *txid)
 		    txid);
 	if (r < 0)
 		return r;
-	r = boot_restore(b, txid);
+	r = boot_restore(b, txid, keep_pin);
 	if (r < 0)
 		return log_err_errno(r, "Failed to put back the ESP %s as it was before %s: %s",
 				     boot_esp_root(b), txid, strerror(-r));
@@ -407,7 +407,7 @@ int txn_esp_boot_finish(char **ret_line)
 	if (r < 0)
 		goto out;
 	/* Without a manifest this only removes leftovers: the second run does nothing. */
-	r = boot_restore(b, o.txid);
+	r = boot_restore(b, o.txid, o.baseline > 0);
 	if (r > 0)
 		log_info("The ESP %s is back as it was before transaction %s.", boot_esp_root(b),
 			 o.txid);

@@ -68,7 +68,7 @@ int txn_esp_outcome_root(char ret_txid[static TXID_MAX + 1], bool *ret_pinned);
  * partition) or another negative errno when it cannot be opened: the caller keeps the restore
  * pending.
  */
-int txn_esp_restore(const char *txid);
+int txn_esp_restore(const char *txid, bool keep_pin);
 
 /* Unit tests: pretend the ESP has this many bytes free (UINT64_MAX: ask statvfs). */
 void txn_esp_set_free_space(uint64_t bytes);

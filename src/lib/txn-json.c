@@ -170,6 +170,8 @@ static json_object *outcome_json(const struct txn_outcome *x)
 		r = r ?: jadd_str(o, "txid", x->txid);
 	if (x->pinned >= 0)
 		r = r ?: jadd(o, "pinned", json_object_new_boolean(x->pinned));
+	if (x->baseline > 0)
+		r = r ?: jadd(o, "baseline", json_object_new_boolean(true));
 	if (x->result >= 0)
 		r = r ?: jadd_str(o, "result", txn_outcome_result_to_string(x->result));
 	r = r ?: add_array_of(o, "volumes", x->volumes, x->n_volumes, outcome_volume_json);
@@ -226,6 +228,8 @@ static json_object *txn_json(const struct txn_status_txn *t)
 	r = r ?: jadd_strv(o, "members", t->members);
 	r = r ?: jadd_strv(o, "missing", t->missing);
 	r = r ?: jadd_u64(o, "time", t->time);
+	r = r ?: jadd(o, "baseline", json_object_new_boolean(t->baseline));
+	r = r ?: jadd_u64(o, "restores", t->restores);
 	r = r ?: add_array_of(o, "volumes", t->volumes, t->n_volumes, volume_json);
 	/* null without a rollback entry */
 	r = r ?: jadd_or_null(o, "boot", t->boot, t->boot ? boot_json(t->boot) : NULL);
@@ -300,6 +304,7 @@ static int outcome_from_object(json_object *o, struct txn_outcome *ret)
 	size_t n = vols ? json_object_array_length(vols) : 0;
 	struct txn_outcome x = {
 	    .pinned = bool_member(o, "pinned"),
+	    .baseline = bool_member(o, "baseline"),
 	    .result = txn_outcome_result_from_string(jget_str(o, "result")),
 	    .time = t && json_object_get_int64(t) > 0 ? (uint64_t)json_object_get_int64(t) : 0,
 	};

@@ -46,6 +46,7 @@ int txn_outcome_from_results(const struct txn_results *res, uint64_t time, struc
 	struct txn_outcome o = {
 	    .txid = strdup(res->txid),
 	    .pinned = res->pinned,
+	    .baseline = res->baseline,
 	    .volumes = calloc(res->n ?: 1, sizeof(*o.volumes)),
 	    .time = time,
 	};

@@ -183,10 +183,13 @@ static int arm_all(struct lvm *l, const struct txn *t, const char *why, struct t
 static int merge_all(struct lvm *l, const struct txn *t, const struct txn_merge_opts *o,
 		     char **activated, struct txn_results *res)
 {
+	struct txn_merge_opts m = *o;
 	struct unmounted u = {};
 	bool failed = false, merging = false;
 	int r;
 
+	/* Baseline: merged to the end, then snapshotted again before anything mounts them. */
+	m.foreground = m.foreground || t->baseline;
 	r = unmount_members(t, &u);
 	if (r < 0)
 		goto refuse;
@@ -194,6 +197,12 @@ static int merge_all(struct lvm *l, const struct txn *t, const struct txn_merge_
 		r = check_closed(&t->snaps[i]);
 		if (r < 0)
 			goto refuse;
+	}
+	/* What replaces each baseline snapshot, recorded before anything is merged. */
+	if (t->baseline && (r = txn_rebase_mark(l, t)) < 0) {
+		/* Nothing merged: the records beside open snapshots are dropped again. */
+		(void)txn_rebase_finish(l, t->txid);
+		goto refuse;
 	}
 	/* The point of no return, on every member before the first merge: whatever stops us
 	 * from here (a failed merge, a power cut, SIGKILL), the next boot rolls every member
@@ -229,13 +238,21 @@ static int merge_all(struct lvm *l, const struct txn *t, const struct txn_merge_
 			r = -ENOMEM;
 			break;
 		}
-		r = merge_now(l, s, o, strv_contains(activated, name), res);
+		r = merge_now(l, s, &m, strv_contains(activated, name), res);
 		if (r < 0)
 			break;
 		/* Some members may be merged already: the rest follow at the next boot (their
 		 * snapshots say rolling-back). */
 		failed = res->r[res->n - 1].action == TXN_FAILED;
 		merging = merging || res->r[res->n - 1].action == TXN_MERGING;
+	}
+	/* Baseline: the new snapshots, before the volumes are mounted again (a restore that did not
+	 * finish ends baseline mode, loudly). */
+	if (t->baseline && r >= 0) {
+		int k = txn_rebase_finish(l, t->txid);
+
+		if (k < 0 && !failed)
+			r = k;
 	}
 	/* Every origin shows its content of before the transaction: mount them again at once;
 	 * rewind-merge.service waits for the kernel to finish. */
@@ -303,6 +320,7 @@ int txn_rollback(struct lvm *l, const struct txn_rollback_opts *o, struct txn_re
 	}
 	t = &s.txns[0];
 	strcpy(res->txid, t->txid);
+	res->baseline = t->baseline;
 	/* Refuse before changing anything. */
 	if (t->phase == TXN_STATE_COMMITTING) {
 		r = log_err_errno(

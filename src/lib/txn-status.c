@@ -92,6 +92,8 @@ static int txn_fill(const struct txn *t, const struct conf *c, struct txn_status
 	snprintf(x->txid, sizeof(x->txid), "%s", t->txid);
 	x->state = t->phase;
 	x->time = txn_began(t);
+	x->baseline = t->baseline;
+	x->restores = t->restores;
 	auto_fill(t, c, &x->automatic);
 	x->volumes = calloc(t->n_snaps ?: 1, sizeof(*x->volumes));
 	if (!x->volumes || strv_copy(t->members, &x->members) < 0 ||

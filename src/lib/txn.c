@@ -44,6 +44,9 @@ void txn_set_done(struct txn_set *s)
 	}
 	free(s->txns);
 	free(s->restores);
+	for (size_t i = 0; i < s->n_rebases; i++)
+		txn_tags_done(&s->rebases[i].tags);
+	free(s->rebases);
 	lvm_report_done(&s->rep);
 	*s = (struct txn_set){};
 }
@@ -109,6 +112,8 @@ static int txn_summarise(struct txn *t)
 		t->phase = MAX(t->phase, g->state);
 		t->auto_boots = MAX(t->auto_boots, g->auto_boots);
 		t->pinned = t->pinned || g->pinned;
+		t->baseline = t->baseline || g->baseline;
+		t->restores = MAX(t->restores, g->restores);
 		if (*g->boot_id)
 			t->boot_id = g->boot_id;
 		for (size_t k = 0; g->members && g->members[k]; k++)
@@ -221,6 +226,34 @@ static int restore_add(struct txn_set *s, const struct lvm_lv *lv)
 	return 0;
 }
 
+/* rewind-base:* on an origin (tags.h: TAG_REBASE_PREFIX): a baseline restore under way. */
+static int rebase_add(struct txn_set *s, const struct lvm_lv *lv)
+{
+	struct txn_rebase *n;
+	struct txn_tags tags;
+	uint64_t size;
+	int r;
+
+	r = txn_rebase_decode(lv->tags, &tags, &size);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		log_warning("Ignoring %s/%s's baseline restore tags: they are damaged.", lv->vg,
+			    lv->name);
+		return 0;
+	}
+	if (!tags.present)
+		return 0;
+	n = realloc(s->rebases, sizeof(*n) * (s->n_rebases + 1));
+	if (!n) {
+		txn_tags_done(&tags);
+		return -ENOMEM;
+	}
+	s->rebases = n;
+	s->rebases[s->n_rebases++] = (struct txn_rebase){.origin = lv, .tags = tags, .size = size};
+	return 0;
+}
+
 int txn_set_load(struct lvm *l, bool with_vgs, struct txn_set *ret)
 {
 	struct txn_set s = {};
@@ -236,6 +269,8 @@ int txn_set_load(struct lvm *l, bool with_vgs, struct txn_set *ret)
 		struct txn *t;
 
 		r = restore_add(&s, lv);
+		if (r >= 0)
+			r = rebase_add(&s, lv);
 		if (r < 0)
 			goto fail;
 		r = txn_tags_decode(lv->tags, &tags);
@@ -487,6 +522,18 @@ static bool root_rolled_back(const struct txn_set *s, const struct txn_restore *
 	return true;
 }
 
+/* txid is a baseline transaction (open again after its restore): its pin stays. */
+static bool baseline_of(const struct txn_set *s, const char *txid)
+{
+	for (size_t i = 0; i < s->n_txns; i++)
+		if (streq(s->txns[i].txid, txid))
+			return s->txns[i].baseline;
+	for (size_t i = 0; i < s->n_rebases; i++)
+		if (streq(s->rebases[i].tags.txid, txid))
+			return true;
+	return false;
+}
+
 int txn_finish_restore(struct lvm *l)
 {
 	struct txn_set s = {};
@@ -509,7 +556,7 @@ int txn_finish_restore(struct lvm *l)
 				  x->origin->vg, x->origin->name, x->txid);
 			continue;
 		}
-		r = txn_esp_restore(x->txid);
+		r = txn_esp_restore(x->txid, baseline_of(&s, x->txid));
 		if (r < 0) {
 			log_err("The ESP is still to be put back as it was before transaction %s; "
 				"every boot tries again (rewind boot-finish).",
@@ -567,6 +614,14 @@ int txn_commit(struct lvm *l, char **ret_txid)
 	r = txn_set_load(l, false, &s);
 	if (r < 0)
 		return r;
+	/* A baseline restore that left only its records (its new snapshots not taken yet):
+	 * committing ends baseline mode, the volumes keep what they have. */
+	if (s.n_txns == 0 && s.n_rebases > 0) {
+		if (ret_txid)
+			*ret_txid = strdup(s.rebases[0].tags.txid);
+		r = txn_rebase_drop(l, &s, s.rebases[0].tags.txid);
+		goto out;
+	}
 	r = txn_only(&s, &t);
 	if (r < 0)
 		goto out;
@@ -600,6 +655,9 @@ int txn_commit(struct lvm *l, char **ret_txid)
 	}
 	for (size_t i = 0; i < s.n_txns; i++) {
 		r = txn_remove(l, &s.txns[i]);
+		ret = ret ?: r;
+		/* Baseline mode ends: no new snapshot is to be taken. */
+		r = txn_rebase_drop(l, &s, s.txns[i].txid);
 		ret = ret ?: r;
 	}
 	r = ret;

@@ -50,6 +50,8 @@ struct txn {
 	int auto_boots;	     /* auto_rollback_boots recorded at begin; -1: not recorded */
 	const char *boot_id; /* the boot that began it ("" unknown; points into a snapshot) */
 	bool pinned;	     /* begin pinned the booted kernel on the ESP */
+	bool baseline;	     /* baseline mode: a rollback restores it and keeps it (below) */
+	unsigned restores;   /* baseline mode: how many times it was restored */
 };
 
 /* An origin LV tagged rewind:restore-esp=TXID: the ESP of TXID is still to be put back. */
@@ -58,12 +60,22 @@ struct txn_restore {
 	char txid[TXID_MAX + 1];
 };
 
+/* An origin tagged rewind-base:* (tags.h): a baseline restore of tags.txid is under way, and
+ * the snapshot with tags (size bytes) is to be taken of it once its merge ended. */
+struct txn_rebase {
+	const struct lvm_lv *origin;
+	struct txn_tags tags;
+	uint64_t size;
+};
+
 struct txn_set {
 	struct lvm_report rep;
 	struct txn *txns;
 	size_t n_txns;
 	struct txn_restore *restores;
 	size_t n_restores;
+	struct txn_rebase *rebases;
+	size_t n_rebases;
 };
 
 int txn_set_load(struct lvm *l, bool with_vgs, struct txn_set *ret);
@@ -102,6 +114,7 @@ int txn_finish_restore(struct lvm *l);
 
 struct txn_begin_opts {
 	const char *txid;		   /* NULL: YYYYmmdd-HHMMSS */
+	bool baseline;			   /* begin --baseline: see txn-baseline.c */
 	const struct policy *size;	   /* NULL: conf's size */
 	const struct volume_spec *volumes; /* none: conf's, else the LV holding / */
 	size_t n_volumes;
@@ -138,7 +151,8 @@ struct txn_results {
 	struct txn_result *r;
 	size_t n;
 	char txid[TXID_MAX + 1];
-	bool pinned; /* the transaction has a rollback entry on the ESP */
+	bool pinned;   /* the transaction has a rollback entry on the ESP */
+	bool baseline; /* baseline mode: the rollback entry and pin stay after the restore */
 };
 
 void txn_results_done(struct txn_results *r);
@@ -186,6 +200,26 @@ int txn_sweep_pins(struct lvm *l);
 uint64_t txn_began(const struct txn *t);
 unsigned txn_pending_boots(const struct txn *t);
 unsigned txn_good_boots(const struct txn *t);
+
+/* ---- baseline mode (txn-baseline.c) ---- */
+
+/*
+ * Before the first merge of a baseline restore: record on each origin the snapshot that is to
+ * replace its own (tags.h, TAG_REBASE_PREFIX). 0, or negative errno when one could not be
+ * recorded: then nothing may be merged (those recorded are dropped again by txn_rebase_finish()).
+ */
+int txn_rebase_mark(struct lvm *l, const struct txn *t);
+/*
+ * After the merges, before anything mounts the origins (the end of the initramfs stage, or
+ * rollback --now before mounting again): for every origin with a restore recorded (only those of
+ * txid, when not NULL) whose merge ended, take the new baseline snapshot and drop the record.
+ * When a snapshot of that restore is still merging, the volume is about to be used before its
+ * merge ends: no new baseline is taken, the records are dropped, and baseline mode ends (loud).
+ * The number of snapshots taken, or negative errno.
+ */
+int txn_rebase_finish(struct lvm *l, const char *txid);
+/* Drop the records of txid (commit: baseline mode ends). */
+int txn_rebase_drop(struct lvm *l, const struct txn_set *s, const char *txid);
 
 /* The initramfs stage. Returns 0 unless something is badly wrong; never blocks forever. */
 int txn_boot(struct lvm *l, const struct txn_merge_opts *o, struct txn_results *ret);
@@ -260,8 +294,10 @@ struct txn_outcome_volume {
 
 /* What is not recorded in an outcome read back stays NULL, -1 or unknown. */
 struct txn_outcome {
-	char *txid; /* as read: validate before use (name_valid_txid()) */
-	int pinned; /* the transaction has a rollback entry: 1, 0; -1 not recorded */
+	char *txid;   /* as read: validate before use (name_valid_txid()) */
+	int pinned;   /* the transaction has a rollback entry: 1, 0; -1 not recorded */
+	int baseline; /* baseline mode (the pin stays after the ESP restore): 1, 0; -1 not recorded
+		       */
 	enum txn_outcome_result result;
 	struct txn_outcome_volume *volumes;
 	size_t n_volumes;
@@ -328,6 +364,8 @@ struct txn_status_txn {
 	struct boot_rollback_entry *boot; /* the rollback entry (boot.h); NULL when none */
 	struct txn_status_auto automatic;
 	struct txn_packages *packages; /* what apt changed (txn-packages.h); NULL when none */
+	bool baseline;		       /* baseline mode: a rollback restores it and keeps it */
+	unsigned restores;	       /* how many times the baseline was restored */
 };
 
 struct txn_status {

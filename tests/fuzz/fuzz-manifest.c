@@ -130,7 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	esp_reset();
 	fuzz_write(manifest, data, size);
 	assert(boot_open(esp, efivars, &b) == 0);
-	(void)boot_restore(b, "T1");
+	(void)boot_restore(b, "T1", false);
 
 	text = fuzz_read(outside);
 	assert(text && streq(text, OUTSIDE));

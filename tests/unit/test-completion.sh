@@ -45,7 +45,7 @@ check() { # check NAME EXPECTED WORDS...
 check verbs_prefix "begin boot boot-failed boot-finish boot-good boot-kernel-check" rewind b
 check verbs_after_global "diff" rewind -v di
 check global_options "--verbose --version" rewind --ver
-check begin_options "--name --size" rewind begin --
+check begin_options "--baseline --name --size" rewind begin --
 check begin_name_value "" rewind begin --name ""
 check begin_volumes "/ /srv/data vg0/root vg1/data" rewind begin ""
 check diff_volume_prefix "vg1/data" rewind diff --json vg1

@@ -338,7 +338,7 @@ TEST(test_restore_mounts_loader_partition)
 	pinned_unmounted_esp();
 	loader_partuuid(PARTUUID);
 	fake_lsblk((const char *const[]){"vdb2", "C12A7328-F81F-11D2-BA4B-00A0C93EC93B", NULL});
-	CHECK_EQ_INT(txn_esp_restore("T1"), 0);
+	CHECK_EQ_INT(txn_esp_restore("T1", false), 0);
 	snprintf(want, sizeof(want), "esp mount %s %s/run/esp", dev_path("vda1"), test_tmpdir);
 	CHECK(fake_event_find(want, 0) == 0);
 	CHECK(fake_event_find("esp umount ", 0) == 1);
@@ -350,7 +350,7 @@ TEST(test_restore_mounts_loader_partition)
 		     -ENOENT);
 	free(oneshot);
 	/* again: mounted, nothing left to do, unmounted */
-	CHECK_EQ_INT(txn_esp_restore("T1"), 0);
+	CHECK_EQ_INT(txn_esp_restore("T1", false), 0);
 	CHECK_EQ_INT(fake_event_count("esp umount"), 2);
 	CHECK(restored());
 }
@@ -361,20 +361,20 @@ TEST(test_restore_mounts_typed_partition)
 	pinned_unmounted_esp();
 	fake_lsblk((const char *const[]){"vdb2", "0fc63daf-8483-4772-8e79-3d69d8477de4", "vda1",
 					 "C12A7328-F81F-11D2-BA4B-00A0C93EC93B", NULL});
-	CHECK_EQ_INT(txn_esp_restore("T1"), 0);
+	CHECK_EQ_INT(txn_esp_restore("T1", false), 0);
 	CHECK_EQ_INT(fake_event_count("esp mount"), 1);
 	CHECK(restored());
 
 	pinned_unmounted_esp();
 	fake_lsblk((const char *const[]){"vdb2", "c12a7328-f81f-11d2-ba4b-00a0c93ec93b", "vda1",
 					 "c12a7328-f81f-11d2-ba4b-00a0c93ec93b", NULL});
-	CHECK(txn_esp_restore("T1") < 0);
+	CHECK(txn_esp_restore("T1", false) < 0);
 	CHECK(test_log_contains("Several ESP partitions"));
 	CHECK_EQ_INT(fake_event_count("esp mount"), 0);
 	CHECK(exists(dev_path("vda1.fs/rewind/T1/manifest.json")));
 	/* a loader partition settles it */
 	loader_partuuid(PARTUUID);
-	CHECK_EQ_INT(txn_esp_restore("T1"), 0);
+	CHECK_EQ_INT(txn_esp_restore("T1", false), 0);
 	CHECK(restored());
 }
 
@@ -383,13 +383,13 @@ TEST(test_restore_no_partition)
 {
 	pinned_unmounted_esp();
 	fake_lsblk((const char *const[]){"vdb2", "0fc63daf-8483-4772-8e79-3d69d8477de4", NULL});
-	CHECK_EQ_INT(txn_esp_restore("T1"), -ENOENT);
+	CHECK_EQ_INT(txn_esp_restore("T1", false), -ENOENT);
 	CHECK(test_log_contains("No systemd-boot ESP found, mounted or not"));
 	CHECK_EQ_INT(fake_event_count("esp "), 0);
 	CHECK(exists(dev_path("vda1.fs/rewind/T1/manifest.json")));
 	/* lsblk not installed either */
 	setenv("REWIND_LSBLK", "/nonexistent/lsblk", 1);
-	CHECK_EQ_INT(txn_esp_restore("T1"), -ENOENT);
+	CHECK_EQ_INT(txn_esp_restore("T1", false), -ENOENT);
 }
 
 /* boot-finish after the rollback boot: the same for a pinned transaction's outcome. */

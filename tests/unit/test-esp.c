@@ -270,7 +270,7 @@ static void test_restore(struct boot *b, const char *before)
 	upgrade();
 	/* systemd-boot's seed, refreshed at every boot: neither an "added" file nor restored */
 	put(pathf("loader/random-seed"), "a fresh seed");
-	check(boot_restore(b, TX) == 1);
+	check(boot_restore(b, TX, false) == 1);
 	check(slurp(pathf("loader/random-seed")) &&
 	      streq(slurp(pathf("loader/random-seed")), "a fresh seed"));
 	unlink(pathf("loader/random-seed"));
@@ -291,7 +291,7 @@ static void test_restore(struct boot *b, const char *before)
 	check(!exists(pathf("loader/entries/rewind-" TX "+3.conf")));
 	check(efivar_get_string(efivars, "LoaderEntryDefault", EFI_LOADER_GUID, &s) == -ENOENT);
 	/* again: nothing left to do */
-	check(boot_restore(b, TX) == 0);
+	check(boot_restore(b, TX, false) == 0);
 	free(after);
 	free(want);
 	put(pathf("EFI/vendor/tool.efi"), "MZ some vendor tool");
@@ -350,7 +350,7 @@ static void test_restore_foreign(struct boot *b)
 	check(efivar_set_string(efivars, "LoaderEntryDefault", EFI_LOADER_GUID,
 				MID "-" NEWK ".conf") == 0);
 
-	check(boot_restore(b, "tx6") >= 0);
+	check(boot_restore(b, "tx6", false) >= 0);
 	for (size_t i = 0; i < ELEMENTSOF(foreign_before); i++) {
 		const char *want = foreign_before[i][1];
 
@@ -443,7 +443,7 @@ static void test_bad_input(struct boot *b, const char *before)
 	check(boot_pin(b, "../x", 0) == -EINVAL);
 	check(boot_pin(b, "a+3", 0) == -EINVAL);
 	check(boot_pin(b, "", 0) == -EINVAL);
-	check(boot_restore(b, "a/b") == -EINVAL);
+	check(boot_restore(b, "a/b", false) == -EINVAL);
 	/* an entry that points outside the ESP is refused and leaves nothing */
 	put(pathf("loader/entries/evil.conf"), "title x\nlinux /../../etc/passwd\n");
 	set_selected("EVIL.conf");

@@ -187,9 +187,9 @@ TEST(test_status_json_shape)
 		(const json_type[]){A, A, O, N});
 	t = json_object_array_get_idx(member(root, "transactions", A), 0);
 	members(t,
-		(const char *const[]){"txid", "state", "members", "missing", "time", "volumes",
-				      "boot", "auto", "packages", NULL},
-		(const json_type[]){S, S, A, A, I, A, N, O, N});
+		(const char *const[]){"txid", "state", "members", "missing", "time", "baseline",
+				      "restores", "volumes", "boot", "auto", "packages", NULL},
+		(const json_type[]){S, S, A, A, I, B, I, A, N, O, N});
 	CHECK_STREQ(json_object_get_string(member(t, "state", S)), "open");
 	members(member(t, "auto", O),
 		(const char *const[]){"pending_boots", "good_boots", "auto_rollback_boots",
