@@ -65,7 +65,7 @@ int verb_boot_finish(const struct verb *v, int argc, char **argv)
 	int r;
 
 	_cleanup_(lvm_freep) struct lvm *l = NULL;
-	int f;
+	int f, lost = 0;
 
 	r = cli_check_args(v, argc - 1);
 	if (r != 0)
@@ -77,9 +77,14 @@ int verb_boot_finish(const struct verb *v, int argc, char **argv)
 	f = lvm_new(&l);
 	if (f >= 0)
 		f = txn_finish_interrupted(l);
+	/* A baseline restore the initramfs left unfinished: lost, never taken of used volumes. */
+	if (f >= 0)
+		lost = txn_rebase_finish(l, NULL, true);
 	/* Root rolled back at this or an earlier boot: the ESP follows, until it is done. */
 	if (f >= 0)
 		f = txn_finish_restore(l);
+	if (f >= 0 && lost < 0)
+		f = lost;
 	if (r < 0)
 		return cli_fail(v, r);
 	if (f < 0)

@@ -110,6 +110,23 @@ static const struct txn *txn_find(const struct txn_set *s, const char *txid)
 	return NULL;
 }
 
+/*
+ * Baseline mode ends for t: the snapshots still there (rolling back, their merge not started)
+ * lose rewind:baseline, so that the next boot rolls them forward as a plain rollback instead of
+ * taking a new baseline of a few members only. (LVM refuses to change a merging one's tags: it
+ * is consumed anyway.)
+ */
+static void end_baseline(struct lvm *l, const struct txn *t)
+{
+	char *del[] = {(char *)TAG_PREFIX "baseline", NULL};
+
+	for (size_t j = 0; t && j < t->n_snaps; j++)
+		if (!t->snaps[j].merging && t->snaps[j].tags.baseline &&
+		    lvm_lv_change_tags(l, t->snaps[j].lv->vg, t->snaps[j].lv->name, NULL, del) < 0)
+			log_err("Failed to drop rewind:baseline from %s/%s.", t->snaps[j].lv->vg,
+				t->snaps[j].lv->name);
+}
+
 /* A snapshot of the old baseline still there and rolling back: its merge did not end. */
 static const struct txn_snap *unmerged(const struct txn *t)
 {
@@ -141,15 +158,15 @@ static int rebase_one(struct lvm *l, const struct txn_set *s, const struct txn_r
 			(void)drop_record(l, x->origin);
 			return r;
 		}
-		log_info("Took the new baseline snapshot %s/%s (restore %u of %s).",
-			 x->origin->vg, name, x->tags.restores, x->tags.txid);
+		log_info("Took the new baseline snapshot %s/%s (restore %u of %s).", x->origin->vg,
+			 name, x->tags.restores, x->tags.txid);
 		r = 1;
 	} else
 		r = 0;
 	return drop_record(l, x->origin) < 0 ? -EIO : r;
 }
 
-int txn_rebase_finish(struct lvm *l, const char *txid)
+int txn_rebase_finish(struct lvm *l, const char *txid, bool in_use)
 {
 	struct txn_set s = {};
 	int r, ret = 0, taken = 0;
@@ -170,14 +187,29 @@ int txn_rebase_finish(struct lvm *l, const char *txid)
 		if (!first)
 			continue;
 		u = unmerged(txn_find(&s, x->tags.txid));
+		if (in_use && !u) {
+			log_err(
+			    "BASELINE LOST: the restore of %s was not finished by the initramfs "
+			    "(its stage was stopped, or rd.rewind=0), and the system runs on its "
+			    "volumes: no new baseline is taken. Run 'rewind commit' to end what "
+			    "is left of it, then 'rewind begin --baseline' again.",
+			    x->tags.txid);
+			end_baseline(l, txn_find(&s, x->tags.txid));
+			r = txn_rebase_drop(l, &s, x->tags.txid);
+			ret = ret ?: (r ?: -EIO);
+			continue;
+		}
 		if (u) {
 			/* What mounts the volume next writes to it before its merge ends: a
 			 * snapshot taken later would not be the baseline. */
 			log_err("BASELINE LOST: the restore of %s did not finish (%s/%s is still "
 				"being merged), and the volumes are used from now on: no new "
-				"baseline is taken. Once the merge ended ('rewind merge-wait'), run "
-				"'rewind commit' and 'rewind begin --baseline' again.",
-				x->tags.txid, u->lv->vg, u->lv->name);
+				"baseline is taken, and what is left of %s is rolled back as a "
+				"plain transaction. Once 'rewind status' shows it ended ('rewind "
+				"merge-wait' waits for the merges; the next boot finishes one that "
+				"did not start), run 'rewind begin --baseline' again.",
+				x->tags.txid, u->lv->vg, u->lv->name, x->tags.txid);
+			end_baseline(l, txn_find(&s, x->tags.txid));
 			r = txn_rebase_drop(l, &s, x->tags.txid);
 			ret = ret ?: (r ?: -EIO);
 			continue;

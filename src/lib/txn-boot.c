@@ -401,7 +401,7 @@ int txn_boot(struct lvm *l, const struct txn_merge_opts *o, struct txn_results *
 		log_warning("rd.rewind.rollback=%s: no such transaction, ignoring.", cmdline_txid);
 	/* Before anything mounts the origins: the new baseline snapshots. */
 	if (rebase)
-		(void)txn_rebase_finish(l, NULL);
+		(void)txn_rebase_finish(l, NULL, false);
 	if (res->n > 0)
 		(void)write_outcome(res);
 	for (size_t i = 0; i < res->n; i++)

@@ -201,7 +201,7 @@ static int merge_all(struct lvm *l, const struct txn *t, const struct txn_merge_
 	/* What replaces each baseline snapshot, recorded before anything is merged. */
 	if (t->baseline && (r = txn_rebase_mark(l, t)) < 0) {
 		/* Nothing merged: the records beside open snapshots are dropped again. */
-		(void)txn_rebase_finish(l, t->txid);
+		(void)txn_rebase_finish(l, t->txid, false);
 		goto refuse;
 	}
 	/* The point of no return, on every member before the first merge: whatever stops us
@@ -249,7 +249,7 @@ static int merge_all(struct lvm *l, const struct txn *t, const struct txn_merge_
 	/* Baseline: the new snapshots, before the volumes are mounted again (a restore that did not
 	 * finish ends baseline mode, loudly). */
 	if (t->baseline && r >= 0) {
-		int k = txn_rebase_finish(l, t->txid);
+		int k = txn_rebase_finish(l, t->txid, false);
 
 		if (k < 0 && !failed)
 			r = k;

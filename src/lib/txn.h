@@ -215,9 +215,11 @@ int txn_rebase_mark(struct lvm *l, const struct txn *t);
  * txid, when not NULL) whose merge ended, take the new baseline snapshot and drop the record.
  * When a snapshot of that restore is still merging, the volume is about to be used before its
  * merge ends: no new baseline is taken, the records are dropped, and baseline mode ends (loud).
+ * in_use (boot-finish, in the real root): the initramfs should have finished every restore and
+ * the volumes are in use now: a record left means the baseline is lost (loud), none is taken.
  * The number of snapshots taken, or negative errno.
  */
-int txn_rebase_finish(struct lvm *l, const char *txid);
+int txn_rebase_finish(struct lvm *l, const char *txid, bool in_use);
 /* Drop the records of txid (commit: baseline mode ends). */
 int txn_rebase_drop(struct lvm *l, const struct txn_set *s, const char *txid);
 
