@@ -79,17 +79,17 @@ int txn_auto_commit(struct lvm *l, const struct conf *c, char **ret_txid)
 			log_info("Transaction %s is armed for rollback: not committing.", t->txid);
 			goto out;
 		}
-		/* A baseline is kept on purpose, however old: only 'rewind commit' ends it. */
-		if (t->baseline) {
-			log_info("Transaction %s is a baseline: never committed automatically.",
-				 t->txid);
-			goto out;
-		}
 		if (t->phase != TXN_STATE_OPEN) {
 			/* An interrupted commit or begin: finish it, that is not a commit. */
 			txn_set_done(&s);
 			r = txn_finish_interrupted(l);
 			return r < 0 ? r : 0;
+		}
+		/* A baseline is kept on purpose, however old: only 'rewind commit' ends it. */
+		if (t->baseline) {
+			log_info("Transaction %s is a baseline: never committed automatically.",
+				 t->txid);
+			goto out;
 		}
 		if (age < c->auto_commit_after) {
 			log_info("Transaction %s changed %s ago (begin, or its last apt run): "

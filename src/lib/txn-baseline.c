@@ -127,13 +127,24 @@ static void end_baseline(struct lvm *l, const struct txn *t)
 				t->snaps[j].lv->name);
 }
 
-/* A snapshot of the old baseline still there and rolling back: its merge did not end. */
-static const struct txn_snap *unmerged(const struct txn *t)
+/* A snapshot of the old baseline still there and rolling back: its merge did not end. Or a
+ * member not visible (a late volume group): its old snapshot may be, which a new snapshot of the
+ * others would then be rolled back with. ret_member says which. */
+static bool unmerged(const struct txn_set *s, const struct txn *t, const struct txn_rebase *x,
+		     char ret_member[static TXN_MEMBER_MAX])
 {
 	for (size_t j = 0; t && j < t->n_snaps; j++)
-		if (t->snaps[j].merging || t->snaps[j].tags.state == TXN_STATE_ROLLING_BACK)
-			return &t->snaps[j];
-	return NULL;
+		if (t->snaps[j].merging || t->snaps[j].tags.state == TXN_STATE_ROLLING_BACK) {
+			snprintf(ret_member, TXN_MEMBER_MAX, "%s/%s", t->snaps[j].lv->vg,
+				 t->snaps[j].lv->origin);
+			return true;
+		}
+	for (size_t k = 0; x->tags.members && x->tags.members[k]; k++)
+		if (!txn_member_visible(s, x->tags.members[k])) {
+			snprintf(ret_member, TXN_MEMBER_MAX, "%s", x->tags.members[k]);
+			return true;
+		}
+	return false;
 }
 
 /* Take the new baseline snapshot of one origin (unless it exists), then drop its record. */
@@ -141,11 +152,24 @@ static int rebase_one(struct lvm *l, const struct txn_set *s, const struct txn_r
 {
 	_cleanup_free_ char *name = strdup_printf("%s-rewind-%s", x->origin->name, x->tags.txid);
 	_cleanup_strv_ char **tags = NULL;
+	const struct lvm_lv *lv;
 	int r;
 
 	if (!name)
 		return -ENOMEM;
-	if (!lvm_report_find_lv(&s->rep, x->origin->vg, name)) {
+	lv = lvm_report_find_lv(&s->rep, x->origin->vg, name);
+	/* lvcreate -s commits twice: a power cut between them leaves the copy-on-write LV, with
+	 * our tags, as a plain LV. Only a snapshot of this origin counts. */
+	if (lv && !((lvm_lv_is_snapshot(lv) || lv->thin) && streq(lv->origin, x->origin->name))) {
+		log_warning("%s/%s is not a snapshot of %s (a cut-short lvcreate): removing it.",
+			    lv->vg, lv->name, x->origin->name);
+		r = lvm_lv_remove(l, lv->vg, lv->name);
+		if (r < 0)
+			log_err("Failed to remove %s/%s.", lv->vg, lv->name);
+		else
+			lv = NULL;
+	}
+	if (!lv) {
 		r = txn_tags_encode(&x->tags, &tags);
 		if (r >= 0)
 			r = lvm_snapshot_create(l, x->origin->vg, x->origin->name, name, x->size,
@@ -176,8 +200,8 @@ int txn_rebase_finish(struct lvm *l, const char *txid, bool in_use)
 		return r;
 	for (size_t i = 0; i < s.n_rebases; i++) {
 		const struct txn_rebase *x = &s.rebases[i];
-		const struct txn_snap *u;
-		bool first = true;
+		char member[TXN_MEMBER_MAX];
+		bool first = true, u;
 
 		if (txid && !streq(x->tags.txid, txid))
 			continue;
@@ -186,7 +210,7 @@ int txn_rebase_finish(struct lvm *l, const char *txid, bool in_use)
 			first = !streq(s.rebases[k].tags.txid, x->tags.txid);
 		if (!first)
 			continue;
-		u = unmerged(txn_find(&s, x->tags.txid));
+		u = unmerged(&s, txn_find(&s, x->tags.txid), x, member);
 		if (in_use && !u) {
 			log_err(
 			    "BASELINE LOST: the restore of %s was not finished by the initramfs "
@@ -202,13 +226,14 @@ int txn_rebase_finish(struct lvm *l, const char *txid, bool in_use)
 		if (u) {
 			/* What mounts the volume next writes to it before its merge ends: a
 			 * snapshot taken later would not be the baseline. */
-			log_err("BASELINE LOST: the restore of %s did not finish (%s/%s is still "
-				"being merged), and the volumes are used from now on: no new "
-				"baseline is taken, and what is left of %s is rolled back as a "
-				"plain transaction. Once 'rewind status' shows it ended ('rewind "
-				"merge-wait' waits for the merges; the next boot finishes one that "
-				"did not start), run 'rewind begin --baseline' again.",
-				x->tags.txid, u->lv->vg, u->lv->name, x->tags.txid);
+			log_err(
+			    "BASELINE LOST: the restore of %s did not finish (%s is still being "
+			    "merged, or not visible), and the volumes are used from now on: no new "
+			    "baseline is taken, and what is left of %s is rolled back as a "
+			    "plain transaction. Once 'rewind status' shows it ended ('rewind "
+			    "merge-wait' waits for the merges; the next boot finishes one that "
+			    "did not start), run 'rewind begin --baseline' again.",
+			    x->tags.txid, member, x->tags.txid);
 			end_baseline(l, txn_find(&s, x->tags.txid));
 			r = txn_rebase_drop(l, &s, x->tags.txid);
 			ret = ret ?: (r ?: -EIO);

@@ -330,7 +330,16 @@ int txn_merge_one(struct lvm *l, const struct txn_snap *s, const struct txn_merg
 	}
 	log_info("%s %s/%s from %s.", s->merging ? "Resuming the merge of" : "Rolling back",
 		 s->lv->vg, s->origin->name, s->lv->name);
-	r = merge_to_end(l, s, o);
+	/* The same start as in the background (with its retry of a merge LVM deferred because
+	 * something had the origin open), then polled here to its end. */
+	r = txn_merge_start(l, s, o);
+	if (r == 0) {
+		struct txn_snap started = *s;
+
+		started.merging = true;
+		r = merge_to_end(l, &started, o);
+	} else if (r == 1)
+		r = 0;
 	if (r < 0)
 		return txn_result_add(res, s, TXN_FAILED,
 				      r == -ETIMEDOUT ? "merge stalled"

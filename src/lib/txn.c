@@ -506,7 +506,8 @@ int txn_result_add_member(struct txn_results *res, const char *member, enum txn_
 }
 
 /* Root of TXID is back at its begin content: its snapshot is merged (gone) or merging (the
- * origin already shows the old content). */
+ * origin already shows the old content), or, in baseline mode, is the new snapshot taken after
+ * the merge (restore-esp is set only once the old one is rolling back). */
 static bool root_rolled_back(const struct txn_set *s, const struct txn_restore *x)
 {
 	for (size_t i = 0; i < s->n_txns; i++) {
@@ -516,7 +517,8 @@ static bool root_rolled_back(const struct txn_set *s, const struct txn_restore *
 			const struct txn_snap *sn = &s->txns[i].snaps[j];
 			if (streq(sn->lv->vg, x->origin->vg) &&
 			    streq(sn->lv->origin, x->origin->name))
-				return sn->merging;
+				return sn->merging || (sn->tags.baseline &&
+						       sn->tags.state != TXN_STATE_ROLLING_BACK);
 		}
 	}
 	return true;
@@ -620,6 +622,8 @@ int txn_commit(struct lvm *l, char **ret_txid)
 		if (ret_txid)
 			*ret_txid = strdup(s.rebases[0].tags.txid);
 		r = txn_rebase_drop(l, &s, s.rebases[0].tags.txid);
+		if (r >= 0)
+			r = txn_esp_unpin(s.rebases[0].tags.txid);
 		goto out;
 	}
 	r = txn_only(&s, &t);
@@ -630,15 +634,20 @@ int txn_commit(struct lvm *l, char **ret_txid)
 	r = txn_refuse_if_rolling_back(t, "committed");
 	if (r < 0)
 		goto out;
-	/* A snapshot hidden with its VG would stay behind and come back as an open transaction. */
-	if (t->missing && (t->phase == TXN_STATE_OPEN || t->phase == TXN_STATE_ARMED)) {
+	/* A snapshot hidden with its VG would stay behind and come back as an open transaction.
+	 * (A member whose origin is visible has none: a baseline that lost it, say.) */
+	for (size_t k = 0; t->missing && t->missing[k] &&
+			   (t->phase == TXN_STATE_OPEN || t->phase == TXN_STATE_ARMED);
+	     k++) {
+		if (txn_member_visible(&s, t->missing[k]))
+			continue;
 		r = log_err_errno(
 		    -REFUSE_SNAPSHOT,
 		    "%s of transaction %s has no snapshot visible (is its volume group "
 		    "there? see 'vgs'): committing now would leave its snapshot behind. "
 		    "Make the volume group visible and commit again, or remove its "
 		    "snapshot with lvremove.",
-		    t->missing[0], t->txid);
+		    t->missing[k], t->txid);
 		goto out;
 	}
 	/*

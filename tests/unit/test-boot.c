@@ -107,9 +107,13 @@ TEST(test_armed_root_is_merged)
 	/* data is activated by us, the initramfs way; root was active already */
 	CHECK(fake_event_find("lvm lvchange -ay --sysinit vg1/data", 0) >= 0);
 	CHECK(fake_event_find("lvm lvchange -ay --sysinit vg0/root", 0) < 0);
-	CHECK(fake_event_find("lvm lvconvert --config global/use_lvmpolld=0 -i 1 --mergesnapshot "
-			      "vg0/root-rewind-T1",
-			      0) > 0);
+	/* Foreground: the background start (its deferred-merge retry), then polled to the end. */
+	CHECK(fake_event_find("lvm lvconvert --background --mergesnapshot vg0/root-rewind-T1", 0) >
+	      0);
+	CHECK(
+	    fake_event_find("lvm lvpoll --config global/use_lvmpolld=0 -i 1 --polloperation merge "
+			    "vg0/root",
+			    0) > 0);
 	out = outcome();
 	CHECK(out && strstr(out, "\"txid\":\"T1\""));
 	CHECK(out && strstr(out, "\"result\":\"rolled-back\""));
