@@ -21,7 +21,13 @@ check_restored() {
 	[ "$(lvs --noheadings -o lv_name vg0/root-rewind-bl | xargs)" = root-rewind-bl ]
 	[ "$(lvs --noheadings -o lv_name vg1/data-rewind-bl | xargs)" = data-rewind-bl ]
 	lvs --noheadings -o lv_tags vg0/root-rewind-bl | grep -q "rewind:restores=$1"
+	lvs --noheadings -o lv_tags vg1/data-rewind-bl | grep -q "rewind:restores=$1"
 	! lvs -a --noheadings -o lv_tags vg0 vg1 | grep -q 'rewind-base:' || exit 1
+	# The restore is over: the ESP is back (no restore pending, no tag on root's origin), and
+	# nothing points the next boot at the rollback entry, which would restore again.
+	jq -e '(.esp_restore_pending // []) | length == 0' "$VMTEST_STATE/status.$1.json"
+	! lvs --noheadings -o lv_tags vg0/root | grep -q 'rewind:restore-esp' || exit 1
+	[ ! -e /sys/firmware/efi/efivars/LoaderEntryOneShot-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f ]
 	# The ESP: the entry the run added is gone, the rollback entry and pinned kernel stay.
 	[ ! -e /boot/efi/loader/entries/bl-run.conf ]
 	ls /boot/efi/loader/entries/rewind-bl*.conf
