@@ -148,8 +148,8 @@ static int rebase_one(struct lvm *l, const struct txn_set *s, const struct txn_r
 			(void)drop_record(l, x->origin);
 			return r;
 		}
-		log_info("Took the new baseline snapshot %s/%s (restore %u of %s).",
-			 x->origin->vg, name, x->tags.restores, x->tags.txid);
+		log_info("Took the new baseline snapshot %s/%s (restore %u of %s).", x->origin->vg,
+			 name, x->tags.restores, x->tags.txid);
 		r = 1;
 	} else
 		r = 0;
@@ -180,11 +180,12 @@ int txn_rebase_finish(struct lvm *l, const char *txid)
 		if (u) {
 			/* What mounts the volume next writes to it before its merge ends: a
 			 * snapshot taken later would not be the baseline. */
-			log_err("BASELINE LOST: the restore of %s did not finish (%s/%s is still "
-				"being merged), and the volumes are used from now on: no new "
-				"baseline is taken. Once the merge ended ('rewind merge-wait'), run "
-				"'rewind commit' and 'rewind begin --baseline' again.",
-				x->tags.txid, u->lv->vg, u->lv->name);
+			log_err(
+			    "BASELINE LOST: the restore of %s did not finish (%s/%s is still "
+			    "being merged), and the volumes are used from now on: no new "
+			    "baseline is taken. Once the merge ended ('rewind merge-wait'), run "
+			    "'rewind commit' and 'rewind begin --baseline' again.",
+			    x->tags.txid, u->lv->vg, u->lv->name);
 			r = txn_rebase_drop(l, &s, x->tags.txid);
 			ret = ret ?: (r ?: -EIO);
 			continue;
