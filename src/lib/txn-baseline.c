@@ -51,6 +51,13 @@ static bool has_record(const struct lvm_lv *origin)
 
 int txn_rebase_mark(struct lvm *l, const struct txn *t)
 {
+	/* A rollback under way (rolled forward after a power cut or a failed merge) recorded every
+	 * origin before its first merge. An origin without a record then lost it on purpose:
+	 * txn_rebase_finish() found that restore unfinished and ended baseline mode. Recording it
+	 * again would take a baseline of the members still merging alone, beside members that
+	 * have none (a transaction never whole again, which commit and rollback refuse). */
+	if (t->phase == TXN_STATE_ROLLING_BACK || txn_is_merging(t))
+		return 0;
 	for (size_t j = 0; j < t->n_snaps; j++) {
 		const struct txn_snap *sn = &t->snaps[j];
 		_cleanup_strv_ char **add = NULL;

@@ -383,9 +383,11 @@ static int cmd_lvcreate(int argc, char **argv, bool fail)
 			size = strtoull(argv[++i], &end, 10);
 			if (strcmp(end, "b") != 0)
 				return LVM2_INVALID_PARAMETERS;
-		} else if (strcmp(argv[i], "--addtag") == 0 && i + 1 < argc)
+		} else if (strcmp(argv[i], "--addtag") == 0 && i + 1 < argc) {
+			if (n_tags == FAKE_MAX_TAGS)
+				return LVM2_INVALID_PARAMETERS;
 			snprintf(tags[n_tags++], 256, "%s", argv[++i]);
-		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
 			char *end;
 			unsigned long k = strtoul(argv[++i], &end, 10);
 			if (strcmp(end, "k") != 0 || k < 4 || k > 512 || (k & (k - 1)))

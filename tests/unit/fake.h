@@ -8,7 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define FAKE_MAX_TAGS 16
+/* A baseline origin carries a whole snapshot's tags again (rewind-base:*, txn-baseline.c). */
+#define FAKE_MAX_TAGS 32
 
 struct fake_lv {
 	bool used;
