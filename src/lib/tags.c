@@ -117,6 +117,16 @@ int tag_unescape(const char *s, char **ret)
 	return 0;
 }
 
+/* Hand *l over to *ret when every tag in it is one LVM would store: -EINVAL otherwise. */
+static int tags_checked(char ***l, char ***ret)
+{
+	for (size_t i = 0; (*l)[i]; i++)
+		if (name_valid_tag((*l)[i]) < 0)
+			return -EINVAL;
+	*ret = TAKE_PTR(*l);
+	return 0;
+}
+
 int txn_tags_encode(const struct txn_tags *t, char ***ret)
 {
 	_cleanup_strv_ char **l = NULL;
@@ -159,13 +169,7 @@ int txn_tags_encode(const struct txn_tags *t, char ***ret)
 		r = strv_push(&l, strdup_printf(TAG_PENDING "%u", t->pending));
 	if (r >= 0 && t->good)
 		r = strv_push(&l, strdup_printf(TAG_GOOD "%u", t->good));
-	if (r < 0)
-		return r;
-	for (size_t i = 0; l[i]; i++)
-		if (name_valid_tag(l[i]) < 0)
-			return -EINVAL;
-	*ret = TAKE_PTR(l);
-	return 0;
+	return r < 0 ? r : tags_checked(&l, ret);
 }
 
 int txn_tags_decode(char *const *tags, struct txn_tags *t)
@@ -287,13 +291,7 @@ int txn_rebase_encode(const struct txn_tags *t, uint64_t size, char ***ret)
 			      strdup_printf(TAG_REBASE_PREFIX "%s", plain[i] + strlen(TAG_PREFIX)));
 	if (r >= 0)
 		r = strv_push(&l, strdup_printf(TAG_REBASE_PREFIX "size=%" PRIu64, size));
-	if (r < 0)
-		return r;
-	for (size_t i = 0; l[i]; i++)
-		if (name_valid_tag(l[i]) < 0)
-			return -EINVAL;
-	*ret = TAKE_PTR(l);
-	return 0;
+	return r < 0 ? r : tags_checked(&l, ret);
 }
 
 int txn_rebase_decode(char *const *tags, struct txn_tags *t, uint64_t *ret_size)

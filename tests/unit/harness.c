@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include "mnt.h"
+#include "policy.h"
+#include "txn.h"
 #include "test.h"
 #include "util.h"
 
@@ -214,4 +216,34 @@ const char *test_stdout_end(void)
 	if (fd >= 0)
 		close(fd);
 	return out;
+}
+
+int test_begin(struct lvm *l, const char *txid, const char *const *targets, const char *size,
+	       bool baseline)
+{
+	struct volume_spec specs[8] = {};
+	struct txn_begin_opts o = {.txid = txid, .baseline = baseline, .volumes = specs};
+	struct policy p;
+	struct conf c;
+	int r;
+
+	conf_init(&c);
+	if (size) {
+		if (policy_parse(size, &p) < 0)
+			return -EINVAL;
+		o.size = &p;
+	}
+	for (size_t i = 0; targets && targets[i] && i < 8; i++) {
+		if (volume_spec_parse(targets[i], &specs[i]) < 0) {
+			r = -EINVAL;
+			goto out;
+		}
+		o.n_volumes++;
+	}
+	r = txn_begin(l, &c, &o, NULL);
+out:
+	for (size_t i = 0; i < o.n_volumes; i++)
+		volume_spec_done(&specs[i]);
+	conf_done(&c);
+	return r;
 }

@@ -30,21 +30,7 @@ static struct lvm *L;
 
 static int begin_as(const char *txid, bool baseline, const char *const *targets)
 {
-	struct volume_spec specs[8] = {};
-	struct txn_begin_opts o = {.txid = txid, .baseline = baseline, .volumes = specs};
-	struct conf c;
-	int r;
-
-	conf_init(&c);
-	for (size_t i = 0; targets && targets[i]; i++) {
-		CHECK_EQ_INT(volume_spec_parse(targets[i], &specs[i]), 0);
-		o.n_volumes++;
-	}
-	r = txn_begin(L, &c, &o, NULL);
-	for (size_t i = 0; i < o.n_volumes; i++)
-		volume_spec_done(&specs[i]);
-	conf_done(&c);
-	return r;
+	return test_begin(L, txid, targets, NULL, baseline);
 }
 
 static int begin_baseline(const char *const *targets)

@@ -84,21 +84,7 @@ static void upgrade_esp(void)
 
 static int begin(const char *txid, const char *const *targets)
 {
-	struct volume_spec specs[8] = {};
-	struct txn_begin_opts o = {.txid = txid, .volumes = specs};
-	struct conf c;
-	int r;
-
-	conf_init(&c);
-	for (size_t i = 0; targets && targets[i]; i++) {
-		volume_spec_parse(targets[i], &specs[i]);
-		o.n_volumes++;
-	}
-	r = txn_begin(L, &c, &o, NULL);
-	for (size_t i = 0; i < o.n_volumes; i++)
-		volume_spec_done(&specs[i]);
-	conf_done(&c);
-	return r;
+	return test_begin(L, txid, targets, NULL, false);
 }
 
 #define ROOT_AND_DATA ((const char *const[]){"/", "/srv", NULL})

@@ -15,26 +15,7 @@ static struct lvm *L;
 
 static int begin(const char *txid, const char *const *targets, const char *size)
 {
-	struct volume_spec specs[8] = {};
-	struct txn_begin_opts o = {.txid = txid, .volumes = specs};
-	struct policy p;
-	struct conf c;
-	int r;
-
-	conf_init(&c);
-	if (size) {
-		policy_parse(size, &p);
-		o.size = &p;
-	}
-	for (size_t i = 0; targets && targets[i]; i++) {
-		volume_spec_parse(targets[i], &specs[i]);
-		o.n_volumes++;
-	}
-	r = txn_begin(L, &c, &o, NULL);
-	for (size_t i = 0; i < o.n_volumes; i++)
-		volume_spec_done(&specs[i]);
-	conf_done(&c);
-	return r;
+	return test_begin(L, txid, targets, size, false);
 }
 
 static void begin_ok(void)

@@ -67,6 +67,11 @@ const char *test_write(const char *name, const char *contents);
 void test_unlink(const char *name);
 /* Mount table lines: "SOURCE TARGET" pairs; writes a mountinfo file and points to it. */
 void test_mounts(const char *const *pairs);
+/* txn_begin() of targets (VG/LV or mount points, NULL-terminated) under the default rewind.conf;
+ * size: a size policy or NULL. */
+struct lvm;
+int test_begin(struct lvm *l, const char *txid, const char *const *targets, const char *size,
+	       bool baseline);
 /* The boot ID the library reads (/proc/sys/kernel/random/boot_id); test_reset sets the first. */
 #define TEST_BOOT_ID_1 "4c0b2d6e-1111-4a4a-9b9b-000000000001\n"
 #define TEST_BOOT_ID_2 "4c0b2d6e-2222-4a4a-9b9b-000000000002\n"
