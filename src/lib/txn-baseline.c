@@ -41,14 +41,6 @@ static int next_tags(const struct txn *t, const struct txn_snap *sn, char *const
 	return 0;
 }
 
-static bool has_record(const struct lvm_lv *origin)
-{
-	for (size_t k = 0; origin->tags && origin->tags[k]; k++)
-		if (startswith(origin->tags[k], TAG_REBASE_PREFIX))
-			return true;
-	return false;
-}
-
 int txn_rebase_mark(struct lvm *l, const struct txn *t)
 {
 	/* A rollback under way (rolled forward after a power cut or a failed merge) recorded every
@@ -60,18 +52,27 @@ int txn_rebase_mark(struct lvm *l, const struct txn *t)
 		return 0;
 	for (size_t j = 0; j < t->n_snaps; j++) {
 		const struct txn_snap *sn = &t->snaps[j];
-		_cleanup_strv_ char **add = NULL;
+		_cleanup_strv_ char **want = NULL, **add = NULL, **del = NULL;
 		struct txn_tags next;
 		int r;
 
-		/* Merging already (a power cut): recorded before that merge started. */
-		if (!sn->origin || sn->merging || has_record(sn->origin))
+		if (!sn->origin || sn->merging)
 			continue;
 		r = next_tags(t, sn, t->members, &next);
 		if (r >= 0)
-			r = txn_rebase_encode(&next, sn->thin ? 0 : sn->lv->size, &add);
-		if (r >= 0)
-			r = lvm_lv_change_tags(l, sn->lv->vg, sn->origin->name, add, NULL);
+			r = txn_rebase_encode(&next, sn->thin ? 0 : sn->lv->size, &want);
+		/* A record there already (a restore recorded, then not started) is replaced, in
+		 * the same lvchange: one left from another boot, or damaged, would take the wrong
+		 * snapshot or none. */
+		for (size_t k = 0; r >= 0 && want[k]; k++)
+			if (!strv_contains(sn->origin->tags, want[k]))
+				r = strv_extend(&add, want[k]);
+		for (size_t k = 0; r >= 0 && sn->origin->tags && sn->origin->tags[k]; k++)
+			if (startswith(sn->origin->tags[k], TAG_REBASE_PREFIX) &&
+			    !strv_contains(want, sn->origin->tags[k]))
+				r = strv_extend(&del, sn->origin->tags[k]);
+		if (r >= 0 && (add || del))
+			r = lvm_lv_change_tags(l, sn->lv->vg, sn->origin->name, add, del);
 		if (r < 0)
 			return log_err_errno(r,
 					     "Cannot record on %s/%s the baseline snapshot to take "

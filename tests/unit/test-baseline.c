@@ -400,6 +400,28 @@ TEST(test_rebase_damaged_on_origin_ignored)
 	txn_results_done(&res);
 }
 
+/* A damaged record (or one from another restore) on an origin whose transaction is armed: the
+ * restore replaces it in the same lvchange, and takes the new snapshot from its own. */
+TEST(test_damaged_record_replaced_at_restore)
+{
+	struct txn_results res = {};
+
+	test_machine();
+	CHECK_EQ_INT(begin_baseline((const char *const[]){"/", "/srv", NULL}), 0);
+	fake_lv_add_tag(fake_find_lv("vg1", "data"), "rewind-base:txn=T1");
+	fake_lv_add_tag(fake_find_lv("vg1", "data"), "rewind-base:restores=7");
+	arm();
+	initramfs();
+	CHECK_EQ_INT(boot(&res), 0);
+	CHECK(fake_event_find("lvm lvchange --deltag rewind-base:restores=7 --addtag "
+			      "rewind-base:state=open",
+			      0) >= 0);
+	check_baseline_snapshot("vg1", "data-rewind-T1", "data", 1);
+	check_baseline_snapshot("vg0", "root-rewind-T1", "root", 1);
+	CHECK_EQ_INT(tags_with_prefix(fake_find_lv("vg1", "data"), "rewind-base:"), 0);
+	txn_results_done(&res);
+}
+
 /* ---- 2. begin ---- */
 
 TEST(test_begin_baseline)
@@ -1034,6 +1056,7 @@ int main(void)
 	RUN(test_rebase_roundtrip);
 	RUN(test_rebase_damaged);
 	RUN(test_rebase_damaged_on_origin_ignored);
+	RUN(test_damaged_record_replaced_at_restore);
 	RUN(test_begin_baseline);
 	RUN(test_begin_not_baseline);
 	RUN(test_rollback_now_restores_baseline);
