@@ -51,7 +51,17 @@ static int boot_one(struct lvm *l, const struct txn_snap *s, const struct txn_me
 			return txn_result_add(res, s, TXN_FAILED, "could not activate the origin",
 					      0);
 	}
-	return txn_merge_one(l, s, o, res);
+	r = txn_merge_one(l, s, o, res);
+	/* dracut activates only root, and a thin origin is merged inactive (metadata alone):
+	 * activate it now, as a thick one was, or the real root waits for LVM's autoactivation
+	 * to find it (45 s of "Job dev-vg1-tbench.device/start running" in the bench's TCG boot).
+	 */
+	if (r >= 0 && s->thin && !lvm_lv_is_active(s->origin) &&
+	    res->r[res->n - 1].action == TXN_MERGED &&
+	    lvm_lv_activate(l, s->lv->vg, s->origin->name, true) < 0)
+		log_warning("Failed to activate %s/%s after its rollback.", s->lv->vg,
+			    s->origin->name);
+	return r;
 }
 
 /* A member without a snapshot whose origin is not visible either: its volume group may come. (One
