@@ -89,11 +89,11 @@ int verb_boot(const struct verb *v, int argc, char **argv)
 	r = cli_check_args_open_lvm(v, argc - 1, &l);
 	if (r != 0)
 		return r;
-	if (!o.foreground)
-		(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/* Foreground merges start the same way (txn-merge.c): their poller is left too when a
+	 * merge stalled and the wait gave up. */
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
 	r = txn_boot(l, &o, &res);
-	if (!o.foreground)
-		stop_lvm_pollers();
+	stop_lvm_pollers();
 	for (size_t i = 0; i < res.n; i++) {
 		const struct txn_result *x = &res.r[i];
 		printf("rewind: %s/%s: %s", x->vg, x->origin,

@@ -155,6 +155,27 @@ static bool unmerged(const struct txn_set *s, const struct txn *t, const struct 
 	return false;
 }
 
+/* The LV a record's snapshot is to be: a snapshot of its origin (not what a cut-short lvcreate
+ * leaves), or NULL. */
+static const struct lvm_lv *record_snapshot(const struct txn_set *s, const struct txn_rebase *x)
+{
+	_cleanup_free_ char *name = strdup_printf("%s-rewind-%s", x->origin->name, x->tags.txid);
+	const struct lvm_lv *lv = name ? lvm_report_find_lv(&s->rep, x->origin->vg, name) : NULL;
+
+	return lv && (lvm_lv_is_snapshot(lv) || lv->thin) && streq(lv->origin, x->origin->name)
+		   ? lv
+		   : NULL;
+}
+
+/* Every record of txid has its snapshot. */
+static bool all_snapshotted(const struct txn_set *s, const char *txid)
+{
+	for (size_t k = 0; k < s->n_rebases; k++)
+		if (streq(s->rebases[k].tags.txid, txid) && !record_snapshot(s, &s->rebases[k]))
+			return false;
+	return true;
+}
+
 /* Take the new baseline snapshot of one origin (unless it exists), then drop its record. */
 static int rebase_one(struct lvm *l, const struct txn_set *s, const struct txn_rebase *x)
 {
@@ -168,7 +189,7 @@ static int rebase_one(struct lvm *l, const struct txn_set *s, const struct txn_r
 	lv = lvm_report_find_lv(&s->rep, x->origin->vg, name);
 	/* lvcreate -s commits twice: a power cut between them leaves the copy-on-write LV, with
 	 * our tags, as a plain LV. Only a snapshot of this origin counts. */
-	if (lv && !((lvm_lv_is_snapshot(lv) || lv->thin) && streq(lv->origin, x->origin->name))) {
+	if (lv && !record_snapshot(s, x)) {
 		log_warning("%s/%s is not a snapshot of %s (a cut-short lvcreate): removing it.",
 			    lv->vg, lv->name, x->origin->name);
 		r = lvm_lv_remove(l, lv->vg, lv->name);
@@ -219,6 +240,13 @@ int txn_rebase_finish(struct lvm *l, const char *txid, bool in_use)
 		if (!first)
 			continue;
 		u = unmerged(&s, txn_find(&s, x->tags.txid), x, member);
+		/* Records beside snapshots that are whole (a restore recorded and then not
+		 * started, or its new snapshots taken and a drop that failed): nothing is lost. */
+		if (in_use && !u && all_snapshotted(&s, x->tags.txid)) {
+			r = txn_rebase_drop(l, &s, x->tags.txid);
+			ret = ret ?: r;
+			continue;
+		}
 		if (in_use && !u) {
 			log_err(
 			    "BASELINE LOST: the restore of %s was not finished by the initramfs "

@@ -219,6 +219,9 @@ static int merge_all(struct lvm *l, const struct txn *t, const struct txn_merge_
 				log_err(
 				    "Some snapshots are marked rolling-back: the next boot rolls "
 				    "every volume back.");
+			/* Nothing marked: the baseline records beside open snapshots go too. */
+			else if (t->baseline)
+				(void)txn_rebase_finish(l, t->txid, false);
 			goto refuse;
 		}
 	}

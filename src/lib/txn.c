@@ -607,6 +607,17 @@ static int txn_only(struct txn_set *s, struct txn **ret)
 	return 0;
 }
 
+/* An LV named as member's snapshot of txid is in the report (whatever its tags say). */
+static bool member_snapshot_named(const struct txn_set *s, const char *member, const char *txid)
+{
+	_cleanup_free_ char *vg = NULL, *lv = NULL, *name = NULL;
+
+	if (name_split_vg_lv(member, &vg, &lv) < 0)
+		return true;
+	name = strdup_printf("%s-rewind-%s", lv, txid);
+	return !name || lvm_report_find_lv(&s->rep, vg, name);
+}
+
 int txn_commit(struct lvm *l, char **ret_txid)
 {
 	struct txn_set s = {};
@@ -635,11 +646,13 @@ int txn_commit(struct lvm *l, char **ret_txid)
 	if (r < 0)
 		goto out;
 	/* A snapshot hidden with its VG would stay behind and come back as an open transaction.
-	 * (A member whose origin is visible has none: a baseline that lost it, say.) */
+	 * (A baseline that lost a member's snapshot has none: its origin is visible and no LV of
+	 * the snapshot's name is there, not even one whose tags could not be read.) */
 	for (size_t k = 0; t->missing && t->missing[k] &&
 			   (t->phase == TXN_STATE_OPEN || t->phase == TXN_STATE_ARMED);
 	     k++) {
-		if (txn_member_visible(&s, t->missing[k]))
+		if (t->baseline && txn_member_visible(&s, t->missing[k]) &&
+		    !member_snapshot_named(&s, t->missing[k], t->txid))
 			continue;
 		r = log_err_errno(
 		    -REFUSE_SNAPSHOT,

@@ -800,6 +800,50 @@ TEST(test_crash_between_merges)
 
 /* A restore recorded and not started (the old snapshot is still open): the record is dropped,
  * the snapshot left as it is. */
+/* boot-finish in the real root (in_use): records beside whole snapshots are dropped and the
+ * baseline kept; a record without its snapshot is BASELINE LOST. */
+TEST(test_boot_finish_records)
+{
+	char *members[] = {(char *)"vg1/data", NULL};
+	struct fake_lv *ds;
+
+	test_machine();
+	CHECK_EQ_INT(begin_baseline((const char *const[]){"/srv", NULL}), 0);
+	ds = fake_find_lv("vg1", "data-rewind-T1");
+	CHECK(ds != NULL);
+	if (!ds)
+		return;
+	add_record("vg1", "data", members, "/srv", 1, ds->size, 0);
+	CHECK_EQ_INT(txn_rebase_finish(L, NULL, true), 0);
+	CHECK(!test_log_contains("BASELINE LOST"));
+	CHECK_EQ_INT(tags_with_prefix(fake_find_lv("vg1", "data"), "rewind-base:"), 0);
+	check_baseline_snapshot("vg1", "data-rewind-T1", "data", 0);
+	/* Its snapshot gone (merged, the stage stopped before taking the new one): lost. */
+	add_record("vg1", "data", members, "/srv", 1, ds->size, 0);
+	CHECK_EQ_INT(lvm_lv_remove(L, "vg1", "data-rewind-T1"), 0);
+	CHECK(txn_rebase_finish(L, NULL, true) < 0);
+	CHECK(test_log_contains("BASELINE LOST: the restore of T1 was not finished"));
+	CHECK_EQ_INT(fake_event_count("lvm lvcreate"), 1); /* begin's only */
+	CHECK_EQ_INT(tags_with_prefix(fake_find_lv("vg1", "data"), "rewind-base:"), 0);
+}
+
+/* commit of a plain transaction still refuses a member whose snapshot is there but unreadable
+ * (damaged tags): it would be left behind. */
+TEST(test_commit_refuses_unreadable_member)
+{
+	struct fake_lv *ds;
+
+	test_machine();
+	CHECK_EQ_INT(begin_as("T1", false, (const char *const[]){"/", "/srv", NULL}), 0);
+	ds = fake_find_lv("vg1", "data-rewind-T1");
+	CHECK(ds != NULL);
+	if (!ds)
+		return;
+	fake_lv_add_tag(ds, "rewind:state=armed"); /* a second state: damaged */
+	CHECK_EQ_INT(txn_commit(L, NULL), -REFUSE_SNAPSHOT);
+	CHECK(fake_find_lv("vg0", "root-rewind-T1") != NULL);
+}
+
 TEST(test_record_beside_open_snapshot_dropped)
 {
 	char *members[] = {(char *)"vg1/data", NULL};
@@ -1057,6 +1101,8 @@ int main(void)
 	RUN(test_rebase_damaged);
 	RUN(test_rebase_damaged_on_origin_ignored);
 	RUN(test_damaged_record_replaced_at_restore);
+	RUN(test_boot_finish_records);
+	RUN(test_commit_refuses_unreadable_member);
 	RUN(test_begin_baseline);
 	RUN(test_begin_not_baseline);
 	RUN(test_rollback_now_restores_baseline);
