@@ -26,19 +26,17 @@
 
 /* The tags of the snapshot that replaces sn: the transaction's, open again, this boot's, one
  * restore more, no boots counted. */
-static int next_tags(const struct txn *t, const struct txn_snap *sn, char *const *members,
-		     struct txn_tags *ret)
+static void next_tags(const struct txn *t, const struct txn_snap *sn, struct txn_tags *ret)
 {
 	*ret = sn->tags;
 	ret->state = TXN_STATE_OPEN;
 	ret->pinned = t->pinned;
 	ret->baseline = true;
 	ret->restores = t->restores + 1;
-	ret->members = (char **)members;
+	ret->members = t->members;
 	ret->pending = ret->good = 0;
 	/* The boot that restores it is the one that began this baseline: not a failed boot. */
 	txn_boot_id(ret->boot_id);
-	return 0;
 }
 
 int txn_rebase_mark(struct lvm *l, const struct txn *t)
@@ -58,9 +56,8 @@ int txn_rebase_mark(struct lvm *l, const struct txn *t)
 
 		if (!sn->origin || sn->merging)
 			continue;
-		r = next_tags(t, sn, t->members, &next);
-		if (r >= 0)
-			r = txn_rebase_encode(&next, sn->thin ? 0 : sn->lv->size, &want);
+		next_tags(t, sn, &next);
+		r = txn_rebase_encode(&next, sn->thin ? 0 : sn->lv->size, &want);
 		/* A record there already (a restore recorded, then not started) is replaced, in
 		 * the same lvchange: one left from another boot, or damaged, would take the wrong
 		 * snapshot or none. */
@@ -155,16 +152,19 @@ static bool unmerged(const struct txn_set *s, const struct txn *t, const struct 
 	return false;
 }
 
-/* The LV a record's snapshot is to be: a snapshot of its origin (not what a cut-short lvcreate
- * leaves), or NULL. */
+/* lv is a snapshot of origin: not what a cut-short lvcreate leaves (a plain LV, with our tags). */
+static bool snapshot_of(const struct lvm_lv *lv, const struct lvm_lv *origin)
+{
+	return (lvm_lv_is_snapshot(lv) || lv->thin) && streq(lv->origin, origin->name);
+}
+
+/* The LV a record's snapshot is to be, when it is one; else NULL. */
 static const struct lvm_lv *record_snapshot(const struct txn_set *s, const struct txn_rebase *x)
 {
-	_cleanup_free_ char *name = strdup_printf("%s-rewind-%s", x->origin->name, x->tags.txid);
+	_cleanup_free_ char *name = txn_snapshot_name(x->origin->name, x->tags.txid);
 	const struct lvm_lv *lv = name ? lvm_report_find_lv(&s->rep, x->origin->vg, name) : NULL;
 
-	return lv && (lvm_lv_is_snapshot(lv) || lv->thin) && streq(lv->origin, x->origin->name)
-		   ? lv
-		   : NULL;
+	return lv && snapshot_of(lv, x->origin) ? lv : NULL;
 }
 
 /* Every record of txid has its snapshot. */
@@ -179,7 +179,7 @@ static bool all_snapshotted(const struct txn_set *s, const char *txid)
 /* Take the new baseline snapshot of one origin (unless it exists), then drop its record. */
 static int rebase_one(struct lvm *l, const struct txn_set *s, const struct txn_rebase *x)
 {
-	_cleanup_free_ char *name = strdup_printf("%s-rewind-%s", x->origin->name, x->tags.txid);
+	_cleanup_free_ char *name = txn_snapshot_name(x->origin->name, x->tags.txid);
 	_cleanup_strv_ char **tags = NULL;
 	const struct lvm_lv *lv;
 	int r;
@@ -189,7 +189,7 @@ static int rebase_one(struct lvm *l, const struct txn_set *s, const struct txn_r
 	lv = lvm_report_find_lv(&s->rep, x->origin->vg, name);
 	/* lvcreate -s commits twice: a power cut between them leaves the copy-on-write LV, with
 	 * our tags, as a plain LV. Only a snapshot of this origin counts. */
-	if (lv && !record_snapshot(s, x)) {
+	if (lv && !snapshot_of(lv, x->origin)) {
 		log_warning("%s/%s is not a snapshot of %s (a cut-short lvcreate): removing it.",
 			    lv->vg, lv->name, x->origin->name);
 		r = lvm_lv_remove(l, lv->vg, lv->name);

@@ -607,6 +607,11 @@ static int txn_only(struct txn_set *s, struct txn **ret)
 	return 0;
 }
 
+char *txn_snapshot_name(const char *origin, const char *txid)
+{
+	return strdup_printf("%s-rewind-%s", origin, txid);
+}
+
 /* An LV named as member's snapshot of txid is in the report (whatever its tags say). */
 static bool member_snapshot_named(const struct txn_set *s, const char *member, const char *txid)
 {
@@ -614,7 +619,7 @@ static bool member_snapshot_named(const struct txn_set *s, const char *member, c
 
 	if (name_split_vg_lv(member, &vg, &lv) < 0)
 		return true;
-	name = strdup_printf("%s-rewind-%s", lv, txid);
+	name = txn_snapshot_name(lv, txid);
 	return !name || lvm_report_find_lv(&s->rep, vg, name);
 }
 

@@ -271,6 +271,8 @@ int txn_boot_cmdline(bool *disabled, char txid[static TXID_MAX + 1], unsigned *w
 void txn_boot_id(char *ret);
 /* 1 when the snapshot LV no longer exists (a finished merge removes it), 0 when it does. */
 int txn_snapshot_gone(struct lvm *l, const char *vg, const char *name);
+/* "<origin>-rewind-<txid>": the name of origin's snapshot in txid (NULL: no memory). */
+char *txn_snapshot_name(const char *origin, const char *txid);
 
 /* ---- the boot's outcome (txn-outcome.c): what the initramfs rolled back ---- */
 
