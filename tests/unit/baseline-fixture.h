@@ -118,7 +118,7 @@ static inline int tags_with_prefix(const struct fake_lv *lv, const char *prefix)
 
 /* A snapshot of the baseline: open, in baseline mode, restored n times. */
 static inline void check_baseline_snapshot(const char *vg, const char *name, const char *origin,
-				    unsigned restores)
+					   unsigned restores)
 {
 	struct fake_lv *s = fake_find_lv(vg, name);
 	char tag[64];
@@ -140,7 +140,7 @@ static inline void check_baseline_snapshot(const char *vg, const char *name, con
 /* The record of the next baseline snapshot (restore n of T1) on vg/origin, as
  * txn_rebase_mark() writes it. */
 static inline void add_record(const char *vg, const char *origin, char **members, const char *mnt,
-		       unsigned restores, uint64_t size, uint32_t chunk_kib)
+			      unsigned restores, uint64_t size, uint32_t chunk_kib)
 {
 	struct txn_tags t = {
 	    .state = TXN_STATE_OPEN,
@@ -186,4 +186,3 @@ static inline bool merging_flag(void)
 
 	return p && access(p, F_OK) == 0;
 }
-
