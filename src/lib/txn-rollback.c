@@ -22,17 +22,73 @@ struct unmounted {
 	size_t n;
 };
 
-static void remount_all(struct unmounted *u)
+/* The member whose origin m mounts; NULL when none is. */
+static const struct txn_snap *member_of(const struct txn *t, const struct mount_saved *m)
 {
-	/* In mount order again: the reverse of the unmounts. */
+	for (size_t i = 0; m->source && i < t->n_snaps; i++) {
+		const struct lvm_lv *o = t->snaps[i].origin;
+
+		if (o && ((*o->dm_path && mounts_same_device(m->source, o->dm_path)) ||
+			  (*o->path && mounts_same_device(m->source, o->path))))
+			return &t->snaps[i];
+	}
+	return NULL;
+}
+
+/* s shows its content of before the transaction: its merge ended or runs (res from first). */
+static bool rolled_back(const struct txn_results *res, size_t first, const struct txn_snap *s)
+{
+	for (size_t k = first; res && k < res->n; k++)
+		if (streq(res->r[k].vg, s->lv->vg) && streq(res->r[k].snapshot, s->lv->name))
+			return res->r[k].action == TXN_MERGED || res->r[k].action == TXN_MERGING;
+	return false;
+}
+
+static bool below(const char *target, char **tops)
+{
+	for (size_t i = 0; tops && tops[i]; i++)
+		if (streq(tops[i], "/") ||
+		    (startswith(target, tops[i]) && target[strlen(tops[i])] == '/'))
+			return true;
+	return false;
+}
+
+/*
+ * Mount again, in mount order (the reverse of the unmounts). With res, only what is rolled back:
+ * a member whose merge did not start still has its snapshot armed, and everything written to it
+ * now would be undone by the next boot, which finishes the rollback; so it stays unmounted, with
+ * whatever is mounted below it. -EIO when a mount failed or was left out.
+ */
+static int remount_all(struct unmounted *u, const struct txn *t, const struct txn_results *res,
+		       size_t first)
+{
+	_cleanup_strv_ char **down = NULL;
+	int r = 0;
+
 	while (u->n > 0) {
 		struct mount_saved *m = &u->saved[--u->n];
-		if (txn_mount_ops->remount(m) < 0)
+		const struct txn_snap *s = res ? member_of(t, m) : NULL;
+
+		if (res && (below(m->target, down) || (s && !rolled_back(res, first, s)))) {
+			log_err("%s stays unmounted: %s. Reboot now: the initramfs finishes the "
+				"rollback.",
+				m->target,
+				s && !rolled_back(res, first, s)
+				    ? "its volume is not rolled back yet, and what is written to it "
+				      "now would be lost at the next boot"
+				    : "it is below a mount point that stays unmounted");
+			if (strv_extend(&down, m->target) < 0)
+				r = -ENOMEM;
+			r = r ?: -EIO;
+		} else if (txn_mount_ops->remount(m) < 0) {
 			log_err("Failed to mount %s again: run 'mount %s'.", m->target, m->target);
+			r = r ?: -EIO;
+		}
 		mount_saved_done(m);
 	}
 	free(u->saved);
 	u->saved = NULL;
+	return r;
 }
 
 /* Every mount of every member in our namespace, the last mounted first: a bind mount, or a member
@@ -115,12 +171,23 @@ static int check_closed_lv(const struct txn_snap *s, const struct lvm_lv *lv, co
 			     who ?: "; see 'fuser -vm' and other mount namespaces");
 }
 
-/* Neither the origin nor its snapshot (mounted to look at the old files, say) is open. */
-static int check_closed(const struct txn_snap *s)
+/* Neither the origin nor its snapshot (mounted to look at the old files, say) is open, and the
+ * snapshot is still valid: the unmount's own writes may have overflowed a nearly full one since
+ * LVM's report, and LVM refuses to merge an invalid snapshot. */
+static int check_ready(const struct txn_snap *s)
 {
+	const char *dm = s->thin ? NULL : lvm_lv_dm_name(s->lv);
+	struct devmap_snap_status st;
 	int r = check_closed_lv(s, s->origin, "Volume");
 
-	return r < 0 ? r : check_closed_lv(s, s->lv, "Its snapshot");
+	if (r >= 0)
+		r = check_closed_lv(s, s->lv, "Its snapshot");
+	if (r >= 0 && dm && devmap_snap_status(dm, &st) >= 0 && (st.invalid || st.overflow))
+		r = log_err_errno(-REFUSE_SNAPSHOT,
+				  "The snapshot of %s/%s overflowed: transaction %s cannot be rolled "
+				  "back. Nothing was rolled back. Run 'rewind commit' to drop it",
+				  s->lv->vg, s->lv->origin, s->tags.txid);
+	return r;
 }
 
 /*
@@ -186,7 +253,8 @@ static int merge_all(struct lvm *l, const struct txn *t, const struct txn_merge_
 	struct txn_merge_opts m = *o;
 	struct unmounted u = {};
 	bool failed = false, merging = false;
-	int r;
+	size_t first = res->n;
+	int r, k;
 
 	/* Baseline: merged to the end, then snapshotted again before anything mounts them. */
 	m.foreground = m.foreground || t->baseline;
@@ -194,7 +262,11 @@ static int merge_all(struct lvm *l, const struct txn *t, const struct txn_merge_
 	if (r < 0)
 		goto refuse;
 	for (size_t i = 0; i < t->n_snaps; i++) {
-		r = check_closed(&t->snaps[i]);
+		r = check_ready(&t->snaps[i]);
+		if (r == -REFUSE_SNAPSHOT) {
+			(void)remount_all(&u, t, NULL, 0);
+			return r;
+		}
 		if (r < 0)
 			goto refuse;
 	}
@@ -252,19 +324,21 @@ static int merge_all(struct lvm *l, const struct txn *t, const struct txn_merge_
 	/* Baseline: the new snapshots, before the volumes are mounted again (a restore that did not
 	 * finish ends baseline mode, loudly). */
 	if (t->baseline && r >= 0) {
-		int k = txn_rebase_finish(l, t->txid, false);
-
+		k = txn_rebase_finish(l, t->txid, false);
 		if (k < 0 && !failed)
 			r = k;
 	}
-	/* Every origin shows its content of before the transaction: mount them again at once;
-	 * rewind-merge.service waits for the kernel to finish. */
-	remount_all(&u);
+	/* Every origin rolled back shows its content of before the transaction: mount them
+	 * again at once; rewind-merge.service waits for the kernel to finish. */
+	k = remount_all(&u, t, res, first);
 	if (merging)
 		(void)txn_merge_flag(t->txid, true);
-	return r < 0 ? r : failed ? -EIO : 0;
+	if (k < 0 && r >= 0 && !failed)
+		log_err("Every volume of %s is rolled back, but not every one is mounted again.",
+			t->txid);
+	return r < 0 ? r : failed ? -EIO : k;
 refuse:
-	remount_all(&u);
+	(void)remount_all(&u, t, NULL, 0);
 	return log_err_errno(r,
 			     "Nothing was rolled back. Stop what uses it, or run 'rewind "
 			     "rollback' without --now to roll back every volume at the next boot.");

@@ -13,8 +13,22 @@
 #include "mnt.h"
 #include "util.h"
 
-static char busy_target[256];
+static char busy_target[256], mount_fail_target[256];
 static int busy_errno;
+
+static char hook_target[256];
+static void (*hook_fn)(void);
+
+void fake_mnt_on_unmount(const char *target, void (*fn)(void))
+{
+	snprintf(hook_target, sizeof(hook_target), "%s", target ?: "");
+	hook_fn = fn;
+}
+
+void fake_mnt_fail_mount(const char *target)
+{
+	snprintf(mount_fail_target, sizeof(mount_fail_target), "%s", target ?: "");
+}
 
 void fake_mnt_fail(const char *target, int err)
 {
@@ -48,12 +62,18 @@ static int fake_unmount(struct mount_table *t, const char *target, struct mount_
 		return -ENOENT;
 	fake_event("mnt umount %s", target);
 	set_open(src, false);
+	if (hook_fn && streq(target, hook_target))
+		hook_fn();
 	*ret = (struct mount_saved){.source = src, .target = strdup(target)};
 	return 0;
 }
 
 static int fake_remount(const struct mount_saved *s)
 {
+	if (*mount_fail_target && streq(s->target, mount_fail_target)) {
+		fake_event("mnt mount %s: %s", s->target, strerror(EIO));
+		return -EIO;
+	}
 	fake_event("mnt mount %s", s->target);
 	set_open(s->source, true);
 	return 0;

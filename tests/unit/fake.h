@@ -63,6 +63,10 @@ void fake_dm_share(const char *dir);
 /* rollback --now's unmount/mount (fake-mnt.c): test_reset installs them; busy: that target's
  * unmount fails with EBUSY (NULL: none); fail: with the errno err. */
 void fake_mnt_busy(const char *target);
+/* Mounting target again fails with EIO (NULL: off). */
+void fake_mnt_fail_mount(const char *target);
+/* Call fn once target is unmounted (NULL: off). */
+void fake_mnt_on_unmount(const char *target, void (*fn)(void));
 void fake_mnt_fail(const char *target, int err);
 extern const struct mount_ops fake_mount_ops;
 /* rewind diff's mounts (fake-mnt.c): mounting device shows dir; the probe says fstype (NULL:

@@ -113,6 +113,8 @@ void test_setup(void)
 	test_log_capture();
 	fake_reset();
 	fake_mnt_busy(NULL);
+	fake_mnt_fail_mount(NULL);
+	fake_mnt_on_unmount(NULL, NULL);
 	txn_mount_ops = &fake_mount_ops;
 }
 

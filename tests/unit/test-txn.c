@@ -390,6 +390,54 @@ TEST(test_rollback_now_refuses_subdir_bind_mount)
 	txn_results_done(&res);
 }
 
+/* A member whose merge did not start stays unmounted (with what is below it): its snapshot is
+ * still armed, and the next boot would undo what is written to it meanwhile. */
+TEST(test_rollback_now_failed_member_stays_unmounted)
+{
+	struct txn_rollback_opts o = {.now = true};
+	struct txn_results res = {};
+
+	test_machine();
+	fake_add_lv("vg1", "more", GiB, "-wi-ao----");
+	fake_add_lv("vg1", "below", GiB, "-wi-ao----");
+	test_mounts((const char *const[]){"/dev/mapper/vg0-root", "/", "/dev/mapper/vg1-data",
+					  "/srv", "/dev/mapper/vg1-more", "/mnt/more",
+					  "/dev/mapper/vg1-below", "/mnt/more/below", NULL});
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"/srv", "/mnt/more", "/mnt/more/below",
+						       NULL},
+			   NULL),
+		     0);
+	/* The members merge in their order: data, more (fails), below (not tried). */
+	fake_fail_command("lvconvert", 2, true);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EIO);
+	CHECK_EQ_INT(res.n, 3);
+	CHECK_EQ_INT(res.r[0].action, TXN_MERGING);
+	CHECK_EQ_INT(res.r[1].action, TXN_FAILED);
+	CHECK_EQ_INT(res.r[2].action, TXN_ARMED);
+	CHECK(event_exact("mnt mount /srv") >= 0);
+	CHECK(event_exact("mnt mount /mnt/more") < 0);
+	CHECK(event_exact("mnt mount /mnt/more/below") < 0);
+	CHECK(test_log_contains("/mnt/more stays unmounted: its volume is not rolled back yet"));
+	CHECK(test_log_contains("/mnt/more/below stays unmounted"));
+	txn_results_done(&res);
+}
+
+/* Rolled back, but a mount failed: not a success. */
+TEST(test_rollback_now_remount_fails)
+{
+	struct txn_rollback_opts o = {.now = true};
+	struct txn_results res = {};
+
+	test_machine();
+	CHECK_EQ_INT(begin_data(), 0);
+	fake_mnt_fail_mount("/srv");
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EIO);
+	CHECK_EQ_INT(res.r[0].action, TXN_MERGING);
+	CHECK(test_log_contains("Failed to mount /srv again: run 'mount /srv'"));
+	CHECK(test_log_contains("rolled back, but not every one is mounted again"));
+	txn_results_done(&res);
+}
+
 TEST(test_rollback_now_unmount_busy)
 {
 	struct txn_rollback_opts o = {.now = true};
@@ -623,6 +671,29 @@ TEST(test_rollback_refuses_overflowed)
 	txn_results_done(&res);
 }
 
+static void overflow_data(void)
+{
+	fake_find_lv("vg1", "data-rewind-T1")->snapshot_invalid = 1;
+}
+
+/* Valid in LVM's report, overflowed by the time it is unmounted: nothing is marked or merged. */
+TEST(test_rollback_now_overflow_during_unmount)
+{
+	struct txn_rollback_opts o = {.now = true};
+	struct txn_results res = {};
+
+	test_machine();
+	CHECK_EQ_INT(begin_data(), 0);
+	fake_mnt_on_unmount("/srv", overflow_data);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -REFUSE_SNAPSHOT);
+	CHECK_EQ_INT(fake_event_count("lvm lvchange"), 1); /* begin's */
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
+	CHECK(event_exact("mnt mount /srv") > event_exact("mnt umount /srv"));
+	CHECK(test_log_contains("The snapshot of vg1/data overflowed"));
+	CHECK(fake_lv_has_tag(fake_find_lv("vg1", "data-rewind-T1"), "rewind:state=open"));
+	txn_results_done(&res);
+}
+
 static int refuse_initramfs(void *userdata)
 {
 	return -REFUSE_NO_MODULE;
@@ -729,6 +800,8 @@ int main(void)
 	RUN(test_rollback_now_refuses_origin_held_elsewhere);
 	RUN(test_rollback_now_refuses_open_snapshot);
 	RUN(test_rollback_now_refuses_subdir_bind_mount);
+	RUN(test_rollback_now_failed_member_stays_unmounted);
+	RUN(test_rollback_now_remount_fails);
 	RUN(test_rollback_now_unmount_busy);
 	RUN(test_rollback_merge_failure_rolls_forward);
 	RUN(test_rollback_checks_inactive_snapshots_first);
@@ -739,6 +812,7 @@ int main(void)
 	RUN(test_commit_is_an_intent);
 	RUN(test_rollback_inactive_origin);
 	RUN(test_rollback_refuses_overflowed);
+	RUN(test_rollback_now_overflow_during_unmount);
 	RUN(test_rollback_refuses_without_initramfs_module);
 	RUN(test_cancel);
 	RUN(test_status_json);
