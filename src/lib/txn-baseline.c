@@ -222,7 +222,7 @@ static int rebase_one(struct lvm *l, const struct txn_set *s, const struct txn_r
 int txn_rebase_finish(struct lvm *l, const char *txid, bool in_use)
 {
 	struct txn_set s = {};
-	int r, ret = 0, taken = 0;
+	int r, ret = 0, taken = 0, before;
 
 	r = txn_set_load(l, false, &s);
 	if (r < 0)
@@ -275,6 +275,7 @@ int txn_rebase_finish(struct lvm *l, const char *txid, bool in_use)
 			ret = ret ?: (r ?: -EIO);
 			continue;
 		}
+		before = taken;
 		for (size_t k = i; k < s.n_rebases; k++) {
 			if (!streq(s.rebases[k].tags.txid, x->tags.txid))
 				continue;
@@ -284,9 +285,12 @@ int txn_rebase_finish(struct lvm *l, const char *txid, bool in_use)
 			else
 				taken += r;
 		}
-		log_info("Transaction %s is back at its baseline and open again (restored %u "
-			 "time%s).",
-			 x->tags.txid, x->tags.restores, x->tags.restores == 1 ? "" : "s");
+		/* Records beside the old snapshots only (a restore that did not start): nothing to
+		 * say; the transaction keeps its baseline. */
+		if (taken > before)
+			log_info("Transaction %s is back at its baseline and open again (restored "
+				 "%u time%s).",
+				 x->tags.txid, x->tags.restores, x->tags.restores == 1 ? "" : "s");
 	}
 	txn_set_done(&s);
 	return ret < 0 ? ret : taken;

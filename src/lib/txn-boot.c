@@ -177,6 +177,14 @@ static bool txn_is_whole_active(const struct txn *t, char member[static TXN_MEMB
 	return true;
 }
 
+/* Tell rewind-outcome.service in the real root to run boot-finish: it finishes an interrupted
+ * commit or begin (it needs the ESP, which the initramfs does not mount), and what a stage
+ * stopped before its end left. */
+static void flag_finish(const char *txid)
+{
+	(void)path_rundir_write("finish", txid);
+}
+
 /* Every member, or none: nothing is merged unless all can be (a merge a power cut interrupted
  * excepted: those are rolled forward, whatever the rest). */
 static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
@@ -202,13 +210,13 @@ static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
 	if (r < 0)
 		return r;
 	if (!merging && !txn_is_whole_active(t, member, &why)) {
-		bool invalid = !t->missing;
+		bool invalid = false;
 
-		/* A thin pool that failed or went read-only can be repaired: stay armed. */
+		/* Only an overflowed snapshot or a removed origin is for ever. A member not
+		 * visible, a snapshot that could not be activated (a late or missing PV) or a thin
+		 * pool that failed or went read-only can come back: stay armed. */
 		for (size_t j = 0; j < t->n_snaps; j++)
-			if (t->snaps[j].thin && t->snaps[j].pool &&
-			    lvm_pool_unusable(t->snaps[j].pool))
-				invalid = false;
+			invalid = invalid || t->snaps[j].invalid || !t->snaps[j].origin;
 		log_err("NOT ROLLING BACK transaction %s: %s %s. Nothing was merged: every volume "
 			"keeps its current content. %s",
 			t->txid, member, why,
@@ -237,6 +245,10 @@ static int rollback_txn(struct lvm *l, struct txn_set *s, struct txn *t,
 			(void)txn_set_state(l, t, TXN_STATE_OPEN, NULL);
 		return 0;
 	}
+	/* From here on the real root has something to finish, even if this stage is stopped by its
+	 * timeout: boot-finish ends a baseline whose restore did not end here, and puts the ESP
+	 * back after root's merge. */
+	flag_finish(t->txid);
 	/* Baseline: before the point of no return, what replaces each snapshot. */
 	r = t->baseline ? txn_rebase_mark(l, t) : 0;
 	if (r < 0 && !merging) {
@@ -290,19 +302,14 @@ static int write_outcome(const struct txn_results *res)
 	return txn_outcome_write_results(res);
 }
 
-/* Tell rewind-outcome.service in the real root to finish an interrupted commit or begin: it
- * needs the ESP, which the initramfs does not mount. */
+/* An interrupted commit or begin, or an ESP still to put back: boot-finish's. */
 static void flag_unfinished(const struct txn_set *s)
 {
 	for (size_t i = 0; i < s->n_txns + s->n_restores; i++)
 		if (i >= s->n_txns || s->txns[i].phase == TXN_STATE_COMMITTING ||
 		    s->txns[i].phase == TXN_STATE_CREATING) {
-			_cleanup_free_ char *p = strdup_printf("%s/finish", path_rundir());
-
-			if (p && mkdir_p(path_rundir(), 0755) >= 0)
-				(void)write_file_atomic(p, i < s->n_txns
-							       ? s->txns[i].txid
-							       : s->restores[i - s->n_txns].txid);
+			flag_finish(i < s->n_txns ? s->txns[i].txid
+						  : s->restores[i - s->n_txns].txid);
 			return;
 		}
 }
@@ -358,6 +365,10 @@ int txn_boot(struct lvm *l, const struct txn_merge_opts *o, struct txn_results *
 		log_info("rd.rewind=0: not looking for rollbacks.");
 		return 0;
 	}
+	/* The stage looked: without this, rewind-outcome.service runs boot-finish anyway (the
+	 * stage was disabled, or is not in this initramfs, and root may be in use with a record
+	 * of a baseline restore that an earlier stage left). */
+	(void)path_rundir_write("stage", "");
 	lvm_disable_monitoring(l);
 	r = txn_set_load(l, false, &s);
 	if (r < 0)
@@ -365,6 +376,8 @@ int txn_boot(struct lvm *l, const struct txn_merge_opts *o, struct txn_results *
 	flag_unfinished(&s);
 	/* A baseline restore a power cut interrupted after its merges: finished below. */
 	rebase = s.n_rebases > 0;
+	if (rebase)
+		flag_finish(s.rebases[0].tags.txid);
 	/* Root rolled back at an earlier boot, its ESP not yet put back: the kernel of before
 	 * boots next time too, until boot-finish has put the ESP back. */
 	for (size_t i = 0; i < s.n_restores; i++) {

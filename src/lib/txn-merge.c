@@ -290,9 +290,11 @@ static int merge_to_end(struct lvm *l, const struct txn_snap *s, const struct tx
 {
 	int r = txn_merge_wait(l, s, o);
 
-	if (r >= 0 && txn_snapshot_gone(l, s->lv->vg, s->lv->name) == 0)
-		r = -EAGAIN;
-	return r;
+	if (r < 0)
+		return r;
+	/* Merged only if LVM says the snapshot is gone (a report that fails says nothing). */
+	r = txn_snapshot_gone(l, s->lv->vg, s->lv->name);
+	return r < 0 ? r : r == 0 ? -EAGAIN : 0;
 }
 
 int txn_merge_one(struct lvm *l, const struct txn_snap *s, const struct txn_merge_opts *o,

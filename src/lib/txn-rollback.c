@@ -70,13 +70,14 @@ static int remount_all(struct unmounted *u, const struct txn *t, const struct tx
 		const struct txn_snap *s = res ? member_of(t, m) : NULL;
 
 		if (res && (below(m->target, down) || (s && !rolled_back(res, first, s)))) {
-			log_err("%s stays unmounted: %s. Reboot now: the initramfs finishes the "
-				"rollback.",
-				m->target,
-				s && !rolled_back(res, first, s)
-				    ? "its volume is not rolled back yet, and what is written to it "
-				      "now would be lost at the next boot"
-				    : "it is below a mount point that stays unmounted");
+			log_err(
+			    "%s stays unmounted: %s. Reboot now: the initramfs finishes the "
+			    "rollback.",
+			    m->target,
+			    s && !rolled_back(res, first, s)
+				? "its volume is not rolled back yet, and what is written to it "
+				  "now would be lost at the next boot"
+				: "it is below a mount point that stays unmounted");
 			if (strv_extend(&down, m->target) < 0)
 				r = -ENOMEM;
 			r = r ?: -EIO;
@@ -183,10 +184,11 @@ static int check_ready(const struct txn_snap *s)
 	if (r >= 0)
 		r = check_closed_lv(s, s->lv, "Its snapshot");
 	if (r >= 0 && dm && devmap_snap_status(dm, &st) >= 0 && (st.invalid || st.overflow))
-		r = log_err_errno(-REFUSE_SNAPSHOT,
-				  "The snapshot of %s/%s overflowed: transaction %s cannot be rolled "
-				  "back. Nothing was rolled back. Run 'rewind commit' to drop it",
-				  s->lv->vg, s->lv->origin, s->tags.txid);
+		r = log_err_errno(
+		    -REFUSE_SNAPSHOT,
+		    "The snapshot of %s/%s overflowed: transaction %s cannot be rolled "
+		    "back. Nothing was rolled back. Run 'rewind commit' to drop it",
+		    s->lv->vg, s->lv->origin, s->tags.txid);
 	return r;
 }
 

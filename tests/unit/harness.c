@@ -67,15 +67,14 @@ void test_setup(void)
 	p = strdup_printf("%s/run", dir);
 	setenv("REWIND_RUNDIR", p, 1);
 	free(p);
-	p = strdup_printf("%s/run/outcome.json", dir);
-	unlink(p);
-	free(p);
-	p = strdup_printf("%s/run/merging", dir);
-	unlink(p);
-	free(p);
-	p = strdup_printf("%s/run/health.json", dir);
-	unlink(p);
-	free(p);
+	/* What an earlier test's stage left, as a boot starts with an empty /run. */
+	for (const char *const *f = (const char *const[]){"outcome.json", "merging", "health.json",
+							  "finish", "stage", NULL};
+	     *f; f++) {
+		p = strdup_printf("%s/run/%s", dir, *f);
+		unlink(p);
+		free(p);
+	}
 	/* No health checks unless a test installs some (test-health.c); never the build host's. */
 	p = strdup_printf("%s/health.d", dir);
 	setenv("REWIND_HEALTH_DIR", p, 1);
@@ -165,6 +164,13 @@ void test_mounts(const char *const *pairs)
 	path = test_write("mountinfo", text);
 	setenv("REWIND_MOUNTINFO", path, 1);
 	free(text);
+}
+
+bool test_rundir_has(const char *name)
+{
+	_cleanup_free_ char *p = strdup_printf("%s/%s", getenv("REWIND_RUNDIR"), name);
+
+	return p && access(p, F_OK) == 0;
 }
 
 void test_machine(void)

@@ -101,6 +101,27 @@ TEST(test_damaged_record_replaced_at_restore)
 	txn_results_done(&res);
 }
 
+/* boot-finish in the real root is told before anything is recorded or merged: a stage stopped by
+ * its timeout in the middle of a restore must not leave the records to a later boot. */
+TEST(test_restore_flags_finish_first)
+{
+	struct txn_results res = {};
+
+	test_machine();
+	CHECK_EQ_INT(begin_baseline((const char *const[]){"/", "/srv", NULL}), 0);
+	arm();
+	initramfs();
+	CHECK(!test_rundir_has("finish"));
+	fake_events_reset();
+	/* The stage's first change, the records, fails: nothing merged, the flag there. */
+	fake_fail_command("lvchange --addtag rewind-base:", 1, false);
+	CHECK_EQ_INT(txn_boot(L, &(struct txn_merge_opts){.foreground = true}, &res), 0);
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
+	CHECK(test_rundir_has("finish"));
+	CHECK(test_rundir_has("stage"));
+	txn_results_done(&res);
+}
+
 /* Merged, then the power went: the record on the origin says what to take. */
 TEST(test_crash_after_merge_takes_new_baseline)
 {
@@ -426,6 +447,7 @@ int main(void)
 		return 1;
 	RUN(test_boot_restores_baseline);
 	RUN(test_damaged_record_replaced_at_restore);
+	RUN(test_restore_flags_finish_first);
 	RUN(test_crash_after_merge_takes_new_baseline);
 	RUN(test_crash_between_merges);
 	RUN(test_boot_finish_records);

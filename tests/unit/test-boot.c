@@ -73,6 +73,9 @@ TEST(test_nothing_armed_costs_one_report)
 	CHECK(fake_event_find("lvm lvs --reportformat json", 0) == 0);
 	CHECK_EQ_INT(res.n, 0);
 	CHECK(outcome() == NULL);
+	/* The stage looked and found nothing: boot-finish need not run. */
+	CHECK(test_rundir_has("stage"));
+	CHECK(!test_rundir_has("finish"));
 	txn_results_done(&res);
 }
 
@@ -86,6 +89,8 @@ TEST(test_disabled)
 	test_write("cmdline", "root=/dev/vg0/root rd.rewind=0 quiet\n");
 	CHECK_EQ_INT(boot(&res), 0);
 	CHECK_EQ_INT(fake_n_events(), 0);
+	/* boot-finish runs in the real root instead (rewind-outcome.service's condition). */
+	CHECK(!test_rundir_has("stage"));
 	txn_results_done(&res);
 }
 
@@ -434,6 +439,10 @@ TEST(test_member_not_activated_nothing_merged)
 	CHECK(test_log_contains("vg1/data could not be activated"));
 	out = outcome();
 	CHECK(out && strstr(out, "\"result\":\"failed\""));
+	/* A late or missing PV can come back: still armed, and the operator is told so. */
+	CHECK(test_log_contains("Make it available and boot again"));
+	CHECK(fake_lv_has_tag(fake_find_lv("vg0", "root-rewind-T1"), "rewind:state=armed"));
+	CHECK(fake_lv_has_tag(fake_find_lv("vg1", "data-rewind-T1"), "rewind:state=armed"));
 	txn_results_done(&res);
 }
 

@@ -249,6 +249,23 @@ TEST(test_rollback_now_unmounts_checks_merges_remounts)
 	txn_results_done(&res);
 }
 
+/* The merge ran, but the report that would show the snapshot gone failed: not "merged". */
+TEST(test_rollback_now_unconfirmed_merge_not_merged)
+{
+	struct txn_rollback_opts o = {.now = true, .merge.foreground = true};
+	struct txn_results res = {};
+
+	test_machine();
+	CHECK_EQ_INT(begin_data(), 0);
+	fake_events_reset();
+	/* The rollback's own report first, then the one after the merge. */
+	fake_fail_command("lvs", 2, false);
+	CHECK(txn_rollback(L, &o, &res) < 0);
+	CHECK_EQ_INT(res.n, 1);
+	CHECK(res.r[0].action != TXN_MERGED);
+	txn_results_done(&res);
+}
+
 /* The default: unmount, start the merge, mount again at once; the merge goes on behind. */
 TEST(test_rollback_now_background)
 {
@@ -403,10 +420,9 @@ TEST(test_rollback_now_failed_member_stays_unmounted)
 	test_mounts((const char *const[]){"/dev/mapper/vg0-root", "/", "/dev/mapper/vg1-data",
 					  "/srv", "/dev/mapper/vg1-more", "/mnt/more",
 					  "/dev/mapper/vg1-below", "/mnt/more/below", NULL});
-	CHECK_EQ_INT(begin("T1", (const char *const[]){"/srv", "/mnt/more", "/mnt/more/below",
-						       NULL},
-			   NULL),
-		     0);
+	CHECK_EQ_INT(
+	    begin("T1", (const char *const[]){"/srv", "/mnt/more", "/mnt/more/below", NULL}, NULL),
+	    0);
 	/* The members merge in their order: data, more (fails), below (not tried). */
 	fake_fail_command("lvconvert", 2, true);
 	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EIO);
@@ -795,6 +811,7 @@ int main(void)
 	RUN(test_commit);
 	RUN(test_rollback_with_root_arms_every_member);
 	RUN(test_rollback_now_unmounts_checks_merges_remounts);
+	RUN(test_rollback_now_unconfirmed_merge_not_merged);
 	RUN(test_rollback_now_background);
 	RUN(test_rollback_now_nested_mounts);
 	RUN(test_rollback_now_refuses_origin_held_elsewhere);

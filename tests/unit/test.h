@@ -84,6 +84,8 @@ bool test_log_contains(const char *s);
 void test_log_reset(void);
 /* The standard machine: vg0/root (mounted on /) and vg1/data (mounted on /srv). */
 void test_machine(void);
+/* path_rundir()/name exists. */
+bool test_rundir_has(const char *name);
 /* Standard output goes to a file until test_stdout_end(), which returns what was printed
  * meanwhile (a static buffer, up to 16 KiB). */
 void test_stdout_begin(void);
