@@ -1,8 +1,9 @@
 #!/bin/bash
 # Benchmark: what a transaction costs, each ratio measured side by side in this one guest (same
 # boot, same disks). Under TCG the absolute times are emulated; the ratios are what counts.
-# Sizes fit the guest's disks: vg0 has about 1.2 GiB free, so the largest change is 256 MiB (the
-# issue asked for 512 MiB: see the line that says so). Stage 2 measures the boot with root armed.
+# Sizes fit the guest's disks: vg0 has about 1.25 GiB free, enough for a 512 MiB change (the volume
+# and its snapshot) but not beside the raw copy's two volumes, which are measured first. Stage 2
+# measures the boot with root armed, stage 3 with a thin data volume armed.
 set -euo pipefail
 # Seconds from the kernel's start to this stage's start, for stage 2's boot ratio.
 cut -d' ' -f1 /proc/uptime >"$VMTEST_STATE/up-idle"
@@ -26,29 +27,40 @@ rb=$(for _ in 1 2 3 4 5; do ms rewind boot; done | best)
 lv=$(for _ in 1 2 3 4 5; do ms lvs; done | best)
 line "rewind boot with nothing armed / bare lvs (best of 5)" "$(ratio "$rb" "$lv")  (${rb} ms / ${lv} ms; goal <= 1.05)"
 
-# A volume of its own for the rollback measurements: vg0/bench, ext4, mounted at /mnt/bench.
-lvcreate -q -y -L 320M -n bench vg0 >/dev/null
+# What the measurements write: 64 MiB of random data, made once (the kernel's random generator
+# is slow under TCG and would only lengthen the run); what a write costs does not depend on it.
+head -c 64M /dev/urandom >/dev/shm/rand64
+fill() { # FILE MiB: write MiB of it to FILE (a file or a device), synced
+	local off=0 n
+	while [ "$off" -lt "$2" ]; do
+		n=$(($2 - off < 64 ? $2 - off : 64))
+		dd if=/dev/shm/rand64 of="$1" bs=1M count="$n" seek="$off" conv=notrunc,fsync status=none
+		off=$((off + n))
+	done
+}
+
+# 2. rollback --now until the volume is mounted again with its old content, against a raw
+#    O_DIRECT copy of the same amount between two volumes, for amounts from 32 to 512 MiB.
+#    The copies first: the two LVs of 512 MiB do not fit beside the volume and its snapshot.
+lvcreate -q -y -L 512M -n rawa vg0 >/dev/null
+lvcreate -q -y -L 512M -n rawb vg0 >/dev/null
+fill /dev/vg0/rawa 512
+for mib in 32 128 256 512; do
+	t0=$(now)
+	dd if=/dev/vg0/rawa of=/dev/vg0/rawb bs=1M count="$mib" iflag=direct oflag=direct status=none
+	eval "copy_$mib=$(secs "$t0" "$(now)")"
+done
+lvremove -q -y vg0/rawa vg0/rawb >/dev/null
+# A volume of its own: vg0/bench, ext4, mounted at /mnt/bench, and room for a snapshot of 540 MiB.
+lvcreate -q -y -L 560M -n bench vg0 >/dev/null
 mkfs.ext4 -q /dev/vg0/bench
 mkdir -p /mnt/bench
 mount /dev/vg0/bench /mnt/bench
-
-# 2. rollback --now until the volume is mounted again with its old content, against a raw
-#    O_DIRECT copy of the same amount between two volumes, for several amounts changed.
-raw_copy() { # MiB: seconds of an O_DIRECT copy of MiB between two fresh LVs
-	lvcreate -q -y -L "${1}M" -n rawa vg0 >/dev/null
-	lvcreate -q -y -L "${1}M" -n rawb vg0 >/dev/null
-	dd if=/dev/urandom of=/dev/vg0/rawa bs=1M count="$1" oflag=direct status=none
-	local t0
-	t0=$(now)
-	dd if=/dev/vg0/rawa of=/dev/vg0/rawb bs=1M count="$1" iflag=direct oflag=direct status=none
-	secs "$t0" "$(now)"
-	lvremove -q -y vg0/rawa vg0/rawb >/dev/null
-}
-for mib in 32 128 256; do
+for mib in 32 128 256 512; do
 	rm -rf /mnt/bench/* && seq 1 100000 >/mnt/bench/before && sync
 	sum=$(cat /mnt/bench/before | sha256sum)
-	rewind begin --name bench-$mib --size 300M /mnt/bench >/dev/null
-	dd if=/dev/urandom of=/mnt/bench/change bs=1M count="$mib" conv=fsync status=none
+	rewind begin --name bench-$mib --size 540M /mnt/bench >/dev/null
+	fill /mnt/bench/change "$mib"
 	echo changed >/mnt/bench/before && sync
 	t0=$(now)
 	rewind rollback --now >/dev/null
@@ -59,11 +71,25 @@ for mib in 32 128 256; do
 	rollback=$(secs "$t0" "$t1")
 	rewind merge-wait >/dev/null
 	merged=$(secs "$t0" "$(now)")
-	copy=$(raw_copy "$mib")
-	eval "copy_$mib=$copy"
+	eval "copy=\$copy_$mib"
 	line "rollback --now ($mib MiB changed) / raw O_DIRECT copy of $mib MiB" "$(ratio "$rollback" "$copy")  (${rollback} s until mounted with the old content / ${copy} s; the merge ended after ${merged} s; goal <= 3)"
+	eval "now_$mib=$rollback"
 done
-echo "(512 MiB does not fit the guest's disks; 32 to 256 MiB shows how the time follows the amount)"
+
+# 2b. The same rollback with the bare LVM steps it wraps (unmount, lvconvert --merge --background,
+#     mount), 128 MiB changed: what rewind adds to LVM (its report, the rolling-back mark, checks).
+rm -rf /mnt/bench/* && seq 1 100000 >/mnt/bench/before && sync
+lvcreate -q -y -s -L 540M -n bare vg0/bench >/dev/null
+fill /mnt/bench/change 128
+sync
+t0=$(now)
+umount /mnt/bench
+lvconvert -q --merge --background vg0/bare >/dev/null
+mount /dev/vg0/bench /mnt/bench
+bare=$(secs "$t0" "$(now)")
+[ ! -e /mnt/bench/change ] || vmtest_fail "the bare merge: not the old content"
+while lvs vg0/bare >/dev/null 2>&1; do sleep 1; done
+line "rollback --now / its bare LVM steps (128 MiB changed)" "$(ratio "$now_128" "$bare")  (${now_128} s / ${bare} s: umount, lvconvert --merge --background, mount; LVM's own cost per command under TCG bounds the ratio to a raw copy)"
 
 # 3. The seed story's abort (mount the snapshot, rsync -a --delete back, lvremove) against
 #    rollback --now, on a tree of 20,480 files: 10% changed, 2,000 added, 1,000 removed.
@@ -109,11 +135,11 @@ line "seed abort (rsync back) / rollback --now, 20,480 files" "$(ratio "$seed" "
 
 # 4. Write overhead while a snapshot exists, and the merge time, per chunk size: 64 MiB written
 #    sequentially with fsync, and 1,000 small files of 4 KiB (scattered writes) then sync.
-write_seq() { dd if=/dev/urandom of=/mnt/bench/w bs=1M count=64 conv=fsync status=none; }
-write_rand() {
+write_seq() { fill /mnt/bench/w 64; }
+head -c 4096000 /dev/shm/rand64 >/tmp/bench-src
+write_rand() { # one process writes the 1,000 files (split), as a package manager would
 	mkdir -p /mnt/bench/r
-	head -c 4096000 /dev/urandom >/tmp/bench-src
-	for i in $(seq 0 999); do dd if=/tmp/bench-src of="/mnt/bench/r/$i" bs=4096 skip="$i" count=1 status=none; done
+	split -b 4096 -a 3 -d /tmp/bench-src /mnt/bench/r/
 	sync
 }
 rm -rf /mnt/bench/*
@@ -146,7 +172,7 @@ mount -o discard /dev/vg1/tbench /mnt/tbench
 seq 1 100000 >/mnt/tbench/before && sync
 sum=$(sha256sum </mnt/tbench/before)
 rewind begin --name tbench /mnt/tbench >/dev/null
-dd if=/dev/urandom of=/mnt/tbench/change bs=1M count=128 conv=fsync status=none
+fill /mnt/tbench/change 128
 echo changed >/mnt/tbench/before && sync
 t0=$(now)
 rewind rollback --now >/dev/null
@@ -154,7 +180,7 @@ rollback=$(secs "$t0" "$(now)")
 mountpoint -q /mnt/tbench && [ "$(sha256sum </mnt/tbench/before)" = "$sum" ] && [ ! -e /mnt/tbench/change ] ||
 	vmtest_fail "thin rollback --now: not mounted again with the old content"
 line "thin: rollback --now (128 MiB changed) / raw O_DIRECT copy of 128 MiB" "$(ratio "$rollback" "$copy_128")  (${rollback} s until mounted with the old content, merge included / ${copy_128} s; goal <= 3)"
-write_tseq() { dd if=/dev/urandom of=/mnt/tbench/w bs=1M count=64 conv=fsync status=none; }
+write_tseq() { fill /mnt/tbench/w 64; }
 rm -f /mnt/tbench/w && sync
 base=$(for _ in 1 2 3; do rm -f /mnt/tbench/w && sync; ms write_tseq; done | best)
 lvcreate -q -s -n tsnap vg1/tbench >/dev/null
@@ -176,12 +202,22 @@ for g in 1 16; do
 	line "begin / bare lvcreate -s, ${g} GiB origin (best of 3)" "$(ratio "$b" "$c")  (${b} ms / ${c} ms; goal <= 1.1)"
 done
 line "begin 16 GiB / begin 1 GiB" "$(ratio "$begin_16" "$begin_1")  (goal <= 1.2)"
+# What begin runs, bare: two reports (LVs, VGs), the snapshot tagged creating, then marked open
+# (a begin cut short in between is recognised as incomplete; the mark is what makes it whole).
+bare_begin() {
+	lvs >/dev/null
+	vgs >/dev/null
+	lvcreate -q -y -s -L 64M -n "$1" --addtag rewind-bench:creating benchvg/o1 >/dev/null
+	lvchange -q --deltag rewind-bench:creating --addtag rewind-bench:open "benchvg/$1" >/dev/null
+}
+f=$(for i in 1 2 3; do ms bare_begin f-$i; lvremove -q -y benchvg/f-$i >/dev/null; done | best)
+line "begin / the LVM commands it runs, bare, 1 GiB origin (best of 3)" "$(ratio "$begin_1" "$f")  (${begin_1} ms / ${f} ms: lvs, vgs, lvcreate -s, lvchange)"
 vgremove -q -y benchvg >/dev/null
 losetup -d "$loop"
 rm -f /var/tmp/bench.pv
 
 # Stage 2 measures a boot with root armed after 256 MiB of changes against this boot.
 rewind begin --name bench-boot / >/dev/null
-dd if=/dev/urandom of=/var/tmp/bench-blob bs=1M count=256 conv=fsync status=none
+fill /var/tmp/bench-blob 256
 rewind rollback >/dev/null
 systemctl reboot
