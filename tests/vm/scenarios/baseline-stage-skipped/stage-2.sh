@@ -9,9 +9,9 @@ grep -qw 'rd.rewind=0' /proc/cmdline
 journalctl -b -o short-monotonic --no-pager -u rewind-outcome.service | tee "$VMTEST_STATE/journal.2"
 grep -q 'BASELINE LOST' "$VMTEST_STATE/journal.2"
 lvs -a -o lv_name,lv_attr,origin,lv_tags vg1
-# No record left for a later stage, and what is left is a plain transaction.
+# No record left for a later stage to take a snapshot from. (The merging snapshot keeps
+# rewind:baseline until its merge ends: LVM changes nothing of a merging snapshot.)
 ! lvs -a --noheadings -o lv_tags vg1 | grep -q 'rewind-base:' || exit 1
-! lvs -a --noheadings -o lv_tags vg1 | grep -q 'rewind:baseline' || exit 1
 rewind merge-wait
 # Rolled back (the merge the cut interrupted ran to its end), and no snapshot taken of it.
 [ "$(sum /srv/data/bl)" = "$(cat "$VMTEST_STATE/data.base")" ]
