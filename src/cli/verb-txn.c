@@ -200,8 +200,23 @@ int verb_rollback(const struct verb *v, int argc, char **argv)
 		printf("\n");
 	}
 	if (r < 0) {
+		/* Past the point of no return with a member not rolled back: the next boot
+		 * finishes it, and --reboot asked for that boot. */
+		bool unfinished = false;
+
+		for (size_t i = 0; i < res.n; i++)
+			unfinished = unfinished || (res.r[i].action != TXN_MERGED &&
+						    res.r[i].action != TXN_MERGING);
+		r = cli_fail(v, r);
+		if (unfinished && reboot) {
+			printf("Rebooting to finish the rollback.\n");
+			if (reboot_now(res.txid) < 0)
+				log_warning(
+				    "'systemctl reboot' failed: reboot by hand to finish the "
+				    "rollback.");
+		}
 		txn_results_done(&res);
-		return cli_fail(v, r);
+		return r;
 	}
 	if (armed > 0 && !reboot) {
 		printf(

@@ -44,10 +44,11 @@ static bool rolled_back(const struct txn_results *res, size_t first, const struc
 	return false;
 }
 
-static bool below(const char *target, char **tops)
+/* target is one of tops, or below one. */
+static bool at_or_below(const char *target, char **tops)
 {
 	for (size_t i = 0; tops && tops[i]; i++)
-		if (streq(tops[i], "/") ||
+		if (streq(tops[i], "/") || streq(target, tops[i]) ||
 		    (startswith(target, tops[i]) && target[strlen(tops[i])] == '/'))
 			return true;
 	return false;
@@ -55,9 +56,10 @@ static bool below(const char *target, char **tops)
 
 /*
  * Mount again, in mount order (the reverse of the unmounts). With res, only what is rolled back:
- * a member whose merge did not start still has its snapshot armed, and everything written to it
- * now would be undone by the next boot, which finishes the rollback; so it stays unmounted, with
- * whatever is mounted below it. -EIO when a mount failed or was left out.
+ * a member whose merge did not start is rolled back by the next boot, which would undo what is
+ * written to it now; so it stays unmounted, and so does whatever is mounted at or below its mount
+ * points (a rolled-back volume under it would show in its place). -EIO when a mount failed or was
+ * left out.
  */
 static int remount_all(struct unmounted *u, const struct txn *t, const struct txn_results *res,
 		       size_t first)
@@ -65,21 +67,26 @@ static int remount_all(struct unmounted *u, const struct txn *t, const struct tx
 	_cleanup_strv_ char **down = NULL;
 	int r = 0;
 
+	for (size_t k = 0; res && k < u->n; k++) {
+		const struct txn_snap *s = member_of(t, &u->saved[k]);
+
+		if (s && !rolled_back(res, first, s) && strv_extend(&down, u->saved[k].target) < 0)
+			return -ENOMEM;
+	}
 	while (u->n > 0) {
 		struct mount_saved *m = &u->saved[--u->n];
-		const struct txn_snap *s = res ? member_of(t, m) : NULL;
 
-		if (res && (below(m->target, down) || (s && !rolled_back(res, first, s)))) {
+		if (at_or_below(m->target, down)) {
+			const struct txn_snap *s = member_of(t, m);
+
 			log_err(
 			    "%s stays unmounted: %s. Reboot now: the initramfs finishes the "
 			    "rollback.",
 			    m->target,
 			    s && !rolled_back(res, first, s)
-				? "its volume is not rolled back yet, and what is written to it "
-				  "now would be lost at the next boot"
-				: "it is below a mount point that stays unmounted");
-			if (strv_extend(&down, m->target) < 0)
-				r = -ENOMEM;
+				? "its volume is not rolled back yet (deactivated until the next "
+				  "boot: anything written to it now would be lost)"
+				: "it is at or below a mount point that stays unmounted");
 			r = r ?: -EIO;
 		} else if (txn_mount_ops->remount(m) < 0) {
 			log_err("Failed to mount %s again: run 'mount %s'.", m->target, m->target);
@@ -90,6 +97,23 @@ static int remount_all(struct unmounted *u, const struct txn *t, const struct tx
 	free(u->saved);
 	u->saved = NULL;
 	return r;
+}
+
+/* The origins whose merge did not start, deactivated until the next boot rolls them back: nothing
+ * (an automount, 'mount -a', a unit's RequiresMountsFor=) can write to them meanwhile. */
+static void deactivate_not_rolled_back(struct lvm *l, const struct txn *t,
+				       const struct txn_results *res, size_t first)
+{
+	for (size_t i = 0; i < t->n_snaps; i++) {
+		const struct txn_snap *s = &t->snaps[i];
+
+		if (!s->origin || rolled_back(res, first, s))
+			continue;
+		if (lvm_lv_deactivate(l, s->lv->vg, s->origin->name) < 0)
+			log_warning("Failed to deactivate %s/%s: do not use it until the next boot "
+				    "has rolled it back.",
+				    s->lv->vg, s->origin->name);
+	}
 }
 
 /* Every mount of every member in our namespace, the last mounted first: a bind mount, or a member
@@ -330,6 +354,8 @@ static int merge_all(struct lvm *l, const struct txn *t, const struct txn_merge_
 		if (k < 0 && !failed)
 			r = k;
 	}
+	if (failed || r < 0)
+		deactivate_not_rolled_back(l, t, res, first);
 	/* Every origin rolled back shows its content of before the transaction: mount them
 	 * again at once; rewind-merge.service waits for the kernel to finish. */
 	k = remount_all(&u, t, res, first);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Exit codes of the CLI (HACKING.md table), through cli_run() over the fakes. */
 #include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli-run.h"
@@ -159,6 +160,38 @@ TEST(test_system_errors_fail)
 	(void)unlink(link);
 }
 
+/* rollback --now --reboot whose merge failed past the point of no return: the next boot finishes
+ * it, and --reboot asked for that boot. */
+TEST(test_rollback_now_reboot_after_failed_merge)
+{
+	_cleanup_free_ char *bin = strdup_printf("%s/bin-reboot", test_tmpdir);
+	_cleanup_free_ char *path = NULL, *args = NULL, *argsf = NULL, *script = NULL;
+	const char *orig = getenv("PATH");
+
+	test_machine();
+	CHECK(bin && mkdir_p(bin, 0755) >= 0);
+	argsf = strdup_printf("%s/systemctl.args", bin);
+	unlink(argsf);
+	script = strdup_printf("#!/bin/sh\necho \"$@\" >'%s'\n", argsf);
+	CHECK(script && chmod(test_write("bin-reboot/systemctl", script), 0755) == 0);
+	path = strdup_printf("%s:%s", bin, orig);
+	CHECK_EQ_INT(RUN_CLI("begin", "--name", "T1", "/srv"), 0);
+	fake_fail_command("lvconvert", 1, true);
+	setenv("PATH", path, 1);
+	CHECK_EQ_INT(RUN_CLI("rollback", "--now", "--reboot"), EXIT_FAILED);
+	setenv("PATH", orig, 1);
+	CHECK(read_one_line_file(argsf, &args) >= 0 && streq(args, "reboot"));
+	/* A refusal before the point of no return reboots nothing. */
+	free(args);
+	args = NULL;
+	unlink(argsf);
+	CHECK_EQ_INT(RUN_CLI("commit"), EXIT_STATE);
+	setenv("PATH", path, 1);
+	CHECK(RUN_CLI("rollback", "--now", "--reboot") != 0);
+	setenv("PATH", orig, 1);
+	CHECK(access(argsf, F_OK) < 0);
+}
+
 TEST(test_boot_verb)
 {
 	test_machine();
@@ -180,6 +213,7 @@ int main(void)
 	RUN(test_no_space_and_invalid);
 	RUN(test_exit_code_contract);
 	RUN(test_system_errors_fail);
+	RUN(test_rollback_now_reboot_after_failed_merge);
 	RUN(test_boot_verb);
 	return n_failed ? 1 : 0;
 }

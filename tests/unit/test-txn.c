@@ -435,6 +435,41 @@ TEST(test_rollback_now_failed_member_stays_unmounted)
 	CHECK(event_exact("mnt mount /mnt/more/below") < 0);
 	CHECK(test_log_contains("/mnt/more stays unmounted: its volume is not rolled back yet"));
 	CHECK(test_log_contains("/mnt/more/below stays unmounted"));
+	/* Nothing can mount them until the next boot has rolled them back. */
+	CHECK(event_exact("lvm lvchange -an vg1/more") > fake_event_find("lvm lvconvert", 0));
+	CHECK(event_exact("lvm lvchange -an vg1/below") >= 0);
+	CHECK_EQ_INT(fake_event_count("lvm lvchange -an vg1/data"), 0);
+	txn_results_done(&res);
+}
+
+/* A member rolled back, mounted below one that is not: it stays unmounted too (mounted again, it
+ * would be reached through a directory of a volume that is not rolled back yet). */
+TEST(test_rollback_now_rolled_back_below_failed_member)
+{
+	struct txn_rollback_opts o = {.now = true};
+	struct txn_results res = {};
+
+	test_machine();
+	fake_add_lv("vg1", "below", GiB, "-wi-ao----");
+	fake_add_lv("vg1", "more", GiB, "-wi-ao----");
+	test_mounts((const char *const[]){"/dev/mapper/vg0-root", "/", "/dev/mapper/vg1-data",
+					  "/srv", "/dev/mapper/vg1-more", "/mnt/more",
+					  "/dev/mapper/vg1-below", "/mnt/more/below", NULL});
+	CHECK_EQ_INT(
+	    begin("T1", (const char *const[]){"/mnt/more/below", "/srv", "/mnt/more", NULL}, NULL),
+	    0);
+	/* below and data merge; more, the last, fails. */
+	fake_fail_command("lvconvert", 3, true);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), -EIO);
+	CHECK_EQ_INT(res.n, 3);
+	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 3);
+	CHECK(event_exact("mnt mount /srv") >= 0);
+	CHECK(event_exact("mnt mount /mnt/more") < 0);
+	CHECK(event_exact("mnt mount /mnt/more/below") < 0);
+	CHECK(
+	    test_log_contains("/mnt/more/below stays unmounted: it is at or below a mount point"));
+	CHECK(event_exact("lvm lvchange -an vg1/more") >= 0);
+	CHECK_EQ_INT(fake_event_count("lvm lvchange -an vg1/below"), 0);
 	txn_results_done(&res);
 }
 
@@ -818,6 +853,7 @@ int main(void)
 	RUN(test_rollback_now_refuses_open_snapshot);
 	RUN(test_rollback_now_refuses_subdir_bind_mount);
 	RUN(test_rollback_now_failed_member_stays_unmounted);
+	RUN(test_rollback_now_rolled_back_below_failed_member);
 	RUN(test_rollback_now_remount_fails);
 	RUN(test_rollback_now_unmount_busy);
 	RUN(test_rollback_merge_failure_rolls_forward);
