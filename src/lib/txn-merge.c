@@ -113,10 +113,11 @@ static int thin_merge(struct lvm *l, const struct txn_snap *s)
 		return r;
 	o = lvm_report_find_lv(&rep, vg, s->origin->name);
 	sn = lvm_report_find_lv(&rep, vg, s->lv->name);
-	if (sn && sn->merging && !s->merging && o && !lvm_lv_is_open(o)) {
-		/* Deferred although we found both closed (udev probing the device, say): the
-		 * origin's next activation maps the snapshot's device, then the poll finishes the
-		 * swap in the metadata. --sysinit: LVM starts no poller of its own. */
+	if (sn && sn->merging && o && !lvm_lv_is_open(o)) {
+		/* Deferred although we found both closed (udev probing the device, say), or at an
+		 * earlier boot and found with the origin inactive (LVM polls an active origin
+		 * only): the origin's next activation maps the snapshot's device, then the poll
+		 * finishes the swap in the metadata. --sysinit: LVM starts no poller of its own. */
 		bool active = lvm_lv_is_active(o);
 
 		lvm_report_done(&rep);

@@ -567,7 +567,8 @@ static int cmd_lvpoll(int argc, char **argv)
 		    strcmp(argv[argc - 2], "merge_thin") == 0 &&
 		    strcmp(lvs[i].vg, origin->vg) == 0 &&
 		    strcmp(lvs[i].origin, origin->name) == 0 && origin->attr[5] != 'o' &&
-		    !origin->holders) {
+		    !origin->holders && origin->attr[4] == 'a') {
+			/* LVM polls an active origin only ("Interrupted: No longer active"). */
 			thin_merge_finish(origin, &lvs[i]);
 			return LVM2_COMMAND_SUCCEEDED;
 		}

@@ -211,6 +211,35 @@ TEST(test_thin_merge_deferred)
 	txn_results_done(&res);
 }
 
+/* Deferred at an earlier boot, found in the initramfs with its origin inactive: LVM's poll does
+ * nothing for an inactive origin, so the origin is activated first; then it is merged. */
+TEST(test_boot_thin_deferred_earlier_inactive)
+{
+	struct txn_merge_opts m = {.foreground = true};
+	struct txn_rollback_opts o = {};
+	struct txn_results res = {};
+	struct fake_lv *d;
+
+	thin_machine(20.0);
+	CHECK_EQ_INT(begin((const char *const[]){"/srv", NULL}), 0);
+	CHECK_EQ_INT(txn_rollback(L, &o, &res), 0); /* /srv is in use: armed */
+	txn_results_done(&res);
+	fake_find_lv("vg1", "data-rewind-T1")->thin_merging = true;
+	strcpy(fake_find_lv("vg1", "data")->attr, "Vwi---tz--");
+	test_mounts((const char *const[]){NULL});
+	fake_events_reset();
+	CHECK_EQ_INT(txn_boot(L, &m, &res), 0);
+	CHECK_EQ_INT(res.n, 1);
+	CHECK_EQ_INT(res.r[0].action, TXN_MERGED);
+	CHECK(fake_event_find("lvm lvchange -ay --sysinit vg1/data", 0) <
+	      fake_event_find("lvm lvpoll",
+			      fake_event_find("lvm lvchange -ay --sysinit vg1/data", 0)));
+	CHECK(fake_find_lv("vg1", "data-rewind-T1") == NULL);
+	d = fake_find_lv("vg1", "data");
+	CHECK(d && !has_rewind_tag(d));
+	txn_results_done(&res);
+}
+
 /* Thick root and thin data armed, as the initramfs sees them: data inactive, its thin snapshot
  * never activated (activation skip). The thin one is merged without activating anything, and the
  * transaction is not taken for invalid. */
@@ -356,6 +385,7 @@ int main(void)
 	RUN(test_rollback_now_thin);
 	RUN(test_thin_merge_checked);
 	RUN(test_thin_merge_deferred);
+	RUN(test_boot_thin_deferred_earlier_inactive);
 	RUN(test_boot_thin_data_inactive);
 	RUN(test_thin_pool_read_only);
 	RUN(test_boot_thin_root);
