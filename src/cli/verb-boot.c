@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The boot side: the initramfs stage (boot, boot-kernel-check) and rewind-merge.service
  * (merge-wait). Progress goes to the console, and to the journal. */
+#include <inttypes.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -45,7 +46,10 @@ bool cli_merge_foreground(void)
  * is started and checked it has no use (rewind-merge.service polls in the real root) and only
  * costs: a device rescan and the VG lock every second while root is checked and mounted, and a
  * udev wait at switch-root with udevd stopping. We are its subreaper: stop it now. LVM blocks
- * signals while it holds a lock, so SIGTERM never lands in the middle of a metadata commit.
+ * signals while it holds a lock, so SIGTERM never lands in the middle of a metadata commit; a
+ * poller finishing a merge (the snapshot's removal suspends the origin and waits for udev) may
+ * need a while under load, so it gets a minute before SIGKILL, which could leave a device
+ * suspended.
  */
 static void stop_lvm_pollers(void)
 {
@@ -58,7 +62,7 @@ static void stop_lvm_pollers(void)
 	pids = strv_split_ws(list);
 	for (size_t i = 0; pids && pids[i]; i++) {
 		uint64_t pid;
-		double deadline = txn_now() + 10;
+		double deadline = txn_now() + 60;
 
 		if (safe_atou64(pids[i], &pid) < 0 || pid <= 1 || pid > INT32_MAX)
 			continue;
@@ -66,6 +70,9 @@ static void stop_lvm_pollers(void)
 		while (waitpid((pid_t)pid, NULL, WNOHANG) == 0 && txn_now() < deadline)
 			usleep(100 * 1000);
 		if (waitpid((pid_t)pid, NULL, WNOHANG) == 0) {
+			log_warning("LVM's poller (pid %" PRIu64 ") did not stop within a minute: "
+				    "killing it.",
+				    pid);
 			(void)kill((pid_t)pid, SIGKILL);
 			(void)waitpid((pid_t)pid, NULL, 0);
 		}
