@@ -407,19 +407,25 @@ TEST(test_rollback_now_refuses_subdir_bind_mount)
 	txn_results_done(&res);
 }
 
-/* A member whose merge did not start stays unmounted (with what is below it): its snapshot is
- * still armed, and the next boot would undo what is written to it meanwhile. */
-TEST(test_rollback_now_failed_member_stays_unmounted)
+/* data at /srv, more at /mnt/more, below at /mnt/more/below (a member mounted in another). */
+static void nested_machine(void)
 {
-	struct txn_rollback_opts o = {.now = true};
-	struct txn_results res = {};
-
 	test_machine();
 	fake_add_lv("vg1", "more", GiB, "-wi-ao----");
 	fake_add_lv("vg1", "below", GiB, "-wi-ao----");
 	test_mounts((const char *const[]){"/dev/mapper/vg0-root", "/", "/dev/mapper/vg1-data",
 					  "/srv", "/dev/mapper/vg1-more", "/mnt/more",
 					  "/dev/mapper/vg1-below", "/mnt/more/below", NULL});
+}
+
+/* A member whose merge did not start stays unmounted (with what is below it): it is marked
+ * rolling-back, and the next boot would undo what is written to it meanwhile. */
+TEST(test_rollback_now_failed_member_stays_unmounted)
+{
+	struct txn_rollback_opts o = {.now = true};
+	struct txn_results res = {};
+
+	nested_machine();
 	CHECK_EQ_INT(
 	    begin("T1", (const char *const[]){"/srv", "/mnt/more", "/mnt/more/below", NULL}, NULL),
 	    0);
@@ -449,12 +455,7 @@ TEST(test_rollback_now_rolled_back_below_failed_member)
 	struct txn_rollback_opts o = {.now = true};
 	struct txn_results res = {};
 
-	test_machine();
-	fake_add_lv("vg1", "below", GiB, "-wi-ao----");
-	fake_add_lv("vg1", "more", GiB, "-wi-ao----");
-	test_mounts((const char *const[]){"/dev/mapper/vg0-root", "/", "/dev/mapper/vg1-data",
-					  "/srv", "/dev/mapper/vg1-more", "/mnt/more",
-					  "/dev/mapper/vg1-below", "/mnt/more/below", NULL});
+	nested_machine();
 	CHECK_EQ_INT(
 	    begin("T1", (const char *const[]){"/mnt/more/below", "/srv", "/mnt/more", NULL}, NULL),
 	    0);
