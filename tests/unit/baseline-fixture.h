@@ -162,27 +162,3 @@ static inline void add_record(const char *vg, const char *origin, char **members
 	for (size_t i = 0; lv && tags && tags[i]; i++)
 		fake_lv_add_tag(lv, tags[i]);
 }
-
-static inline char *outcome(void)
-{
-	_cleanup_free_ char *p = strdup_printf("%s/outcome.json", getenv("REWIND_RUNDIR"));
-	char *s = NULL;
-	FILE *f = p ? fopen(p, "re") : NULL;
-	size_t n = 0;
-
-	if (!f)
-		return NULL;
-	if (getdelim(&s, &n, '\0', f) < 0) {
-		free(s);
-		s = NULL;
-	}
-	fclose(f);
-	return s;
-}
-
-static inline bool merging_flag(void)
-{
-	_cleanup_free_ char *p = strdup_printf("%s/merging", getenv("REWIND_RUNDIR"));
-
-	return p && access(p, F_OK) == 0;
-}

@@ -173,6 +173,23 @@ bool test_rundir_has(const char *name)
 	return p && access(p, F_OK) == 0;
 }
 
+char *test_rundir_read(const char *name)
+{
+	_cleanup_free_ char *p = strdup_printf("%s/%s", getenv("REWIND_RUNDIR"), name);
+	char *s = NULL;
+	FILE *f = p ? fopen(p, "re") : NULL;
+	size_t n = 0;
+
+	if (!f)
+		return NULL;
+	if (getdelim(&s, &n, '\0', f) < 0) {
+		free(s);
+		s = NULL;
+	}
+	fclose(f);
+	return s;
+}
+
 void test_machine(void)
 {
 	fake_add_vg("vg0", 4ULL << 30, 4ULL << 20);

@@ -35,7 +35,7 @@ TEST(test_boot_restores_baseline)
 	for (size_t i = 0; i < res.n; i++)
 		CHECK_EQ_INT(res.r[i].action, TXN_MERGED);
 	CHECK_EQ_INT(events_containing("--polloperation merge"), 2);
-	CHECK(!merging_flag());
+	CHECK(!test_rundir_has("merging"));
 	/* Both recorded before the first merge; both new snapshots after the last. */
 	mark_root = fake_event_find("lvm lvchange --addtag rewind-base:txn=T1 ", 0);
 	mark_data = fake_event_find("lvm lvchange --addtag rewind-base:txn=T1 ", mark_root + 1);
@@ -62,7 +62,7 @@ TEST(test_boot_restores_baseline)
 	/* The ESP is still put back by boot-finish (its pin kept). */
 	CHECK(lv_has_tag("vg0", "root", "rewind:restore-esp=T1"));
 	/* What the outcome says. */
-	out = outcome();
+	out = test_rundir_read("outcome.json");
 	CHECK(out && strstr(out, "\"baseline\":true"));
 	CHECK(out && strstr(out, "\"result\":\"rolled-back\""));
 	CHECK_EQ_INT(txn_status(L, &st), 0);

@@ -287,7 +287,7 @@ TEST(test_rollback_now_restores_baseline)
 	CHECK(res.n == 1 && res.r[0].action == TXN_MERGED);
 	/* Started as any merge (txn-merge.c), then polled here to its end. */
 	CHECK_EQ_INT(events_containing("--polloperation merge"), 1);
-	CHECK(!merging_flag());
+	CHECK(!test_rundir_has("merging"));
 	/* The record, the point of no return, the merge, the new snapshot, the record dropped,
 	 * then mounted again: in that order. */
 	mark = fake_event_find("lvm lvchange --addtag rewind-base:txn=T1 ", 0);

@@ -36,23 +36,6 @@ static void arm_all(void)
 	txn_results_done(&res);
 }
 
-static char *outcome(void)
-{
-	char *p = strdup_printf("%s/outcome.json", getenv("REWIND_RUNDIR")), *s = NULL;
-	FILE *f = fopen(p, "re");
-	size_t n = 0;
-
-	free(p);
-	if (!f)
-		return NULL;
-	if (getdelim(&s, &n, '\0', f) < 0) {
-		free(s);
-		s = NULL;
-	}
-	fclose(f);
-	return s;
-}
-
 static int boot(struct txn_results *res)
 {
 	struct txn_merge_opts o = {.foreground = true};
@@ -72,7 +55,7 @@ TEST(test_nothing_armed_costs_one_report)
 	CHECK_EQ_INT(fake_n_events(), 1);
 	CHECK(fake_event_find("lvm lvs --reportformat json", 0) == 0);
 	CHECK_EQ_INT(res.n, 0);
-	CHECK(outcome() == NULL);
+	CHECK(!test_rundir_has("outcome.json"));
 	/* The stage looked and found nothing: boot-finish need not run. */
 	CHECK(test_rundir_has("stage"));
 	CHECK(!test_rundir_has("finish"));
@@ -119,7 +102,7 @@ TEST(test_armed_root_is_merged)
 	    fake_event_find("lvm lvpoll --config global/use_lvmpolld=0 -i 1 --polloperation merge "
 			    "vg0/root",
 			    0) > 0);
-	out = outcome();
+	out = test_rundir_read("outcome.json");
 	CHECK(out && strstr(out, "\"txid\":\"T1\""));
 	CHECK(out && strstr(out, "\"result\":\"rolled-back\""));
 	CHECK(out && strstr(out, "\"volume\":\"vg1/data\""));
@@ -158,7 +141,7 @@ TEST(test_background_merge)
 	/* Merging, not merged: the snapshots are there until the poll removes them. */
 	CHECK(fake_find_lv("vg0", "root-rewind-T1")->attr[0] == 'S');
 	CHECK(streq(fake_find_lv("vg1", "data")->dm_target, "snapshot-merge"));
-	out = outcome();
+	out = test_rundir_read("outcome.json");
 	CHECK(out && strstr(out, "\"result\":\"rolled-back\""));
 	CHECK(out && strstr(out, "\"merging\":true"));
 	flag = merging_flag();
@@ -273,7 +256,7 @@ TEST(test_rolling_back_is_rolled_forward)
 	CHECK_EQ_INT(res.n, 2);
 	for (size_t i = 0; i < res.n; i++)
 		CHECK_EQ_INT(res.r[i].action, TXN_MERGED);
-	out = outcome();
+	out = test_rundir_read("outcome.json");
 	CHECK(out && strstr(out, "\"result\":\"rolled-back\""));
 	CHECK(out && strstr(out, "merged at an earlier boot"));
 	txn_results_done(&res);
@@ -385,7 +368,7 @@ TEST(test_invalid_snapshot_not_merged_and_disarmed)
 	CHECK(fake_lv_has_tag(rs, "rewind:state=open"));
 	CHECK(fake_lv_has_tag(fake_find_lv("vg0", "root-rewind-T1"), "rewind:state=open"));
 	CHECK(test_log_contains("NOT ROLLING BACK transaction T1: vg1/data has an invalid"));
-	out = outcome();
+	out = test_rundir_read("outcome.json");
 	CHECK(out && strstr(out, "\"result\":\"failed\""));
 	CHECK(out && strstr(out, "snapshot invalid (overflowed)"));
 	CHECK(out && strstr(out, "not rolled back: another volume cannot be"));
@@ -416,7 +399,7 @@ TEST(test_missing_member_waited_for_then_nothing_merged)
 	CHECK(fake_find_lv("vg0", "root-rewind-T1") != NULL);
 	/* May come back: stays armed, the outcome says which and what to do. */
 	CHECK(fake_lv_has_tag(fake_find_lv("vg0", "root-rewind-T1"), "rewind:state=armed"));
-	out = outcome();
+	out = test_rundir_read("outcome.json");
 	CHECK(out && strstr(out, "\"result\":\"failed\""));
 	CHECK(out && strstr(out, "missing: its volume group is not visible"));
 	txn_results_done(&res);
@@ -437,7 +420,7 @@ TEST(test_member_not_activated_nothing_merged)
 	CHECK_EQ_INT(fake_event_count("lvm lvconvert"), 0);
 	CHECK(fake_find_lv("vg0", "root-rewind-T1") != NULL);
 	CHECK(test_log_contains("vg1/data could not be activated"));
-	out = outcome();
+	out = test_rundir_read("outcome.json");
 	CHECK(out && strstr(out, "\"result\":\"failed\""));
 	/* A late or missing PV can come back: still armed, and the operator is told so. */
 	CHECK(test_log_contains("Make it available and boot again"));
@@ -504,7 +487,7 @@ TEST(test_merge_failure_recorded)
 	initramfs();
 	fake_fail_command("lvconvert", 1, false);
 	CHECK_EQ_INT(boot(&res), 0);
-	out = outcome();
+	out = test_rundir_read("outcome.json");
 	CHECK(out && strstr(out, "\"result\":\"partial\""));
 	CHECK(out && strstr(out, "merge failed"));
 	txn_results_done(&res);

@@ -86,6 +86,8 @@ void test_log_reset(void);
 void test_machine(void);
 /* path_rundir()/name exists. */
 bool test_rundir_has(const char *name);
+/* The whole of path_rundir()/name (free it); NULL when there is none. */
+char *test_rundir_read(const char *name);
 /* Standard output goes to a file until test_stdout_end(), which returns what was printed
  * meanwhile (a static buffer, up to 16 KiB). */
 void test_stdout_begin(void);
