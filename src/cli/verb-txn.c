@@ -176,7 +176,7 @@ int verb_rollback(const struct verb *v, int argc, char **argv)
 	_cleanup_(lvm_freep) struct lvm *l = NULL;
 	struct txn_rollback_opts o = {.check_initramfs = check_initramfs_cb};
 	struct txn_results res = {};
-	size_t armed = 0, merging = 0;
+	size_t armed = 0, merging = 0, merged = 0;
 	int r;
 
 	r = cli_parse_flags(v, argc, argv, opts);
@@ -192,6 +192,7 @@ int verb_rollback(const struct verb *v, int argc, char **argv)
 		const struct txn_result *x = &res.r[i];
 		armed += x->action == TXN_ARMED;
 		merging += x->action == TXN_MERGING;
+		merged += x->action == TXN_MERGED;
 		printf("%s/%s: %s", x->vg, x->origin, txn_action_to_string(x->action));
 		if (x->detail)
 			printf(" (%s)", x->detail);
@@ -202,13 +203,8 @@ int verb_rollback(const struct verb *v, int argc, char **argv)
 	if (r < 0) {
 		/* Past the point of no return with a member not rolled back: the next boot
 		 * finishes it, and --reboot asked for that boot. */
-		bool unfinished = false;
-
-		for (size_t i = 0; i < res.n; i++)
-			unfinished = unfinished || (res.r[i].action != TXN_MERGED &&
-						    res.r[i].action != TXN_MERGING);
 		r = cli_fail(v, r);
-		if (unfinished && reboot) {
+		if (res.n > merged + merging && reboot) {
 			printf("Rebooting to finish the rollback.\n");
 			if (reboot_now(res.txid) < 0)
 				log_warning(
