@@ -5,10 +5,16 @@ QEMU=${QEMU:-qemu-system-x86_64}
 QEMU_MEM=${REWIND_VM_MEM:-2048}
 QEMU_CACHE=${REWIND_VM_DISK_CACHE:-unsafe}   # guest flushes are not forced to the host disk
 
+# TCG's CPU: QEMU's max without ERMS. With ERMS the guest kernel clears and copies pages with
+# `rep stosb`/`rep movsb`, which TCG runs one byte per iteration: boots showed 22 to 74 s "soft
+# lockups" in clear_page_erms, and harness-persist took 166 and 185 s against 121 to 133 s without
+# (tests/vm/README.md, "Measured").
+QEMU_TCG_CPU=${REWIND_VM_CPU:-max,-erms}
+
 # choose_accel: sets ACCEL_ARGS from OPT_ACCEL (kvm|tcg|auto). auto probes KVM once per host boot
 # (a kernel that panics at once; a working KVM exits in seconds, a broken one hangs: 25 s cap).
 choose_accel() {
-	local tcg=(-accel tcg,thread=multi -cpu "${REWIND_VM_CPU:-max}") kvm=(-accel kvm -cpu host) probe res
+	local tcg=(-accel tcg,thread=multi -cpu "$QEMU_TCG_CPU") kvm=(-accel kvm -cpu host) probe res
 	case $OPT_ACCEL in
 	tcg) ACCEL_ARGS=("${tcg[@]}"); ACCEL=tcg; return ;;
 	kvm) ACCEL_ARGS=("${kvm[@]}"); ACCEL=kvm; return ;;
