@@ -54,7 +54,8 @@ static inline void lvm_freep(struct lvm **l)
 /* No dmeventd: the initramfs has none (what dracut's --sysinit means by --ignoremonitoring). */
 void lvm_disable_monitoring(struct lvm *l);
 
-/* One report of all LVs (one lvm command), and of all VGs when asked (a second). */
+/* One report of all LVs (one lvm command); with_vgs, also the free space and extent size of
+ * every VG that has an LV (the VGs of origins and pools, all that rewind asks about). */
 int lvm_report(struct lvm *l, bool with_vgs, struct lvm_report *ret);
 void lvm_report_done(struct lvm_report *r);
 const struct lvm_lv *lvm_report_find_lv(const struct lvm_report *r, const char *vg,

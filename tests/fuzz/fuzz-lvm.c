@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libFuzzer target for LVM's JSON reports (lvm_report() in lvm.c): the input is what `lvs
- * --reportformat json` prints, "%%", what `vgs --reportformat json` prints. liblvm2cmd is replaced:
+ * libFuzzer target for LVM's JSON report (lvm_report() in lvm.c): the input is what `lvs
+ * --reportformat json` prints, with the VG fields on each row. liblvm2cmd is replaced:
  * lvm2_run() here hands the part to lvm.c's log callback at LVM2_LOG_PRINT, as LVM does; its other
  * entry points are the unit tests' (tests/unit/fake-lvm2cmd-base.c, linked in by the Makefile).
  */
@@ -12,29 +12,23 @@
 #include "fuzz.h"
 #include "lvm.h"
 
-static const char *lvs_out, *vgs_out;
+static const char *lvs_out;
 
 int lvm2_run(void *handle, const char *cmdline)
 {
-	const char *out = startswith(cmdline, "lvs ")	? lvs_out
-			  : startswith(cmdline, "vgs ") ? vgs_out
-							: NULL;
-
-	if (!out)
+	if (!startswith(cmdline, "lvs "))
 		return LVM2_COMMAND_SUCCEEDED + 1;
-	fake_lvm2_log(LVM2_LOG_PRINT, out);
+	fake_lvm2_log(LVM2_LOG_PRINT, lvs_out);
 	return LVM2_COMMAND_SUCCEEDED;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	_cleanup_free_ char *lvs = fuzz_next_part(&data, &size, NULL);
-	_cleanup_free_ char *vgs = fuzz_next_part(&data, &size, NULL);
 	struct lvm *l = NULL;
 	struct lvm_report rep = {};
 
 	lvs_out = lvs;
-	vgs_out = vgs;
 	assert(lvm_new(&l) == 0);
 	if (lvm_report(l, true, &rep) == 0) {
 		for (size_t i = 0; i < rep.n_lvs; i++) {

@@ -230,7 +230,8 @@ static struct json_object *jstr(const char *s)
 	return json_object_new_string(s);
 }
 
-static int report(bool vg_report)
+/* lvs: every LV; vg_fields, with its VG's free space and extent size on each row. */
+static int report(bool vg_fields)
 {
 	struct json_object *root = json_object_new_object(), *rep = json_object_new_array();
 	struct json_object *item = json_object_new_object(), *arr = json_object_new_array();
@@ -240,8 +241,8 @@ static int report(bool vg_report)
 		fake_lvm2_log(LVM2_LOG_PRINT, report_warning);
 	json_object_object_add(root, "report", rep);
 	json_object_array_add(rep, item);
-	json_object_object_add(item, vg_report ? "vg" : "lv", arr);
-	for (int i = 0; !vg_report && i < MAX_LVS; i++) {
+	json_object_object_add(item, "lv", arr);
+	for (int i = 0; i < MAX_LVS; i++) {
 		struct fake_lv *lv = &lvs[i];
 		struct json_object *o;
 		char tags[FAKE_MAX_TAGS * 257] = "";
@@ -294,15 +295,14 @@ static int report(bool vg_report)
 		json_object_object_add(o, "data_percent", jstr(lv->attr[0] == 't' ? buf : ""));
 		snprintf(buf, sizeof(buf), "%.2f", lv->meta_pct);
 		json_object_object_add(o, "metadata_percent", jstr(lv->attr[0] == 't' ? buf : ""));
-		json_object_array_add(arr, o);
-	}
-	for (int i = 0; vg_report && i < n_vgs; i++) {
-		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "vg_name", jstr(vgs[i].name));
-		snprintf(buf, sizeof(buf), "%" PRIu64, vgs[i].free);
-		json_object_object_add(o, "vg_free", jstr(buf));
-		snprintf(buf, sizeof(buf), "%" PRIu64, vgs[i].extent);
-		json_object_object_add(o, "vg_extent_size", jstr(buf));
+		if (vg_fields) {
+			const struct fake_vg *vg = find_vg(lv->vg);
+
+			snprintf(buf, sizeof(buf), "%" PRIu64, vg ? vg->free : 0);
+			json_object_object_add(o, "vg_free", jstr(buf));
+			snprintf(buf, sizeof(buf), "%" PRIu64, vg ? vg->extent : 0);
+			json_object_object_add(o, "vg_extent_size", jstr(buf));
+		}
 		json_object_array_add(arr, o);
 	}
 	emit_json(root);
@@ -622,9 +622,7 @@ int lvm2_run(void *handle, const char *cmdline)
 	} else if (strcmp(argv[0], "lvs") == 0 && argc == 6 && strcmp(argv[4], "thin_id") == 0)
 		rc = report_thin_id(lv_arg(argv[5]));
 	else if (strcmp(argv[0], "lvs") == 0)
-		rc = report(false);
-	else if (strcmp(argv[0], "vgs") == 0)
-		rc = report(true);
+		rc = report(strstr(cmdline, "vg_free") != NULL);
 	else if (strcmp(argv[0], "lvcreate") == 0)
 		rc = cmd_lvcreate(argc, argv, fail);
 	else if (strcmp(argv[0], "lvremove") == 0) {

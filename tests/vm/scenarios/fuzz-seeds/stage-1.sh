@@ -20,13 +20,10 @@ seed cmdline/guest /proc/cmdline
 seed conf/guest /etc/rewind/rewind.conf
 lvs --noheadings -o lv_tags vg0/root-rewind-s1 | tr -d ' \n' >"$t/tags"
 seed tags/guest "$t/tags"
-# LVM's reports exactly as lvm.c asks for them, "%%" between.
-{
-	lvs --reportformat json --units b --nosuffix --binary -a -o \
-		lv_name,vg_name,lv_tags,lv_attr,origin,lv_size,snap_percent,lv_dm_path,lv_path,lv_snapshot_invalid,lv_merging
-	echo '%%'
-	vgs --reportformat json --units b --nosuffix -o vg_name,vg_free,vg_extent_size
-} >"$t/lvm"
+# LVM's report exactly as lvm.c asks for it (the VG fields too, as begin and the monitor ask).
+lvs --reportformat json --units b --nosuffix --binary -a -o \
+	lv_name,vg_name,lv_tags,lv_attr,origin,lv_size,snap_percent,lv_dm_path,lv_path,lv_snapshot_invalid,lv_merging,pool_lv,data_percent,metadata_percent,lv_metadata_size,vg_free,vg_extent_size \
+	>"$t/lvm"
 seed lvm/guest "$t/lvm"
 # A snapshot's device-mapper status: target, "%%", parameters.
 dmsetup status vg1-data--rewind--s1 | awk '{ print $3; print "%%"; $1 = $2 = $3 = ""; sub(/^ +/, ""); print }' >"$t/dm"
