@@ -159,7 +159,7 @@ static uint64_t ju64(struct json_object *o, const char *key)
 	return v;
 }
 
-/* The list of one kind ("lv", "vg") inside LVM's {"report": [{"lv": [...]}]}. */
+/* The list of one kind ("lv") inside LVM's {"report": [{"lv": [...]}]}. */
 static int report_array(const char *text, const char *kind, struct json_object **ret_root,
 			struct json_object **ret)
 {

@@ -253,7 +253,8 @@ static int size_and_check_space(const struct lvm_report *rep, const struct conf 
 				first = first && j >= i;
 				need += v[j].bytes;
 			}
-		if (first && need > vg->free)
+		/* vg is there for a thick origin (checked above); a thin one needs nothing. */
+		if (first && vg && need > vg->free)
 			return log_err_errno(-REFUSE_NO_SPACE,
 					     "Volume group %s has %" PRIu64 " MiB free, the "
 					     "snapshots need %" PRIu64 " MiB.",

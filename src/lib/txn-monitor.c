@@ -31,20 +31,11 @@ static int monitor_extend(struct lvm *l, const struct txn *t, const struct txn_s
 			  struct lvm_report *vgs)
 {
 	const struct lvm_lv *lv = sn->thin ? sn->pool : sn->lv;
-	struct lvm_vg *vg;
+	struct lvm_vg *vg = find_vg(vgs, lv->vg);
 	uint64_t extent, want, avail;
 	char x[32], y[32];
 	int r;
 
-	if (vgs->n_vgs == 0) {
-		r = lvm_report(l, true, vgs);
-		if (r < 0) {
-			log_err("Cannot read the free space of %s to extend %s/%s.", lv->vg, lv->vg,
-				lv->name);
-			return 1;
-		}
-	}
-	vg = find_vg(vgs, lv->vg);
 	extent = vg && vg->extent_size ? vg->extent_size : 4ULL << 20;
 	want = MAX(lv->size / 2, extent);
 	want = (want + extent - 1) / extent * extent;
@@ -97,12 +88,12 @@ static int monitor_extend(struct lvm *l, const struct txn *t, const struct txn_s
 
 int txn_monitor(struct lvm *l, const struct conf *c)
 {
-	struct lvm_report vgs = {};
 	struct txn_set s = {};
 	_cleanup_strv_ char **pools = NULL;
 	int r, ret = 0;
 
-	r = txn_set_load(l, false, &s);
+	/* The VGs' free space comes with the report at no extra command; extends take from it. */
+	r = txn_set_load(l, true, &s);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < s.n_txns; i++) {
@@ -137,7 +128,7 @@ int txn_monitor(struct lvm *l, const struct conf *c)
 					  lv->name);
 			else if (c->monitor_extend_percent > 0 &&
 				 sn->fill >= c->monitor_extend_percent) {
-				if (monitor_extend(l, t, sn, &vgs) != 0)
+				if (monitor_extend(l, t, sn, &s.rep) != 0)
 					ret = 1;
 			} else if (c->monitor_warn_percent > 0 &&
 				   sn->fill >= c->monitor_warn_percent)
@@ -151,7 +142,6 @@ int txn_monitor(struct lvm *l, const struct conf *c)
 					  sn->fill);
 		}
 	}
-	lvm_report_done(&vgs);
 	txn_set_done(&s);
 	return ret;
 }

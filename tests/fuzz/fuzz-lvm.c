@@ -41,8 +41,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)lvm_lv_is_snapshot(lv);
 			(void)lvm_lv_is_active(lv);
 			(void)lvm_lv_is_open(lv);
-			(void)lvm_report_find_vg(&rep, lv->vg);
+			/* Every LV's VG is in the report: begin and the monitor rely on it. */
+			assert(lvm_report_find_vg(&rep, lv->vg));
 		}
+		assert(rep.n_vgs <= rep.n_lvs);
 		for (size_t i = 0; i < rep.n_vgs; i++)
 			assert(rep.vgs[i].name && lvm_report_find_vg(&rep, rep.vgs[i].name));
 		lvm_report_done(&rep);
