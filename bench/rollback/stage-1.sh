@@ -14,6 +14,14 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 line() { printf '%-64s %s\n' "$1" "$2"; }
 best() { sort -n | sed -n 1p; } # reads all: no write error under pipefail
+# lap WHAT: on stderr, the seconds since the last lap (where the run's 15 minutes go).
+LAP=$(date +%s%N)
+lap() {
+	local t
+	t=$(date +%s%N)
+	echo "bench time: $1: $(awk -v a="$LAP" -v b="$t" 'BEGIN { printf "%.1f", (b - a) / 1e9 }') s" >&2
+	LAP=$t
+}
 # ms CMD...: milliseconds one run of CMD takes (output dropped).
 ms() {
 	local t0
@@ -33,6 +41,7 @@ done
 rb=$(best </dev/shm/rb)
 lv=$(best </dev/shm/lv)
 line "rewind boot with nothing armed / bare lvs (best of 7, alternated)" "$(ratio "$rb" "$lv")  (${rb} ms / ${lv} ms; goal <= 1.05)"
+lap "idle stage"
 
 # What the measurements write: 64 MiB of random data, made once (the kernel's random generator
 # is slow under TCG and would only lengthen the run); what a write costs does not depend on it.
@@ -58,6 +67,7 @@ for mib in 32 128 256 512; do
 	eval "copy_$mib=$(secs "$t0" "$(now)")"
 done
 lvremove -q -y vg0/rawa vg0/rawb >/dev/null
+lap "random data, raw copies"
 # A volume of its own: vg0/bench, ext4, mounted at /mnt/bench, and room for a snapshot of 540 MiB.
 lvcreate -q -y -L 560M -n bench vg0 >/dev/null
 mkfs.ext4 -q /dev/vg0/bench
@@ -82,6 +92,7 @@ for mib in 32 128 256 512; do
 	line "rollback --now ($mib MiB changed) / raw O_DIRECT copy of $mib MiB" "$(ratio "$rollback" "$copy")  (${rollback} s until mounted with the old content / ${copy} s; the merge ended after ${merged} s; goal <= 3)"
 	eval "now_$mib=$rollback"
 done
+lap "rollback --now, 32 to 512 MiB"
 
 # 2b. The same rollback with the bare LVM steps it wraps (unmount, lvconvert --merge --background,
 #     mount), 128 MiB changed: what rewind adds to LVM (its report, the rolling-back mark, checks).
@@ -97,6 +108,7 @@ bare=$(secs "$t0" "$(now)")
 [ ! -e /mnt/bench/change ] || vmtest_fail "the bare merge: not the old content"
 while lvs vg0/bare >/dev/null 2>&1; do sleep 1; done
 line "rollback --now / its bare LVM steps (128 MiB changed)" "$(ratio "$now_128" "$bare")  (${now_128} s / ${bare} s: umount, lvconvert --merge --background, mount; LVM's own cost per command under TCG bounds the ratio to a raw copy)"
+lap "bare LVM steps"
 
 # 3. The seed story's abort (mount the snapshot, rsync -a --delete back, lvremove) against
 #    rollback --now, on a tree of 20,480 files: 10% changed, 2,000 added, 1,000 removed.
@@ -139,6 +151,7 @@ lvremove -q -y vg0/seed >/dev/null
 seed=$(secs "$t0" "$(now)")
 [ "$(treesum)" = "$before" ] || vmtest_fail "the seed's abort: not the old content"
 line "seed abort (rsync back) / rollback --now, 20,480 files" "$(ratio "$seed" "$rollback")x faster  (${seed} s / ${rollback} s; goal >= 10)"
+lap "20,480-file tree"
 
 # 4. Write overhead while a snapshot exists, and the merge time, per chunk size: 64 MiB written
 #    sequentially with fsync, and 1,000 small files of 4 KiB (scattered writes) then sync.
@@ -165,6 +178,7 @@ for chunk in 4 16 64 256; do
 	mount /dev/vg0/bench /mnt/bench
 	line "write with a snapshot / without, chunk ${chunk} KiB" "seq $(ratio "$s" "$base_seq"), small files $(ratio "$r" "$base_rand"); merge of both ${merge} s"
 done
+lap "write overhead per chunk size"
 umount /mnt/bench
 lvremove -q -y vg0/bench >/dev/null
 
@@ -194,6 +208,7 @@ lvcreate -q -s -n tsnap vg1/tbench >/dev/null
 t=$(for _ in 1 2 3; do rm -f /mnt/tbench/w && sync; ms write_tseq; done | best)
 lvremove -q -y vg1/tsnap >/dev/null
 line "write with a thin snapshot / without (64 MiB, fsync, best of 3)" "$(ratio "$t" "$base")  (${t} ms / ${base} ms; goal <= 1.5)"
+lap "thin"
 # Stage 3 rolls it back at boot: mounted from fstab, so stage 2's rollback arms it.
 echo '/dev/vg1/tbench /mnt/tbench ext4 defaults,discard,x-systemd.device-timeout=300s 0 2' >>/etc/fstab
 
@@ -219,6 +234,7 @@ bare_begin() {
 }
 f=$(for i in 1 2 3; do ms bare_begin f-$i; lvremove -q -y benchvg/f-$i >/dev/null; done | best)
 line "begin / the LVM commands it runs, bare, 1 GiB origin (best of 3)" "$(ratio "$begin_1" "$f")  (${begin_1} ms / ${f} ms: lvs, lvcreate -s, lvchange)"
+lap "begin"
 vgremove -q -y benchvg >/dev/null
 losetup -d "$loop"
 rm -f /var/tmp/bench.pv
@@ -227,4 +243,5 @@ rm -f /var/tmp/bench.pv
 rewind begin --name bench-boot / >/dev/null
 fill /var/tmp/bench-blob 256
 rewind rollback >/dev/null
+lap "root armed for stage 2"
 systemctl reboot

@@ -79,16 +79,16 @@ int txn_esp_pin(const char *txid, bool has_root, time_t when, unsigned tries)
 	_cleanup_(boot_freep) struct boot *b = NULL;
 	int r;
 
+	/* Before the ESP is looked for: finding and opening it costs as much as an LVM command. */
+	if (!has_root) {
+		log_debug("Root is not in transaction %s: no rollback boot entry.", txid);
+		return 0;
+	}
 	r = esp_open(&b);
 	if (r < 0)
 		return r;
 	if (!b) {
-		if (has_root)
-			log_info("No systemd-boot ESP found: no rollback boot entry is added.");
-		return 0;
-	}
-	if (!has_root) {
-		log_debug("Root is not in transaction %s: no rollback boot entry.", txid);
+		log_info("No systemd-boot ESP found: no rollback boot entry is added.");
 		return 0;
 	}
 	r = boot_pin(b, txid, when);

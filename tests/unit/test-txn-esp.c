@@ -359,6 +359,32 @@ TEST(test_begin_data_only_not_pinned)
 	CHECK_EQ_INT(txn_commit(L, NULL), 0);
 }
 
+/* Without root, begin does not even look for the ESP (that costs as much as an LVM command):
+ * bootctl, which finds it when REWIND_ESP does not say where it is, never runs. */
+TEST(test_begin_data_only_esp_unread)
+{
+	char bootctl[600], ran[600], script[1400];
+
+	setup();
+	snprintf(bootctl, sizeof(bootctl), "%s/bootctl", test_tmpdir);
+	snprintf(ran, sizeof(ran), "%s/bootctl-ran", test_tmpdir);
+	snprintf(script, sizeof(script), "#!/bin/sh\necho >>'%s'\nexit 1\n", ran);
+	put(bootctl, script);
+	CHECK_EQ_INT(chmod(bootctl, 0755), 0);
+	setenv("REWIND_BOOTCTL", bootctl, 1);
+	unsetenv("REWIND_ESP");
+	CHECK_EQ_INT(begin("T1", (const char *const[]){"/srv", NULL}), 0);
+	CHECK_EQ_INT(fake_count_lvs(), 3);
+	CHECK(!exists(ran));
+	CHECK_EQ_INT(txn_commit(L, NULL), 0);
+	/* With root it looks (bootctl finds nothing: no rollback entry). */
+	CHECK_EQ_INT(begin("T2", ROOT_AND_DATA), 0);
+	CHECK(exists(ran));
+	CHECK_EQ_INT(fake_count_lvs(), 4);
+	CHECK_EQ_INT(txn_commit(L, NULL), 0);
+	setenv("REWIND_BOOTCTL", "/nonexistent/bootctl", 1);
+}
+
 TEST(test_no_esp)
 {
 	_cleanup_(txn_status_done) struct txn_status st = {};
@@ -645,6 +671,7 @@ int main(void)
 	RUN(test_begin_esp_broken_fails);
 	RUN(test_begin_uki_not_pinned);
 	RUN(test_begin_data_only_not_pinned);
+	RUN(test_begin_data_only_esp_unread);
 	RUN(test_no_esp);
 	RUN(test_boot_finish_restores);
 	RUN(test_boot_finish_restore_fails);
