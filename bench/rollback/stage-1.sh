@@ -112,20 +112,19 @@ lap "bare LVM steps"
 
 # 3. The seed story's abort (mount the snapshot, rsync -a --delete back, lvremove) against
 #    rollback --now, on a tree of 20,480 files: 10% changed, 2,000 added, 1,000 removed.
-make_tree() {
+make_tree() { # brace expansions, not seq: under TCG every process costs about 0.1 s
 	rm -rf /mnt/bench/*
-	mkdir -p /mnt/bench/tree
-	for d in $(seq 0 79); do
-		mkdir -p "/mnt/bench/tree/$d"
-		for f in $(seq 0 255); do echo "file $d/$f" >"/mnt/bench/tree/$d/$f"; done
+	mkdir -p /mnt/bench/tree/{0..79}
+	for d in {0..79}; do
+		for f in {0..255}; do echo "file $d/$f" >"/mnt/bench/tree/$d/$f"; done
 	done
 	sync
 }
 upgrade_tree() {
-	for d in $(seq 0 79); do
-		for f in $(seq 0 25); do echo changed >>"/mnt/bench/tree/$d/$f"; done
-		for f in $(seq 0 24); do echo new >"/mnt/bench/tree/$d/new-$f"; done
-		for f in $(seq 240 252); do rm -f "/mnt/bench/tree/$d/$f"; done
+	for d in {0..79}; do
+		for f in {0..25}; do echo changed >>"/mnt/bench/tree/$d/$f"; done
+		for f in {0..24}; do echo new >"/mnt/bench/tree/$d/new-$f"; done
+		rm -f "/mnt/bench/tree/$d/"{240..252}
 	done
 	sync
 }
