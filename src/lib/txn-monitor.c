@@ -17,6 +17,8 @@ static const char *fmt_bytes(uint64_t b, char *buf, size_t size)
 	return buf;
 }
 
+/* lvm_report_find_vg(), writable: an extend takes from the VG's free space in the report, so
+ * the next extend in the same run sees what is left. */
 static struct lvm_vg *find_vg(struct lvm_report *rep, const char *name)
 {
 	for (size_t i = 0; i < rep->n_vgs; i++)
@@ -28,10 +30,10 @@ static struct lvm_vg *find_vg(struct lvm_report *rep, const char *name)
 /* Extend one snapshot (a thin one: its pool) at or above monitor_extend_percent; 0 extended, 1
  * could not. */
 static int monitor_extend(struct lvm *l, const struct txn *t, const struct txn_snap *sn,
-			  struct lvm_report *vgs)
+			  struct lvm_report *rep)
 {
 	const struct lvm_lv *lv = sn->thin ? sn->pool : sn->lv;
-	struct lvm_vg *vg = find_vg(vgs, lv->vg);
+	struct lvm_vg *vg = find_vg(rep, lv->vg);
 	uint64_t extent, want, avail;
 	char x[32], y[32];
 	int r;
